@@ -1,0 +1,45 @@
+package io.jvfio.abi;
+
+import io.jvfio.abi.iommufd.IommufdIoctl;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Names of request numbers, for messages ("ioctl(IOMMU_IOAS_MAP)"). VFIO deliberately re-uses
+ * numbers between the container and the device fd, so a number may carry several names.
+ */
+public final class IoctlNames {
+    private static final Map<Long, List<String>> NAMES = new HashMap<>();
+
+    static {
+        for (Class<?> holder : List.<Class<?>>of(IommufdIoctl.class)) {
+            register(holder);
+        }
+    }
+
+    private IoctlNames() {}
+
+    private static void register(Class<?> holder) {
+        for (Field f : holder.getFields()) {
+            int m = f.getModifiers();
+            if (Modifier.isStatic(m) && Modifier.isFinal(m) && f.getType() == long.class) {
+                try {
+                    NAMES.computeIfAbsent(f.getLong(null), k -> new ArrayList<>())
+                            .add(f.getName());
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    /** "IOMMU_IOAS_MAP", "VFIO_IOMMU_GET_INFO|VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", or "0x3b7f". */
+    public static String describe(long request) {
+        List<String> names = NAMES.get(request);
+        return names == null ? "0x" + Long.toHexString(request) : String.join("|", names);
+    }
+}

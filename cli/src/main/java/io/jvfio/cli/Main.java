@@ -1,0 +1,53 @@
+package io.jvfio.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The jvfio command: a front end over the typed API. */
+@Command(
+        name = "jvfio",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description =
+                "Linux VFIO + iommufd device passthrough in Java: an emulated Linux 7.2 kernel and a native backend.",
+        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (used by tests). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            // A user error is a message, never a stack trace.
+            cmd.getErr().println("jvfio: " + ex.getMessage());
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    /** The version baked into the jar at build time. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return new String[] {
+                "jvfio " + p.getProperty("version", "unknown"),
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")",
+                "Emulates: Linux 7.2 iommufd and VFIO uAPI"
+            };
+        }
+    }
+}
