@@ -60,6 +60,9 @@ public interface Kernel {
     /** eventfd(2); returns the fd. */
     int eventfd(int initval, int flags);
 
+    /** pipe2(2); returns {read end, write end}. */
+    int[] pipe(int flags);
+
     /** memfd_create(2); returns the fd. */
     int memfd(String name, int flags);
 

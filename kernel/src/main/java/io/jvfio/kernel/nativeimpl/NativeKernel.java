@@ -60,9 +60,10 @@ public final class NativeKernel implements Kernel {
 
     @Override
     public long ioctl(int fd, long request, MemorySegment arg) {
+        MemorySegment p = PlatformThreads.portable(arg);
         return PlatformThreads.call(() -> {
             try {
-                return Libc.check((int) Libc.IOCTL_PTR.invokeExact(Libc.state(), fd, request, arg), ioctlCall(request));
+                return Libc.check((int) Libc.IOCTL_PTR.invokeExact(Libc.state(), fd, request, p), ioctlCall(request));
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }
@@ -87,10 +88,11 @@ public final class NativeKernel implements Kernel {
 
     @Override
     public long read(int fd, MemorySegment buf) {
+        MemorySegment p = PlatformThreads.portable(buf);
         return PlatformThreads.call(() -> {
             try {
                 return Libc.check(
-                        (long) Libc.READ.invokeExact(Libc.state(), fd, buf, buf.byteSize()), "read(" + fd + ")");
+                        (long) Libc.READ.invokeExact(Libc.state(), fd, p, buf.byteSize()), "read(" + fd + ")");
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }
@@ -99,10 +101,11 @@ public final class NativeKernel implements Kernel {
 
     @Override
     public long write(int fd, MemorySegment buf) {
+        MemorySegment p = PlatformThreads.portable(buf);
         return PlatformThreads.call(() -> {
             try {
                 return Libc.check(
-                        (long) Libc.WRITE.invokeExact(Libc.state(), fd, buf, buf.byteSize()), "write(" + fd + ")");
+                        (long) Libc.WRITE.invokeExact(Libc.state(), fd, p, buf.byteSize()), "write(" + fd + ")");
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
             }
@@ -111,10 +114,11 @@ public final class NativeKernel implements Kernel {
 
     @Override
     public long pread(int fd, MemorySegment buf, long offset) {
+        MemorySegment p = PlatformThreads.portable(buf);
         return PlatformThreads.call(() -> {
             try {
                 return Libc.check(
-                        (long) Libc.PREAD.invokeExact(Libc.state(), fd, buf, buf.byteSize(), offset),
+                        (long) Libc.PREAD.invokeExact(Libc.state(), fd, p, buf.byteSize(), offset),
                         "pread(" + fd + ")");
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
@@ -124,10 +128,11 @@ public final class NativeKernel implements Kernel {
 
     @Override
     public long pwrite(int fd, MemorySegment buf, long offset) {
+        MemorySegment p = PlatformThreads.portable(buf);
         return PlatformThreads.call(() -> {
             try {
                 return Libc.check(
-                        (long) Libc.PWRITE.invokeExact(Libc.state(), fd, buf, buf.byteSize(), offset),
+                        (long) Libc.PWRITE.invokeExact(Libc.state(), fd, p, buf.byteSize(), offset),
                         "pwrite(" + fd + ")");
             } catch (Throwable t) {
                 throw Libc.rethrow(t);
@@ -183,6 +188,17 @@ public final class NativeKernel implements Kernel {
     public int eventfd(int initval, int flags) {
         try {
             return (int) Libc.check((int) Libc.EVENTFD.invokeExact(Libc.state(), initval, flags), "eventfd");
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    @Override
+    public int[] pipe(int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
+            Libc.check((int) Libc.PIPE2.invokeExact(Libc.state(), fds, flags), "pipe2");
+            return new int[] {fds.get(ValueLayout.JAVA_INT, 0), fds.get(ValueLayout.JAVA_INT, 4)};
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }

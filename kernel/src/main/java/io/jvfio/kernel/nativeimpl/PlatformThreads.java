@@ -1,5 +1,6 @@
 package io.jvfio.kernel.nativeimpl;
 
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -18,6 +19,15 @@ final class PlatformThreads {
     });
 
     private PlatformThreads() {}
+
+    /**
+     * The segment to hand to a native call that {@link #call} may run on another thread: a
+     * confined segment cannot be touched there, so a virtual caller passes its bare address. The
+     * caller stays parked on the result, which keeps the memory alive for the call's duration.
+     */
+    static MemorySegment portable(MemorySegment s) {
+        return Thread.currentThread().isVirtual() && s.isNative() ? MemorySegment.ofAddress(s.address()) : s;
+    }
 
     static <T> T call(Callable<T> body) {
         try {
