@@ -1,0 +1,60 @@
+package io.jvfio.api;
+
+import io.jvfio.kernel.Kernel;
+import io.jvfio.kernel.KernelProvider;
+
+/**
+ * The entry point of the typed API: one backend's kernel, and everything opened through it. Choose
+ * the backend explicitly ({@link #open(Kernel)}, {@link #open(String)}) or let {@link #open()} pick
+ * it. Closing it closes every device, buffer, container, group and iommufd still open through it,
+ * newest first.
+ */
+public interface Jvfio extends AutoCloseable {
+    /** The system property naming a backend for {@link #open()} ("native" or "emulated"). */
+    String BACKEND_PROPERTY = "jvfio.backend";
+
+    /** The API over {@code kernel}. */
+    static Jvfio open(Kernel kernel) {
+        return new JvfioImpl(kernel);
+    }
+
+    /** The API over the backend called {@code backend} ("native", "emulated"). */
+    static Jvfio open(String backend) {
+        return open(KernelProvider.named(backend).open());
+    }
+
+    /**
+     * The backend named by {@value #BACKEND_PROPERTY} if set; otherwise native when /dev/iommu is
+     * usable here, else emulated.
+     */
+    static Jvfio open() {
+        String chosen = System.getProperty(BACKEND_PROPERTY);
+        if (chosen != null) {
+            return open(chosen);
+        }
+        boolean nativeUsable =
+                KernelProvider.all().stream().anyMatch(p -> p.name().equals("native") && p.available());
+        return open(nativeUsable ? "native" : "emulated");
+    }
+
+    Kernel kernel();
+
+    /** The backend's name. */
+    default String backend() {
+        return kernel().name();
+    }
+
+    /** Opens /dev/iommu. */
+    Iommufd openIommufd();
+
+    /** Allocates {@code size} bytes (rounded up to whole pages) of zeroed memory for DMA. */
+    DmaBuffer allocateDma(long size, PageSize pageSize);
+
+    /** {@link #allocateDma(long, PageSize)} with base pages. */
+    default DmaBuffer allocateDma(long size) {
+        return allocateDma(size, PageSize.BASE_4K);
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,38 @@
+package io.jvfio.api;
+
+import io.jvfio.kernel.Kernel;
+import java.util.Objects;
+
+final class JvfioImpl implements Jvfio {
+    private final Kernel kernel;
+    private final Children<AutoCloseable> open = new Children<>();
+
+    JvfioImpl(Kernel kernel) {
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
+    }
+
+    @Override
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    @Override
+    public Iommufd openIommufd() {
+        return IommufdImpl.open(kernel, open);
+    }
+
+    @Override
+    public DmaBuffer allocateDma(long size, PageSize pageSize) {
+        return DmaBufferImpl.allocate(kernel, size, pageSize, open);
+    }
+
+    @Override
+    public void close() {
+        Children.closeAll(open.drain());
+    }
+
+    @Override
+    public String toString() {
+        return "Jvfio[" + kernel.name() + "]";
+    }
+}
