@@ -38,6 +38,22 @@ public abstract sealed class Field permits Field.U8, Field.U16, Field.U32, Field
         return layout;
     }
 
+    /**
+     * This member as seen from an enclosing struct that holds its struct {@code delta} bytes in: how
+     * anonymous members are promoted and how members of a nested struct are addressed directly.
+     */
+    public Field movedBy(long delta) {
+        long at = offset + delta;
+        return switch (this) {
+            case U8 x -> new U8(x.name(), at);
+            case U16 x -> new U16(x.name(), at);
+            case U32 x -> new U32(x.name(), at);
+            case U64 x -> new U64(x.name(), at);
+            case Bytes x -> new Bytes(x.name(), at, x.layout(), x.elementSize(), x.count());
+            case Nested x -> new Nested(x.name(), at, x.layout(), x.type(), x.count());
+        };
+    }
+
     /** The bytes of this member inside {@code struct}. */
     public MemorySegment slice(MemorySegment struct) {
         return struct.asSlice(offset, layout.byteSize());
@@ -196,6 +212,41 @@ public abstract sealed class Field permits Field.U8, Field.U16, Field.U32, Field
         /** Element {@code index} as a segment of {@code type().size()} bytes. */
         public MemorySegment element(MemorySegment s, long index) {
             return s.asSlice(offset() + index * type.size(), type.size());
+        }
+
+        /**
+         * Member {@code name} of this (single) nested struct, at its offset in the enclosing struct:
+         * {@code cmd.add_reserved.start} is read straight from the command's segment.
+         */
+        public Field member(String name) {
+            if (count != 1) {
+                throw new IllegalStateException(name() + " is an array; use element()");
+            }
+            return type.field(name).movedBy(offset());
+        }
+
+        public U8 u8(String name) {
+            return (U8) member(name);
+        }
+
+        public U16 u16(String name) {
+            return (U16) member(name);
+        }
+
+        public U32 u32(String name) {
+            return (U32) member(name);
+        }
+
+        public U64 u64(String name) {
+            return (U64) member(name);
+        }
+
+        public Bytes array(String name) {
+            return (Bytes) member(name);
+        }
+
+        public Nested nested(String name) {
+            return (Nested) member(name);
         }
     }
 }

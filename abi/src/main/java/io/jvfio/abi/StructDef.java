@@ -22,24 +22,49 @@ import java.util.Map;
  */
 public final class StructDef {
     private final String cName;
+    private final boolean union;
     private final StructLayout layout;
     private final long minSize;
     private final Map<String, Field> fields;
 
-    private StructDef(String cName, StructLayout layout, long minSize, Map<String, Field> fields) {
+    private StructDef(String cName, boolean union, StructLayout layout, long minSize, Map<String, Field> fields) {
         this.cName = cName;
+        this.union = union;
         this.layout = layout;
         this.minSize = minSize;
         this.fields = fields;
     }
 
     public static Builder builder(String cName) {
-        return new Builder(cName);
+        return new Builder(cName, false);
     }
 
-    /** The C name, e.g. {@code iommu_ioas_map}. */
+    /**
+     * A struct without a tag, for a member such as {@code struct { ... } add_reserved;} (see {@link
+     * Builder#struct}) or an anonymous member (see {@link Builder#anonymous}).
+     */
+    public static Builder anonymousStruct() {
+        return new Builder(null, false);
+    }
+
+    /** A union without a tag: every member at offset 0, as large as its largest member. */
+    public static Builder anonymousUnion() {
+        return new Builder(null, true);
+    }
+
+    /** The C tag, e.g. {@code iommu_ioas_map}; null for an anonymous struct or union. */
     public String cName() {
         return cName;
+    }
+
+    /** True for a struct or union without a tag, which only exists as a member of another. */
+    public boolean anonymous() {
+        return cName == null;
+    }
+
+    /** True when every member starts at offset 0. */
+    public boolean union() {
+        return union;
     }
 
     public StructLayout layout() {
@@ -114,12 +139,14 @@ public final class StructDef {
 
     @Override
     public String toString() {
-        return "struct " + cName + " (" + size() + " bytes, min " + minSize + ")";
+        String what = cName != null ? "struct " + cName : union ? "anonymous union" : "anonymous struct";
+        return what + " (" + size() + " bytes, min " + minSize + ")";
     }
 
     /** Declares members in header order; padding is inserted as C would. */
     public static final class Builder {
         private final String cName;
+        private final boolean union;
         private final List<MemoryLayout> elements = new ArrayList<>();
         private final Map<String, Field> fields = new LinkedHashMap<>();
         private long offset;
@@ -127,13 +154,19 @@ public final class StructDef {
         private String minThrough;
         private long minSize = -1;
 
-        private Builder(String cName) {
+        private Builder(String cName, boolean union) {
             this.cName = cName;
+            this.union = union;
         }
 
         private long place(MemoryLayout member) {
             long align = member.byteAlignment();
             maxAlign = Math.max(maxAlign, align);
+            if (union) {
+                elements.add(member);
+                offset = Math.max(offset, member.byteSize());
+                return 0;
+            }
             long pad = (align - offset % align) % align;
             if (pad > 0) {
                 elements.add(MemoryLayout.paddingLayout(pad));
@@ -147,7 +180,7 @@ public final class StructDef {
 
         private Builder add(Field f) {
             if (fields.putIfAbsent(f.name(), f) != null) {
-                throw new IllegalArgumentException(cName + "." + f.name() + " declared twice");
+                throw new IllegalArgumentException(describe() + "." + f.name() + " declared twice");
             }
             return this;
         }
@@ -206,46 +239,19 @@ public final class StructDef {
         }
 
         /**
-         * A union: every alternative starts at the same offset, and the union is as large and as
-         * aligned as its largest member. Each alternative is a struct or a scalar field declared in
-         * a one-member StructDef; its members are reachable by their own names here.
+         * An anonymous struct or union member ({@code union { __u32 a; __u32 b; };}): its layout is
+         * placed here and, as C promotes them, its members become members of this struct by their
+         * own names.
          */
-        public Builder union(String name, StructDef... alternatives) {
-            long size = 0;
-            long align = 1;
-            for (StructDef alt : alternatives) {
-                size = Math.max(size, alt.size());
-                align = Math.max(align, alt.layout().byteAlignment());
+        public Builder anonymous(StructDef member) {
+            if (!member.anonymous()) {
+                throw new IllegalArgumentException("struct " + member.cName() + " is not anonymous");
             }
-            MemoryLayout[] members = new MemoryLayout[alternatives.length];
-            for (int i = 0; i < alternatives.length; i++) {
-                StructDef alt = alternatives[i];
-                MemoryLayout l = alt.layout().withName(alt.cName());
-                members[i] = alt.size() == size
-                        ? l
-                        : MemoryLayout.structLayout(l, MemoryLayout.paddingLayout(size - alt.size()));
-            }
-            MemoryLayout unionLayout =
-                    MemoryLayout.unionLayout(members).withName(name).withByteAlignment(align);
-            long at = place(unionLayout);
-            for (StructDef alt : alternatives) {
-                for (Field f : alt.fields.values()) {
-                    add(rebase(f, at));
-                }
+            long at = place(member.layout());
+            for (Field f : member.fields.values()) {
+                add(f.movedBy(at));
             }
             return this;
-        }
-
-        private static Field rebase(Field f, long base) {
-            long at = base + f.offset();
-            return switch (f) {
-                case Field.U8 x -> new Field.U8(x.name(), at);
-                case Field.U16 x -> new Field.U16(x.name(), at);
-                case Field.U32 x -> new Field.U32(x.name(), at);
-                case Field.U64 x -> new Field.U64(x.name(), at);
-                case Field.Bytes x -> new Field.Bytes(x.name(), at, x.layout(), x.elementSize(), x.count());
-                case Field.Nested x -> new Field.Nested(x.name(), at, x.layout(), x.type(), x.count());
-            };
         }
 
         /** The kernel's minimum size is the end of member {@code name}. */
@@ -260,25 +266,37 @@ public final class StructDef {
             return this;
         }
 
+        private String describe() {
+            return cName != null ? cName : union ? "anonymous union" : "anonymous struct";
+        }
+
         public StructDef build() {
+            if (union) {
+                // The union layout holds the members; tail padding wraps it like any struct's.
+                MemoryLayout u = MemoryLayout.unionLayout(elements.toArray(MemoryLayout[]::new));
+                elements.clear();
+                elements.add(u);
+            }
             long tail = (maxAlign - offset % maxAlign) % maxAlign;
             if (tail > 0) {
                 elements.add(MemoryLayout.paddingLayout(tail));
             }
-            StructLayout layout = MemoryLayout.structLayout(elements.toArray(MemoryLayout[]::new))
-                    .withName(cName);
+            StructLayout layout = MemoryLayout.structLayout(elements.toArray(MemoryLayout[]::new));
+            if (cName != null) {
+                layout = layout.withName(cName);
+            }
             long min = minSize;
             if (minThrough != null) {
                 Field f = fields.get(minThrough);
                 if (f == null) {
-                    throw new IllegalArgumentException(cName + " has no member " + minThrough);
+                    throw new IllegalArgumentException(describe() + " has no member " + minThrough);
                 }
                 min = f.offset() + f.size();
             }
             if (min < 0) {
                 min = layout.byteSize();
             }
-            return new StructDef(cName, layout, min, fields);
+            return new StructDef(cName, union, layout, min, fields);
         }
     }
 }
