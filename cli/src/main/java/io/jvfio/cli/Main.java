@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description =
                 "Linux VFIO + iommufd device passthrough in Java: an emulated Linux 7.2 kernel and a native backend.",
-        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));
@@ -22,13 +22,18 @@ public final class Main {
 
     /** Runs the command line and returns its exit code (used by tests). */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line, for callers that redirect its output. */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // A user error is a message, never a stack trace.
             cmd.getErr().println("jvfio: " + ex.getMessage());
             return 1;
         });
-        return cl.execute(args);
+        return cl;
     }
 
     /** The version baked into the jar at build time. */

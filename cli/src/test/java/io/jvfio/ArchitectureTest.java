@@ -1,0 +1,75 @@
+package io.jvfio;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.lang.foreign.Linker;
+import java.lang.foreign.SymbolLookup;
+import org.junit.jupiter.api.Test;
+
+/** The layering the module list promises, checked on the compiled classes of every module. */
+class ArchitectureTest {
+    private static final String NATIVE = "io.jvfio.kernel.nativeimpl..";
+    private static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.jvfio");
+
+    @Test
+    void onlyTheNativeBackendTouchesTheLinker() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage(NATIVE)
+                .should()
+                .dependOnClassesThat()
+                .belongToAnyOf(Linker.class, Linker.Option.class, SymbolLookup.class)
+                .check(CLASSES);
+    }
+
+    @Test
+    void theRuleAboveSeesTheNativeBackend() {
+        // Guards against the first rule passing vacuously because nothing was imported.
+        assertThat(CLASSES.stream()
+                        .filter(c -> c.getPackageName().startsWith("io.jvfio.kernel.nativeimpl"))
+                        .anyMatch(c -> c.getDirectDependenciesFromSelf().stream()
+                                .anyMatch(d -> d.getTargetClass().isEquivalentTo(Linker.class))))
+                .isTrue();
+    }
+
+    @Test
+    void layersDependOnlyDownwards() {
+        layeredArchitecture()
+                .consideringOnlyDependenciesInAnyPackage("io.jvfio..")
+                .layer("abi")
+                .definedBy("io.jvfio.abi..")
+                .layer("kernel")
+                .definedBy("io.jvfio.kernel..")
+                .layer("emulator")
+                .definedBy("io.jvfio.emulator..")
+                .layer("devices")
+                .definedBy("io.jvfio.devices..")
+                .layer("api")
+                .definedBy("io.jvfio.api..")
+                .layer("conformance")
+                .definedBy("io.jvfio.conformance..")
+                .layer("cli")
+                .definedBy("io.jvfio.cli..")
+                .whereLayer("cli")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("conformance")
+                .mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("api")
+                .mayOnlyBeAccessedByLayers("conformance", "cli")
+                .whereLayer("devices")
+                .mayOnlyBeAccessedByLayers("api", "conformance", "cli")
+                .whereLayer("emulator")
+                .mayOnlyBeAccessedByLayers("devices", "api", "conformance", "cli")
+                .whereLayer("kernel")
+                .mayOnlyBeAccessedByLayers("emulator", "devices", "api", "conformance", "cli")
+                .withOptionalLayers(true)
+                .check(CLASSES);
+    }
+}
