@@ -36,50 +36,48 @@ public final class NativeKernel implements Kernel {
         return "native";
     }
 
+    /** One libc call: its result, or the captured errno as an ErrnoException naming {@code call}. */
+    @FunctionalInterface
+    private interface Call {
+        long invoke() throws Throwable;
+    }
+
+    private static long sys(String call, Call c) {
+        try {
+            return Libc.check(c.invoke(), call);
+        } catch (Throwable t) {
+            throw Libc.rethrow(t);
+        }
+    }
+
+    /** A call that may block: run on a platform thread ({@link PlatformThreads}). */
+    private static long blocking(String call, Call c) {
+        return PlatformThreads.call(() -> sys(call, c));
+    }
+
     @Override
     public int open(String path, int flags) {
-        String call = "open(" + path + ")";
-        return PlatformThreads.call(() -> {
+        return (int) blocking("open(" + path + ")", () -> {
             try (Arena a = Arena.ofConfined()) {
-                return (int)
-                        Libc.check((int) Libc.OPEN.invokeExact(Libc.state(), a.allocateFrom(path), flags, 0), call);
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
+                return (int) Libc.OPEN.invokeExact(Libc.state(), a.allocateFrom(path), flags, 0);
             }
         });
     }
 
     @Override
     public void close(int fd) {
-        try {
-            Libc.check((int) Libc.CLOSE.invokeExact(Libc.state(), fd), "close(" + fd + ")");
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
-        }
+        sys("close(" + fd + ")", () -> (int) Libc.CLOSE.invokeExact(Libc.state(), fd));
     }
 
     @Override
     public long ioctl(int fd, long request, MemorySegment arg) {
         MemorySegment p = PlatformThreads.portable(arg);
-        return PlatformThreads.call(() -> {
-            try {
-                return Libc.check((int) Libc.IOCTL_PTR.invokeExact(Libc.state(), fd, request, p), ioctlCall(request));
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
-        });
+        return blocking(ioctlCall(request), () -> (int) Libc.IOCTL_PTR.invokeExact(Libc.state(), fd, request, p));
     }
 
     @Override
     public long ioctl(int fd, long request, long arg) {
-        return PlatformThreads.call(() -> {
-            try {
-                return Libc.check(
-                        (int) Libc.IOCTL_LONG.invokeExact(Libc.state(), fd, request, arg), ioctlCall(request));
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
-        });
+        return blocking(ioctlCall(request), () -> (int) Libc.IOCTL_LONG.invokeExact(Libc.state(), fd, request, arg));
     }
 
     private static String ioctlCall(long request) {
@@ -89,139 +87,91 @@ public final class NativeKernel implements Kernel {
     @Override
     public long read(int fd, MemorySegment buf) {
         MemorySegment p = PlatformThreads.portable(buf);
-        return PlatformThreads.call(() -> {
-            try {
-                return Libc.check(
-                        (long) Libc.READ.invokeExact(Libc.state(), fd, p, buf.byteSize()), "read(" + fd + ")");
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
-        });
+        long n = buf.byteSize();
+        return blocking("read(" + fd + ")", () -> (long) Libc.READ.invokeExact(Libc.state(), fd, p, n));
     }
 
     @Override
     public long write(int fd, MemorySegment buf) {
         MemorySegment p = PlatformThreads.portable(buf);
-        return PlatformThreads.call(() -> {
-            try {
-                return Libc.check(
-                        (long) Libc.WRITE.invokeExact(Libc.state(), fd, p, buf.byteSize()), "write(" + fd + ")");
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
-        });
+        long n = buf.byteSize();
+        return blocking("write(" + fd + ")", () -> (long) Libc.WRITE.invokeExact(Libc.state(), fd, p, n));
     }
 
     @Override
     public long pread(int fd, MemorySegment buf, long offset) {
         MemorySegment p = PlatformThreads.portable(buf);
-        return PlatformThreads.call(() -> {
-            try {
-                return Libc.check(
-                        (long) Libc.PREAD.invokeExact(Libc.state(), fd, p, buf.byteSize(), offset),
-                        "pread(" + fd + ")");
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
-        });
+        long n = buf.byteSize();
+        return blocking("pread(" + fd + ")", () -> (long) Libc.PREAD.invokeExact(Libc.state(), fd, p, n, offset));
     }
 
     @Override
     public long pwrite(int fd, MemorySegment buf, long offset) {
         MemorySegment p = PlatformThreads.portable(buf);
-        return PlatformThreads.call(() -> {
-            try {
-                return Libc.check(
-                        (long) Libc.PWRITE.invokeExact(Libc.state(), fd, p, buf.byteSize(), offset),
-                        "pwrite(" + fd + ")");
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
-            }
-        });
+        long n = buf.byteSize();
+        return blocking("pwrite(" + fd + ")", () -> (long) Libc.PWRITE.invokeExact(Libc.state(), fd, p, n, offset));
     }
 
     @Override
     public MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
-        try {
-            MemorySegment p = (MemorySegment)
-                    Libc.MMAP.invokeExact(Libc.state(), MemorySegment.NULL, length, prot, flags, fd, offset);
-            // MAP_FAILED is (void *) -1.
-            Libc.check(p.address(), "mmap(fd " + fd + ", " + length + " bytes)");
-            return p.reinterpret(length);
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
-        }
+        // MAP_FAILED is (void *) -1, which check() treats like any -1 result.
+        long address = sys("mmap(fd " + fd + ", " + length + " bytes)", () -> ((MemorySegment)
+                        Libc.MMAP.invokeExact(Libc.state(), MemorySegment.NULL, length, prot, flags, fd, offset))
+                .address());
+        return MemorySegment.ofAddress(address).reinterpret(length);
     }
 
     @Override
     public void munmap(MemorySegment mapping) {
-        try {
-            Libc.check((int) Libc.MUNMAP.invokeExact(Libc.state(), mapping, mapping.byteSize()), "munmap");
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
-        }
+        sys("munmap", () -> (int) Libc.MUNMAP.invokeExact(Libc.state(), mapping, mapping.byteSize()));
     }
 
     @Override
     public short[] poll(List<PollFd> fds, int timeoutMillis) {
-        return PlatformThreads.call(() -> {
-            try (Arena a = Arena.ofConfined()) {
-                // struct pollfd { int fd; short events; short revents; }
-                MemorySegment p = a.allocate(8L * fds.size(), 8);
-                for (int i = 0; i < fds.size(); i++) {
-                    p.set(ValueLayout.JAVA_INT, 8L * i, fds.get(i).fd());
-                    p.set(ValueLayout.JAVA_SHORT, 8L * i + 4, fds.get(i).events());
-                }
-                Libc.check((int) Libc.POLL.invokeExact(Libc.state(), p, (long) fds.size(), timeoutMillis), "poll");
-                short[] revents = new short[fds.size()];
-                for (int i = 0; i < revents.length; i++) {
-                    revents[i] = p.get(ValueLayout.JAVA_SHORT, 8L * i + 6);
-                }
-                return revents;
-            } catch (Throwable t) {
-                throw Libc.rethrow(t);
+        // struct pollfd { int fd; short events; short revents; }, in shared memory so the
+        // platform thread that may run the call can reach it.
+        try (Arena a = Arena.ofShared()) {
+            MemorySegment p = a.allocate(8L * fds.size(), 8);
+            for (int i = 0; i < fds.size(); i++) {
+                p.set(ValueLayout.JAVA_INT, 8L * i, fds.get(i).fd());
+                p.set(ValueLayout.JAVA_SHORT, 8L * i + 4, fds.get(i).events());
             }
-        });
+            long n = fds.size();
+            blocking("poll", () -> (int) Libc.POLL.invokeExact(Libc.state(), p, n, timeoutMillis));
+            short[] revents = new short[fds.size()];
+            for (int i = 0; i < revents.length; i++) {
+                revents[i] = p.get(ValueLayout.JAVA_SHORT, 8L * i + 6);
+            }
+            return revents;
+        }
     }
 
     @Override
     public int eventfd(int initval, int flags) {
-        try {
-            return (int) Libc.check((int) Libc.EVENTFD.invokeExact(Libc.state(), initval, flags), "eventfd");
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
-        }
+        return (int) sys("eventfd", () -> (int) Libc.EVENTFD.invokeExact(Libc.state(), initval, flags));
     }
 
     @Override
     public int[] pipe(int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
-            Libc.check((int) Libc.PIPE2.invokeExact(Libc.state(), fds, flags), "pipe2");
+            sys("pipe2", () -> (int) Libc.PIPE2.invokeExact(Libc.state(), fds, flags));
             return new int[] {fds.get(ValueLayout.JAVA_INT, 0), fds.get(ValueLayout.JAVA_INT, 4)};
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
         }
     }
 
     @Override
     public int memfd(String name, int flags) {
-        try (Arena a = Arena.ofConfined()) {
-            return (int) Libc.check(
-                    (int) Libc.MEMFD_CREATE.invokeExact(Libc.state(), a.allocateFrom(name), flags),
-                    "memfd_create(" + name + ")");
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
-        }
+        return (int) sys("memfd_create(" + name + ")", () -> {
+            try (Arena a = Arena.ofConfined()) {
+                return (int) Libc.MEMFD_CREATE.invokeExact(Libc.state(), a.allocateFrom(name), flags);
+            }
+        });
     }
 
     @Override
     public void ftruncate(int fd, long length) {
-        try {
-            Libc.check((int) Libc.FTRUNCATE.invokeExact(Libc.state(), fd, length), "ftruncate(" + fd + ")");
-        } catch (Throwable t) {
-            throw Libc.rethrow(t);
-        }
+        sys("ftruncate(" + fd + ")", () -> (int) Libc.FTRUNCATE.invokeExact(Libc.state(), fd, length));
     }
 
     @Override

@@ -1,0 +1,283 @@
+package io.jvfio.emulator;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.IoctlNames;
+import io.jvfio.abi.Linux;
+import io.jvfio.emulator.iommufd.Iommufd;
+import io.jvfio.kernel.Kernel;
+import io.jvfio.kernel.PollFd;
+import io.jvfio.kernel.nativeimpl.NativeKernel;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+/**
+ * The emulated Linux kernel: the {@link Kernel} boundary served inside this JVM. Each instance is
+ * an isolated machine with its own VFS, fd table, processes and subsystems (iommufd at {@code
+ * /dev/iommu}), built from an {@link EmulatorConfig}. User memory is the JVM's real memory:
+ * anonymous and memfd mappings are real mappings, and kernel code reads user pointers through
+ * {@link UserMemory}.
+ */
+public final class EmulatedKernel implements Kernel {
+    private final EmulatorConfig config;
+    private final Vfs vfs = new Vfs();
+    private final FdTable fds = new FdTable();
+    private final FaultInjection faults = new FaultInjection();
+    private final Task initTask;
+    private final ThreadLocal<Task> current = new ThreadLocal<>();
+
+    private EmulatedKernel(EmulatorConfig config) {
+        this.config = config;
+        this.initTask = new Task(
+                new Mm(), new UserAccount(), config.rlimitMemlock(), config.capIpcLock(), config.capSysResource());
+        Iommufd.install(this);
+    }
+
+    public static EmulatedKernel create(EmulatorConfig config) {
+        return new EmulatedKernel(config);
+    }
+
+    public static EmulatedKernel create() {
+        return create(EmulatorConfig.defaults());
+    }
+
+    public EmulatorConfig config() {
+        return config;
+    }
+
+    /** The namespace subsystems register their nodes in. */
+    public Vfs vfs() {
+        return vfs;
+    }
+
+    public FaultInjection faults() {
+        return faults;
+    }
+
+    /** The process the calling thread acts as ({@code current}). */
+    public Task currentTask() {
+        Task t = current.get();
+        return t != null ? t : initTask;
+    }
+
+    /** The process the kernel was created with. */
+    public Task initTask() {
+        return initTask;
+    }
+
+    /** A new process of the same user, with its own mm counters (fork without shared charges). */
+    public Task newProcess() {
+        return new Task(
+                new Mm(), initTask.user(), initTask.rlimitMemlock(), initTask.capIpcLock(), initTask.capSysResource());
+    }
+
+    /** Runs {@code body} with {@code task} as the current process of the calling thread. */
+    public <T> T callAs(Task task, Supplier<T> body) {
+        Task previous = current.get();
+        current.set(task);
+        try {
+            return body.get();
+        } finally {
+            current.set(previous);
+        }
+    }
+
+    /** Installs {@code file} in the fd table (anon_inode_getfd); the table takes over the reference. */
+    public int installFd(OpenFile file) {
+        return fds.install(file);
+    }
+
+    /** fget: the file of {@code fd} with a new reference, EBADF if none; the caller must {@link OpenFile#put}. */
+    public OpenFile fget(int fd) {
+        return fds.get(fd);
+    }
+
+    @Override
+    public String name() {
+        return "emulated";
+    }
+
+    @Override
+    public int open(String path, int flags) {
+        return call("open(" + path + ")", () -> fds.install(vfs.lookup(path).open(this, flags)));
+    }
+
+    @Override
+    public void close(int fd) {
+        call("close(" + fd + ")", () -> {
+            fds.remove(fd).put();
+            return null;
+        });
+    }
+
+    @Override
+    public long ioctl(int fd, long request, MemorySegment arg) {
+        return ioctl(fd, request, arg.address());
+    }
+
+    @Override
+    public long ioctl(int fd, long request, long arg) {
+        return withFile(fd, "ioctl(" + IoctlNames.describe(request) + ")", f -> {
+            try {
+                return f.ioctl(request, arg);
+            } catch (ErrnoException e) {
+                // The VFS turns the kernel-internal "no such ioctl" into ENOTTY.
+                if (e.errno() == Errno.ENOIOCTLCMD) {
+                    throw new ErrnoException(Errno.ENOTTY);
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public long read(int fd, MemorySegment buf) {
+        return withFile(fd, "read(" + fd + ")", f -> f.read(buf));
+    }
+
+    @Override
+    public long write(int fd, MemorySegment buf) {
+        return withFile(fd, "write(" + fd + ")", f -> f.write(buf));
+    }
+
+    @Override
+    public long pread(int fd, MemorySegment buf, long offset) {
+        return withFile(fd, "pread(" + fd + ")", f -> f.pread(buf, offset));
+    }
+
+    @Override
+    public long pwrite(int fd, MemorySegment buf, long offset) {
+        return withFile(fd, "pwrite(" + fd + ")", f -> f.pwrite(buf, offset));
+    }
+
+    @Override
+    public MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
+        if ((flags & Linux.Map.ANONYMOUS) != 0) {
+            return NativeKernel.instance().mmap(length, prot, flags, -1, offset);
+        }
+        return withFile(fd, "mmap(fd " + fd + ")", f -> f.mmap(length, prot, flags, offset));
+    }
+
+    @Override
+    public void munmap(MemorySegment mapping) {
+        NativeKernel.instance().munmap(mapping);
+    }
+
+    @Override
+    public short[] poll(List<PollFd> request, int timeoutMillis) {
+        WaitQueue.Waiter waiter = new WaitQueue.Waiter();
+        List<OpenFile> files = new ArrayList<>();
+        for (PollFd p : request) {
+            OpenFile f = fds.getOrNull(p.fd());
+            files.add(f);
+            if (f != null) {
+                f.waitQueue().add(waiter);
+            }
+        }
+        try {
+            long deadline = timeoutMillis < 0 ? 0 : System.nanoTime() + timeoutMillis * 1_000_000L;
+            while (true) {
+                short[] revents = new short[request.size()];
+                boolean any = false;
+                for (int i = 0; i < revents.length; i++) {
+                    OpenFile f = files.get(i);
+                    short always = Linux.Poll.ERR | Linux.Poll.HUP;
+                    int r = f == null
+                            ? Linux.Poll.NVAL
+                            : f.poll() & (request.get(i).events() | always);
+                    revents[i] = (short) r;
+                    any |= r != 0;
+                }
+                long left = timeoutMillis < 0 ? -1 : deadline - System.nanoTime();
+                if (any || (timeoutMillis >= 0 && left <= 0)) {
+                    return revents;
+                }
+                waiter.await(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ErrnoException(Errno.EINTR, "poll");
+        } finally {
+            for (OpenFile f : files) {
+                if (f != null) {
+                    f.waitQueue().remove(waiter);
+                    f.put();
+                }
+            }
+        }
+    }
+
+    @Override
+    public int eventfd(int initval, int flags) {
+        return call("eventfd", () -> {
+            if ((flags & ~(Linux.Efd.SEMAPHORE | Linux.Efd.NONBLOCK | Linux.Efd.CLOEXEC)) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            return fds.install(new EventFdFile(Integer.toUnsignedLong(initval), flags));
+        });
+    }
+
+    @Override
+    public int[] pipe(int flags) {
+        return call("pipe2", () -> {
+            if ((flags & ~(Linux.O.NONBLOCK | Linux.O.CLOEXEC)) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            Pipe p = new Pipe(flags);
+            return new int[] {fds.install(p.readEnd), fds.install(p.writeEnd)};
+        });
+    }
+
+    @Override
+    public int memfd(String name, int flags) {
+        return call("memfd_create(" + name + ")", () -> fds.install(new MemFdFile(name, flags)));
+    }
+
+    @Override
+    public void ftruncate(int fd, long length) {
+        withFile(fd, "ftruncate(" + fd + ")", f -> {
+            f.truncate(length);
+            return null;
+        });
+    }
+
+    @Override
+    public List<String> listDirectory(String path) {
+        return call("opendir(" + path + ")", () -> vfs.list(path));
+    }
+
+    @Override
+    public String readlink(String path) {
+        return call("readlink(" + path + ")", () -> vfs.readlink(path));
+    }
+
+    private interface FileOp<T> {
+        T apply(OpenFile f);
+    }
+
+    private <T> T withFile(int fd, String what, FileOp<T> op) {
+        return call(what, () -> {
+            OpenFile f = fds.get(fd);
+            try {
+                return op.apply(f);
+            } finally {
+                f.put();
+            }
+        });
+    }
+
+    private static <T> T call(String what, Callable<T> body) {
+        try {
+            return body.call();
+        } catch (ErrnoException e) {
+            throw e.withCall(what);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

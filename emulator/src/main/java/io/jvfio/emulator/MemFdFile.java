@@ -1,0 +1,83 @@
+package io.jvfio.emulator;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
+import io.jvfio.kernel.nativeimpl.NativeKernel;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * memfd_create(2), backed by a real memfd of this process so its pages are real shmem memory:
+ * mmap gives real mappings, and iommufd MAP_FILE pins real pages. The emulated file keeps its own
+ * position and size (the size decides whether a pin lies beyond EOF).
+ */
+public final class MemFdFile extends OpenFile {
+    private final int hostFd;
+    private long position;
+    private long size;
+
+    MemFdFile(String name, int flags) {
+        super(Linux.O.RDWR);
+        this.hostFd = NativeKernel.instance().memfd(name, flags);
+    }
+
+    /** The host fd of the backing memfd (for kernel code that maps the file's pages). */
+    public int hostFd() {
+        return hostFd;
+    }
+
+    /** The file size (i_size). */
+    public synchronized long size() {
+        return size;
+    }
+
+    @Override
+    public synchronized long read(MemorySegment buf) {
+        long n = NativeKernel.instance().pread(hostFd, buf, position);
+        position += n;
+        return n;
+    }
+
+    @Override
+    public synchronized long write(MemorySegment buf) {
+        long n = pwrite(buf, position);
+        position += n;
+        return n;
+    }
+
+    @Override
+    public long pread(MemorySegment buf, long offset) {
+        return NativeKernel.instance().pread(hostFd, buf, offset);
+    }
+
+    @Override
+    public synchronized long pwrite(MemorySegment buf, long offset) {
+        long n = NativeKernel.instance().pwrite(hostFd, buf, offset);
+        size = Math.max(size, offset + n);
+        return n;
+    }
+
+    @Override
+    public synchronized void truncate(long length) {
+        if (length < 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        NativeKernel.instance().ftruncate(hostFd, length);
+        size = length;
+    }
+
+    @Override
+    public MemorySegment mmap(long length, int prot, int mapFlags, long offset) {
+        return NativeKernel.instance().mmap(length, prot, mapFlags, hostFd, offset);
+    }
+
+    @Override
+    public short poll() {
+        return (short) (Linux.Poll.IN | Linux.Poll.OUT);
+    }
+
+    @Override
+    protected void release() {
+        NativeKernel.instance().close(hostFd);
+    }
+}

@@ -1,0 +1,36 @@
+package io.jvfio.emulator;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The counters of one emulated address space, in pages: {@code pinned_vm} (VmPin in
+ * /proc/PID/status) and {@code locked_vm} (VmLck).
+ */
+public final class Mm {
+    private final AtomicLong pinnedVm = new AtomicLong();
+    private final AtomicLong lockedVm = new AtomicLong();
+
+    /** VmPin, in pages. */
+    public long pinnedPages() {
+        return pinnedVm.get();
+    }
+
+    /** VmLck, in pages. */
+    public long lockedPages() {
+        return lockedVm.get();
+    }
+
+    /** pinned_vm is always updated, whatever the accounting mode. */
+    public void addPinned(long pages) {
+        pinnedVm.addAndGet(pages);
+    }
+
+    /** {@code __account_locked_vm} increment: false (nothing charged) when it would pass {@code limitPages}. */
+    public boolean chargeLocked(long pages, long limitPages) {
+        return Charges.charge(lockedVm, pages, limitPages);
+    }
+
+    public void unchargeLocked(long pages) {
+        lockedVm.addAndGet(-pages);
+    }
+}

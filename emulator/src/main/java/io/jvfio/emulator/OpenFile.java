@@ -1,0 +1,98 @@
+package io.jvfio.emulator;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An open file of the emulated kernel (the kernel's {@code struct file} plus its
+ * {@code file_operations}). Subclasses override the operations they support; the defaults return
+ * what the VFS returns for a file without that operation.
+ *
+ * <p>A file is reference counted: every fd that refers to it holds one reference, and kernel
+ * objects may hold more ({@link #get}/{@link #put}, like {@code fget}/{@code fput}). {@link
+ * #release} runs once, when the last reference is dropped.
+ */
+public abstract class OpenFile {
+    private final AtomicInteger refs = new AtomicInteger(1);
+    private final WaitQueue waitQueue = new WaitQueue();
+    private final int flags;
+
+    protected OpenFile(int flags) {
+        this.flags = flags;
+    }
+
+    /** The open(2) flags. */
+    public int flags() {
+        return flags;
+    }
+
+    /** Woken whenever {@link #poll} could return something new. */
+    public final WaitQueue waitQueue() {
+        return waitQueue;
+    }
+
+    /** ioctl(2); {@code arg} is the raw argument (a user address or an integer). */
+    public long ioctl(long request, long arg) {
+        throw new ErrnoException(Errno.ENOTTY);
+    }
+
+    /** read(2) at the file position. */
+    public long read(MemorySegment buf) {
+        throw new ErrnoException(Errno.EINVAL);
+    }
+
+    /** write(2) at the file position. */
+    public long write(MemorySegment buf) {
+        throw new ErrnoException(Errno.EINVAL);
+    }
+
+    public long pread(MemorySegment buf, long offset) {
+        throw new ErrnoException(Errno.ESPIPE);
+    }
+
+    public long pwrite(MemorySegment buf, long offset) {
+        throw new ErrnoException(Errno.ESPIPE);
+    }
+
+    /** mmap(2) of this file. */
+    public MemorySegment mmap(long length, int prot, int mapFlags, long offset) {
+        throw new ErrnoException(Errno.ENODEV);
+    }
+
+    /** ftruncate(2). */
+    public void truncate(long length) {
+        throw new ErrnoException(Errno.EINVAL);
+    }
+
+    /** The ready events now (POLLIN, POLLOUT, ...); files without poll are always readable and writable. */
+    public short poll() {
+        return (short) (io.jvfio.abi.Linux.Poll.IN | io.jvfio.abi.Linux.Poll.OUT);
+    }
+
+    /** Called once, when the last reference goes away. */
+    protected void release() {}
+
+    /** fget: takes another reference. */
+    public final OpenFile get() {
+        int r;
+        do {
+            r = refs.get();
+            if (r <= 0) {
+                throw new IllegalStateException("file already released");
+            }
+        } while (!refs.compareAndSet(r, r + 1));
+        return this;
+    }
+
+    /** fput: drops a reference, releasing the file after the last. */
+    public final void put() {
+        int r = refs.decrementAndGet();
+        if (r == 0) {
+            release();
+        } else if (r < 0) {
+            throw new IllegalStateException("file reference count underflow");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.jvfio.emulator;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.kernel.nativeimpl.ProcessMemory;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * User memory as the emulated kernel touches it. User pointers are addresses in this JVM process;
+ * every access is checked (copy_from_user/copy_to_user through {@link ProcessMemory}), so a bad
+ * pointer is EFAULT, never a crash.
+ */
+public final class UserMemory {
+    private static final Path MAPS = Path.of("/proc/self/maps");
+
+    private UserMemory() {}
+
+    /** copy_from_user into a fresh segment of {@code length} bytes in {@code arena}. */
+    public static MemorySegment copyIn(long address, long length, Arena arena) {
+        MemorySegment dst = arena.allocate(Math.max(1, length), 8).asSlice(0, length);
+        ProcessMemory.copyIn(address, dst, length);
+        return dst;
+    }
+
+    /** copy_to_user of the first {@code length} bytes of {@code src}. */
+    public static void copyOut(MemorySegment src, long address, long length) {
+        ProcessMemory.copyOut(src, address, length);
+    }
+
+    /** get_user of a u32. */
+    public static int getU32(long address) {
+        try (Arena a = Arena.ofConfined()) {
+            return copyIn(address, 4, a).get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+        }
+    }
+
+    /** put_user of a u32. */
+    public static void putU32(long address, int value) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(4);
+            s.set(ValueLayout.JAVA_INT_UNALIGNED, 0, value);
+            copyOut(s, address, 4);
+        }
+    }
+
+    /** Copies a kernel buffer into a caller's segment (read(2) results): checked for native segments. */
+    public static void toSegment(MemorySegment src, MemorySegment userBuf, long length) {
+        if (userBuf.isNative()) {
+            copyOut(src, userBuf.address(), length);
+        } else {
+            MemorySegment.copy(src, 0, userBuf, 0, length);
+        }
+    }
+
+    /** Copies from a caller's segment (write(2) arguments): checked for native segments. */
+    public static void fromSegment(MemorySegment userBuf, MemorySegment dst, long length) {
+        if (userBuf.isNative()) {
+            ProcessMemory.copyIn(userBuf.address(), dst, length);
+        } else {
+            MemorySegment.copy(userBuf, 0, dst, 0, length);
+        }
+    }
+
+    /**
+     * What pin_user_pages checks before it takes a page: every byte of {@code [address,
+     * address+length)} lies in a mapping that is readable, and writable too when {@code write}.
+     * Unmapped or PROT_NONE memory is EFAULT, as in the kernel's GUP.
+     */
+    public static void checkPinnable(long address, long length, boolean write) {
+        if (length == 0) {
+            return;
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(MAPS);
+        } catch (IOException e) {
+            throw new ErrnoException(Errno.EFAULT, null, "cannot read " + MAPS + ": " + e.getMessage());
+        }
+        long cur = address;
+        long end = address + length; // callers keep address+length below 2^64
+        for (String line : lines) {
+            int dash = line.indexOf('-');
+            int space = line.indexOf(' ');
+            long start = Long.parseUnsignedLong(line, 0, dash, 16);
+            long stop = Long.parseUnsignedLong(line, dash + 1, space, 16);
+            if (Long.compareUnsigned(stop, cur) <= 0) {
+                continue;
+            }
+            if (Long.compareUnsigned(start, cur) > 0) {
+                break;
+            }
+            boolean readable = line.charAt(space + 1) == 'r';
+            boolean writable = line.charAt(space + 2) == 'w';
+            if (!readable || (write && !writable)) {
+                throw new ErrnoException(Errno.EFAULT, null, "pin of 0x" + Long.toHexString(cur));
+            }
+            cur = stop;
+            if (Long.compareUnsigned(cur, end) >= 0) {
+                return;
+            }
+        }
+        throw new ErrnoException(Errno.EFAULT, null, "pin of unmapped 0x" + Long.toHexString(cur));
+    }
+}

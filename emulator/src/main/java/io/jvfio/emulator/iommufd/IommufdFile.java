@@ -1,0 +1,127 @@
+package io.jvfio.emulator.iommufd;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Extensible;
+import io.jvfio.abi.iommufd.IommuDestroy;
+import io.jvfio.abi.iommufd.IommuOption;
+import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.OpenFile;
+import io.jvfio.emulator.UserMemory;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * An open /dev/iommu (the kernel's main.c): the generic ioctl ladder every IOMMU_* request goes
+ * through, IOMMU_DESTROY, IOMMU_OPTION, and teardown on the last close.
+ */
+public final class IommufdFile extends OpenFile {
+    private static final long TAIL_CHUNK = 4096;
+
+    final IommufdCtx ctx;
+    private final int tableSize;
+
+    IommufdFile(EmulatedKernel kernel, int flags, boolean vfioContainer) {
+        super(flags);
+        this.ctx = new IommufdCtx(kernel, vfioContainer);
+        this.tableSize = IommufdIoctlTable.size(kernel.config().iommufdTest());
+    }
+
+    /**
+     * iommufd_fops_ioctl: numbers outside the table go to the VFIO compat handler; then size is
+     * read (EFAULT), the slot must hold exactly this request (ENOTTY), size must reach the minimum
+     * (EINVAL) and bytes past the kernel's struct must be zero (E2BIG). An object the handler
+     * created is published only if the handler succeeded, else destroyed.
+     */
+    @Override
+    public long ioctl(long request, long arg) {
+        int nr = (int) (request & 0xff);
+        int index = nr - IommufdIoctl.BASE;
+        if (index < 0 || index >= tableSize) {
+            return VfioCompat.ioctl(ctx, request, arg);
+        }
+        long size = Integer.toUnsignedLong(UserMemory.getU32(arg));
+        IommufdIoctlTable.Op op = IommufdIoctlTable.get(index);
+        if (op == null || op.request() != request) {
+            throw new ErrnoException(Errno.ENOIOCTLCMD);
+        }
+        if (size < op.def().minSize()) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cmd = copyStructFromUser(op, arg, size, arena);
+            Ucmd u = new Ucmd(ctx, arg, size, op.def(), cmd, arena);
+            try {
+                op.handler().execute(u);
+            } catch (RuntimeException e) {
+                if (u.newObj != null) {
+                    ctx.objects.abort(u.newObj);
+                }
+                throw e;
+            }
+            if (u.newObj != null) {
+                ctx.publish(u.newObj);
+            }
+            return 0;
+        }
+    }
+
+    /** copy_struct_from_user: a zero-checked tail (E2BIG) and a zero-filled short struct. */
+    private static MemorySegment copyStructFromUser(IommufdIoctlTable.Op op, long arg, long size, Arena arena) {
+        long known = op.def().size();
+        for (long off = known; off < size; off += TAIL_CHUNK) {
+            long n = Math.min(TAIL_CHUNK, size - off);
+            if (!Extensible.allZero(UserMemory.copyIn(arg + off, n, arena))) {
+                throw new ErrnoException(Errno.E2BIG);
+            }
+        }
+        MemorySegment cmd = arena.allocate(known, 8);
+        MemorySegment in = UserMemory.copyIn(arg, Math.min(size, known), arena);
+        MemorySegment.copy(in, 0, cmd, 0, in.byteSize());
+        return cmd;
+    }
+
+    @Override
+    protected void release() {
+        ctx.release();
+    }
+
+    /** IOMMU_DESTROY. */
+    static void destroy(Ucmd u) {
+        u.ctx.destroy(IommuDestroy.ID.get(u.cmd));
+    }
+
+    /** IOMMU_OPTION: only {@code val64} is copied back. */
+    static void option(Ucmd u) {
+        MemorySegment c = u.cmd;
+        if (IommuOption.RESERVED.get(c) != 0) {
+            throw new ErrnoException(Errno.EOPNOTSUPP);
+        }
+        switch (IommuOption.OPTION_ID.get(c)) {
+            case IommuOption.RLIMIT_MODE -> rlimitMode(u);
+            case IommuOption.HUGE_PAGES -> Ioas.optionHugePages(u);
+            default -> throw new ErrnoException(Errno.EOPNOTSUPP);
+        }
+        MemorySegment val = c.asSlice(IommuOption.VAL64.offset(), 8);
+        UserMemory.copyOut(val, u.ubuffer + IommuOption.VAL64.offset(), 8);
+    }
+
+    private static void rlimitMode(Ucmd u) {
+        MemorySegment c = u.cmd;
+        if (IommuOption.OBJECT_ID.get(c) != 0) {
+            throw new ErrnoException(Errno.EOPNOTSUPP);
+        }
+        int op = IommuOption.OP.get(c);
+        if (op == IommuOption.OP_GET) {
+            IommuOption.VAL64.set(c, u.ctx.accountMode() == AccountMode.MM ? 1 : 0);
+        } else if (op == IommuOption.OP_SET) {
+            if (!u.ctx.kernel.currentTask().capSysResource()) {
+                throw new ErrnoException(Errno.EPERM);
+            }
+            u.ctx.setAccountMode(IommuOption.VAL64.get(c));
+        } else {
+            throw new ErrnoException(Errno.EOPNOTSUPP);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package io.jvfio.emulator.iommufd;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
+import io.jvfio.emulator.FaultInjection;
+import io.jvfio.emulator.MemFdFile;
+import io.jvfio.emulator.OpenFile;
+import io.jvfio.emulator.Task;
+import io.jvfio.emulator.UserMemory;
+import io.jvfio.kernel.nativeimpl.NativeKernel;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * The memory behind one MAP or MAP_FILE ({@code struct iopt_pages}): a run of whole pages of user
+ * memory or of a file, shared by every area that maps part of it (COPY, type1 splits). Pages are
+ * pinned lazily and exactly once, however many areas or accesses use them: {@link #pin} and {@link
+ * #unpin} keep a per-page user count and pin, check and charge a page only on its first user.
+ */
+final class Pages {
+    static final long PAGE_SIZE = Linux.PAGE_SIZE;
+
+    /** USER: page-aligned user address of page 0; FILE: page-aligned file offset of page 0. */
+    final long base;
+
+    final long npages;
+    final boolean writable;
+    /** The file for MAP_FILE, null for user memory; referenced for the page set's lifetime. */
+    private final OpenFile file;
+
+    private final FaultInjection faults;
+    private Task source;
+    private AccountMode accountMode;
+    private long npinned;
+    private int refs = 1;
+    private PinMap pins;
+    private MemorySegment fileMapping;
+
+    private Pages(long base, long npages, boolean writable, OpenFile file, Task source, FaultInjection faults) {
+        this.base = base;
+        this.npages = npages;
+        this.writable = writable;
+        this.file = file;
+        this.source = source;
+        this.faults = faults;
+        this.accountMode = source.capIpcLock() ? AccountMode.NONE : AccountMode.USER;
+    }
+
+    /** iopt_alloc_pages' checks and the allocation; {@code startByte} is the offset into the first page. */
+    private static long npagesFor(long startByte, long length, FaultInjection faults) {
+        if (Long.compareUnsigned(length, -1L - PAGE_SIZE) > 0 || length == 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        faults.point("iopt_alloc_pages");
+        return Long.divideUnsigned(length + startByte + PAGE_SIZE - 1, PAGE_SIZE);
+    }
+
+    /** iopt_alloc_user_pages: EOVERFLOW when {@code uptr + length} wraps. */
+    static Pages ofUser(Task task, long uptr, long length, boolean writable, FaultInjection faults) {
+        if (Long.compareUnsigned(uptr + length, uptr) < 0) {
+            throw new ErrnoException(Errno.EOVERFLOW);
+        }
+        long startByte = uptr % PAGE_SIZE;
+        long npages = npagesFor(startByte, length, faults);
+        return new Pages(uptr - startByte, npages, writable, null, task, faults);
+    }
+
+    /** iopt_alloc_file_pages: takes a reference on {@code file}. */
+    static Pages ofFile(Task task, OpenFile file, long start, long length, boolean writable, FaultInjection faults) {
+        long startByte = start % PAGE_SIZE;
+        long npages = npagesFor(startByte, length, faults);
+        return new Pages(start - startByte, npages, writable, file.get(), task, faults);
+    }
+
+    boolean isFile() {
+        return file != null;
+    }
+
+    /** The source address the IOVA allocator aligns to: user VA or file offset of byte {@code startByte}. */
+    long sourceAddress(long startByte) {
+        return base + startByte;
+    }
+
+    synchronized void setAccountMode(AccountMode mode) {
+        accountMode = mode;
+    }
+
+    synchronized void get() {
+        refs++;
+    }
+
+    /** Drops a reference; the last one releases the file (all pins must be gone by then). */
+    void put() {
+        synchronized (this) {
+            if (--refs > 0) {
+                return;
+            }
+            if (pins != null && !pins.isEmpty()) {
+                throw new IllegalStateException("page set released with pinned pages");
+            }
+        }
+        if (fileMapping != null) {
+            NativeKernel.instance().munmap(fileMapping);
+        }
+        if (file != null) {
+            file.put();
+        }
+    }
+
+    /** Host address of byte {@code offset} of the page set; valid while that page is pinned. */
+    synchronized long hostAddress(long offset) {
+        return file == null ? base + offset : fileMapping.address() + offset;
+    }
+
+    /**
+     * Adds a user of pages [first, last]: pages without a user so far are pinned (EFAULT for
+     * unmapped or wrongly protected user memory, EINVAL beyond a file's end or for a file that is
+     * not shmem) and charged (ENOMEM over RLIMIT_MEMLOCK). All or nothing.
+     */
+    synchronized void pin(long first, long last) {
+        if (pins == null) {
+            pins = new PinMap();
+        }
+        List<long[]> fresh = pins.add(first, last);
+        long charged = 0;
+        try {
+            long count = 0;
+            for (long[] run : fresh) {
+                checkPinnable(run[0], run[1]);
+                count += run[1] - run[0] + 1;
+            }
+            if (count > 0) {
+                faults.point("pfn_reader_user_pin");
+                updatePinned(count, true);
+                charged = count;
+            }
+        } catch (RuntimeException e) {
+            pins.remove(first, last);
+            if (charged > 0) {
+                updatePinned(charged, false);
+            }
+            throw e;
+        }
+    }
+
+    /** Drops a user of pages [first, last], unpinning and uncharging pages left without one. */
+    synchronized void unpin(long first, long last) {
+        long count = 0;
+        for (long[] run : pins.remove(first, last)) {
+            count += run[1] - run[0] + 1;
+        }
+        if (count > 0) {
+            updatePinned(count, false);
+        }
+    }
+
+    /** Pages currently pinned. */
+    synchronized long npinned() {
+        return npinned;
+    }
+
+    private void checkPinnable(long first, long last) {
+        long bytes = (last - first + 1) * PAGE_SIZE;
+        if (file == null) {
+            UserMemory.checkPinnable(base + first * PAGE_SIZE, bytes, writable);
+            return;
+        }
+        if (!(file instanceof MemFdFile memfd)) {
+            throw new ErrnoException(Errno.EINVAL, null, "MAP_FILE source is not shmem");
+        }
+        long filePages = Long.divideUnsigned(memfd.size() + PAGE_SIZE - 1, PAGE_SIZE);
+        if (Long.compareUnsigned(base / PAGE_SIZE + last, filePages) >= 0) {
+            throw new ErrnoException(Errno.EINVAL, null, "MAP_FILE pin beyond end of file");
+        }
+        if (fileMapping == null) {
+            int prot = Linux.Prot.READ | (writable ? Linux.Prot.WRITE : 0);
+            fileMapping = memfd.mmap(npages * PAGE_SIZE, prot, Linux.Map.SHARED, base);
+        }
+    }
+
+    /** iopt_pages_update_pinned: charges or uncharges {@code count} pages per the accounting mode. */
+    private void updatePinned(long count, boolean inc) {
+        charge(source, accountMode, count, inc);
+        npinned += inc ? count : -count;
+    }
+
+    /** Charges (ENOMEM over the limit) or uncharges {@code count} pages to {@code task} in {@code mode}. */
+    static void charge(Task task, AccountMode mode, long count, boolean inc) {
+        long limit = task.rlimitMemlock() / PAGE_SIZE;
+        switch (mode) {
+            case NONE -> {}
+            case USER -> {
+                if (!inc) {
+                    task.user().unchargeLocked(count);
+                } else if (!task.user().chargeLocked(count, limit)) {
+                    throw new ErrnoException(Errno.ENOMEM, null, "RLIMIT_MEMLOCK");
+                }
+            }
+            case MM -> {
+                if (!inc) {
+                    task.mm().unchargeLocked(count);
+                } else if (!task.mm().chargeLocked(count, limit)) {
+                    throw new ErrnoException(Errno.ENOMEM, null, "RLIMIT_MEMLOCK");
+                }
+            }
+        }
+        task.mm().addPinned(inc ? count : -count);
+    }
+
+    /** For CHANGE_PROCESS: whether moving to {@code task} changes whom the pins are charged to. */
+    synchronized boolean needsChargeUpdate(Task task) {
+        return switch (accountMode) {
+            case NONE -> false;
+            case MM -> source.mm() != task.mm();
+            case USER -> source.user() != task.user() || source.mm() != task.mm();
+        };
+    }
+
+    synchronized AccountMode accountMode() {
+        return accountMode;
+    }
+
+    /** CHANGE_PROCESS after the new owner was charged: uncharges the old one and switches. */
+    synchronized void moveTo(Task task) {
+        if (needsChargeUpdate(task) && npinned > 0) {
+            charge(source, accountMode, npinned, false);
+        }
+        source = task;
+    }
+}
