@@ -47,6 +47,21 @@ public interface Jvfio extends AutoCloseable {
     /** Opens /dev/iommu. */
     Iommufd openIommufd();
 
+    /** Opens a device cdev (/dev/vfio/devices/vfioN); bind and attach it next. */
+    VfioDevice openDevice(String cdevPath);
+
+    /** Opens the cdev of PCI device {@code bdf} ("0000:00:03.0"), found through sysfs. */
+    VfioDevice openPciDevice(String bdf);
+
+    /** Opens group /dev/vfio/{@code number} (legacy path). */
+    VfioGroup openGroup(int number);
+
+    /** Opens the group of PCI device {@code bdf}, found through its iommu_group link. */
+    VfioGroup openGroupOf(String bdf);
+
+    /** Opens a legacy container (/dev/vfio/vfio). */
+    VfioContainer openContainer();
+
     /** Allocates {@code size} bytes (rounded up to whole pages) of zeroed memory for DMA. */
     DmaBuffer allocateDma(long size, PageSize pageSize);
 

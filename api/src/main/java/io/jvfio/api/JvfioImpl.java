@@ -22,6 +22,31 @@ final class JvfioImpl implements Jvfio {
     }
 
     @Override
+    public VfioDevice openDevice(String cdevPath) {
+        return VfioDeviceImpl.openCdev(kernel, cdevPath, open);
+    }
+
+    @Override
+    public VfioDevice openPciDevice(String bdf) {
+        return openDevice(Sysfs.cdevPath(kernel, bdf));
+    }
+
+    @Override
+    public VfioGroup openGroup(int number) {
+        return VfioGroupImpl.open(kernel, number, open);
+    }
+
+    @Override
+    public VfioGroup openGroupOf(String bdf) {
+        return openGroup(Sysfs.iommuGroup(kernel, bdf));
+    }
+
+    @Override
+    public VfioContainer openContainer() {
+        return VfioContainerImpl.open(kernel, open);
+    }
+
+    @Override
     public DmaBuffer allocateDma(long size, PageSize pageSize) {
         return DmaBufferImpl.allocate(kernel, size, pageSize, open);
     }

@@ -1,0 +1,46 @@
+package io.jvfio.api;
+
+/**
+ * An open VFIO device fd: from its cdev (/dev/vfio/devices/vfioN, then {@link #bind} and {@link
+ * #attach}) or from a group ({@link VfioGroup#openDevice}, the legacy path, usable at once). Closing
+ * it disables its IRQs, unmaps its regions and closes the fd, which unbinds it from its iommufd.
+ */
+public interface VfioDevice extends AutoCloseable {
+    /** The cdev path, or the device name within its group. */
+    String name();
+
+    /** Binds a cdev-opened device to {@code iommufd} (VFIO_DEVICE_BIND_IOMMUFD); returns its device ID. */
+    int bind(Iommufd iommufd);
+
+    /** The iommufd device object ID from {@link #bind}; IllegalStateException before. */
+    int devId();
+
+    /**
+     * Attaches the device's DMA to {@code ioas} through an automatically chosen HWPT; returns that
+     * HWPT's ID. Attaching again replaces the attachment atomically.
+     */
+    int attach(Ioas ioas);
+
+    /** Attaches the device to {@code hwpt}; returns its ID. */
+    int attach(Hwpt hwpt);
+
+    /** Blocks the device's DMA again (VFIO_DEVICE_DETACH_IOMMUFD_PT). */
+    void detach();
+
+    DeviceInfo info();
+
+    /** Region {@code index} (for PCI: BAR0–5 = 0–5, ROM 6, config 7). */
+    Region region(int index);
+
+    /** IRQ index {@code index} (for PCI: INTx 0, MSI 1, MSI-X 2, ERR 3, REQ 4); one handle per index. */
+    Irq irq(int index);
+
+    /** VFIO_DEVICE_RESET: a function reset. */
+    void reset();
+
+    /** PCI config space (region 7). */
+    PciConfig pciConfig();
+
+    @Override
+    void close();
+}
