@@ -1,0 +1,92 @@
+package io.jvfio.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.Linux;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** DMA buffers from the native kernel's mmap. */
+class DmaBufferTest {
+    private final Jvfio jvfio = Jvfio.open("native");
+
+    @AfterEach
+    void close() {
+        jvfio.close();
+    }
+
+    @Test
+    void sizeIsRoundedUpToWholeZeroedWritablePages() {
+        try (DmaBuffer b = jvfio.allocateDma(5000)) {
+            assertThat(b.segment().byteSize()).isEqualTo(2 * Linux.PAGE_SIZE);
+            assertThat(b.segment().address() % Linux.PAGE_SIZE).isZero();
+            assertThat(b.segment().get(ValueLayout.JAVA_LONG, 8000)).isZero();
+            b.segment().set(ValueLayout.JAVA_LONG, 8000, 42);
+            assertThat(b.segment().get(ValueLayout.JAVA_LONG, 8000)).isEqualTo(42);
+            assertThat(b.pageSize()).isEqualTo(PageSize.BASE_4K);
+        }
+    }
+
+    @Test
+    void anUnmappedBufferHasNoIova() {
+        try (DmaBuffer b = jvfio.allocateDma(1)) {
+            assertThat(b.mappings()).isEmpty();
+            assertThatThrownBy(b::iova).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void closedBuffersRefuseUseAndJvfioForgetsThem() {
+        DmaBuffer b = jvfio.allocateDma(1);
+        b.close();
+        b.close();
+
+        assertThatThrownBy(b::segment).isInstanceOf(IllegalStateException.class);
+        jvfio.close(); // must not close b a second time
+    }
+
+    @Test
+    void jvfioCloseReleasesOpenBuffers() {
+        DmaBuffer b = jvfio.allocateDma(1);
+
+        jvfio.close();
+
+        assertThatThrownBy(b::segment).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void nonPositiveSizesAreRejected() {
+        assertThatThrownBy(() -> jvfio.allocateDma(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void hugePagesWithoutAPoolFailClearly() throws Exception {
+        Path free = Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+        Assumptions.assumeTrue(
+                !Files.exists(free) || Files.readString(free).strip().equals("0"), "2 MiB huge pages are available");
+
+        assertThatThrownBy(() -> jvfio.allocateDma(1, PageSize.HUGE_2M))
+                .isInstanceOfSatisfying(
+                        JvfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOMEM))
+                .hasMessageContaining("huge pages")
+                .hasMessageContaining("hugepages-2048kB/nr_hugepages");
+    }
+
+    @Test
+    void hugePagesFromAPoolAreHugeAligned() throws Exception {
+        Path free = Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+        Assumptions.assumeTrue(
+                Files.exists(free) && Integer.parseInt(Files.readString(free).strip()) > 0, "no free 2 MiB huge pages");
+
+        try (DmaBuffer b = jvfio.allocateDma(1, PageSize.HUGE_2M)) {
+            assertThat(b.segment().byteSize()).isEqualTo(2L << 20);
+            assertThat(b.segment().address() % (2L << 20)).isZero();
+        }
+    }
+}
