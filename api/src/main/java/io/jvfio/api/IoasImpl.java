@@ -1,5 +1,6 @@
 package io.jvfio.api;
 
+import io.jvfio.abi.Errno;
 import io.jvfio.abi.iommufd.IommuIoasAllowIovas;
 import io.jvfio.abi.iommufd.IommuIoasCopy;
 import io.jvfio.abi.iommufd.IommuIoasIovaRanges;
@@ -118,7 +119,7 @@ final class IoasImpl extends IommufdObject implements Ioas {
             MemorySegment s = IommuIoasIovaRanges.DEF.allocate(a);
             IommuIoasIovaRanges.IOAS_ID.set(s, id());
             // The kernel reports the total on EMSGSIZE, so a second call always fits unless the
-            // ranges changed in between. Errno has no EMSGSIZE constant yet (abi), hence the name.
+            // ranges changed in between.
             while (true) {
                 MemorySegment array = a.allocate(IommuIovaRange.DEF.size() * capacity, 8);
                 IommuIoasIovaRanges.NUM_IOVAS.set(s, capacity);
@@ -126,7 +127,7 @@ final class IoasImpl extends IommufdObject implements Ioas {
                 try {
                     ioctl(op, IommufdIoctl.IOMMU_IOAS_IOVA_RANGES, s);
                 } catch (IommufdException e) {
-                    if (!e.errno().name().equals("EMSGSIZE")) {
+                    if (e.errno() != Errno.EMSGSIZE) {
                         throw e;
                     }
                     capacity = IommuIoasIovaRanges.NUM_IOVAS.get(s);

@@ -17,6 +17,8 @@ import io.jvfio.abi.iommufd.IommuIovaRange;
 import io.jvfio.abi.iommufd.IommuOption;
 import io.jvfio.abi.iommufd.IommufdIoctl;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -167,6 +169,34 @@ class IommufdEncodingTest {
         assertThat(r.alignment()).isEqualTo(4096);
         assertThat(r.covers(0xfee00000L, 4096)).isFalse();
         assertThat(r.covers(0x100000, 4096)).isTrue();
+    }
+
+    @Test
+    void iovaRangesAskAgainWhenTheKernelHasMoreThanFit() {
+        List<Integer> capacities = new ArrayList<>();
+        kernel.onIoctl((request, arg) -> {
+            if (request == IommufdIoctl.IOMMU_IOAS_IOVA_RANGES) {
+                int capacity = IommuIoasIovaRanges.NUM_IOVAS.get(arg);
+                capacities.add(capacity);
+                // 20 one-page holes, every other page; the struct goes back even on EMSGSIZE.
+                IommuIoasIovaRanges.NUM_IOVAS.set(arg, 20);
+                if (capacity < 20) {
+                    throw new ErrnoException(Errno.EMSGSIZE, "ioctl(IOMMU_IOAS_IOVA_RANGES)");
+                }
+                MemorySegment array = MemorySegment.ofAddress(IommuIoasIovaRanges.ALLOWED_IOVAS.get(arg))
+                        .reinterpret(20 * 16);
+                for (int i = 0; i < 20; i++) {
+                    IommuIovaRange.START.set(array.asSlice(i * 16), i * 0x2000L);
+                    IommuIovaRange.LAST.set(array.asSlice(i * 16), i * 0x2000L + 0xfff);
+                }
+            }
+            return answer(request, arg);
+        });
+
+        IovaRanges r = jvfio.openIommufd().allocIoas().iovaRanges();
+
+        assertThat(capacities).hasSize(2).endsWith(20);
+        assertThat(r.ranges()).hasSize(20).last().isEqualTo(new IovaRange(19 * 0x2000L, 19 * 0x2000L + 0xfff));
     }
 
     @Test
