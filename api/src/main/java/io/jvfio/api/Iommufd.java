@@ -26,6 +26,9 @@ public interface Iommufd extends AutoCloseable {
      */
     Hwpt allocNestedHwpt(int devId, Hwpt parent, Set<HwptFlag> flags, int dataType, MemorySegment data);
 
+    /** What the IOMMU behind device object {@code devId} is and can do. */
+    HwInfo hwInfo(int devId);
+
     /** Destroys any object by ID (IOMMU_DESTROY); prefer closing the handle. */
     void destroy(int id);
 

@@ -2,6 +2,7 @@ package io.jvfio.api;
 
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuDestroy;
+import io.jvfio.abi.iommufd.IommuHwInfo;
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
 import io.jvfio.abi.iommufd.IommuIoasAlloc;
 import io.jvfio.abi.iommufd.IommuOption;
@@ -9,6 +10,7 @@ import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.kernel.Kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Set;
 
 final class IommufdImpl implements Iommufd {
@@ -82,6 +84,9 @@ final class IommufdImpl implements Iommufd {
 
     @Override
     public Hwpt allocNestedHwpt(int devId, Hwpt parent, Set<HwptFlag> flags, int dataType, MemorySegment data) {
+        if (!data.isNative()) {
+            throw new IllegalArgumentException("the kernel reads the stage-1 data by address: pass native memory");
+        }
         return allocHwpt(
                 "Iommufd.allocNestedHwpt(dev " + devId + ", parent " + parent.id() + ")",
                 devId,
@@ -121,11 +126,36 @@ final class IommufdImpl implements Iommufd {
     }
 
     @Override
+    public HwInfo hwInfo(int devId) {
+        String op = "Iommufd.hwInfo(dev " + devId + ")";
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = IommuHwInfo.DEF.allocate(a);
+            IommuHwInfo.DEV_ID.set(s, devId);
+            // The first call reports the driver data's length; the second fetches it.
+            ioctl(op, IommufdIoctl.IOMMU_GET_HW_INFO, s);
+            MemorySegment data = a.allocate(Math.max(1, IommuHwInfo.DATA_LEN.getUnsigned(s)), 8);
+            IommuHwInfo.DATA_UPTR.set(s, data.address());
+            ioctl(op, IommufdIoctl.IOMMU_GET_HW_INFO, s);
+            long len = Math.min(IommuHwInfo.DATA_LEN.getUnsigned(s), data.byteSize());
+            return new HwInfo(
+                    IommuHwInfo.OUT_DATA_TYPE.get(s),
+                    IommuHwInfo.OUT_CAPABILITIES.get(s),
+                    IommuHwInfo.OUT_MAX_PASID_LOG2.get(s),
+                    MemorySegment.ofArray(data.asSlice(0, len).toArray(ValueLayout.JAVA_BYTE))
+                            .asReadOnly());
+        }
+    }
+
+    @Override
     public void destroy(int id) {
+        destroy("Iommufd.destroy(" + id + ")", id);
+    }
+
+    void destroy(String op, int id) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = IommuDestroy.DEF.allocate(a);
             IommuDestroy.ID.set(s, id);
-            ioctl("Iommufd.destroy(" + id + ")", IommufdIoctl.IOMMU_DESTROY, s);
+            ioctl(op, IommufdIoctl.IOMMU_DESTROY, s);
         }
     }
 

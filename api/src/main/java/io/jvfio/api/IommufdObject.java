@@ -42,7 +42,7 @@ abstract class IommufdObject implements AutoCloseable {
             closed = true;
             return;
         }
-        owner.destroy(id);
+        owner.destroy(this + ".close", id);
         closed = true;
         owner.forget(this);
     }

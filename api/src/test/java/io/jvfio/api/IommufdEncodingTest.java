@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.iommufd.IommuDestroy;
+import io.jvfio.abi.iommufd.IommuHwInfo;
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
 import io.jvfio.abi.iommufd.IommuHwptGetDirtyBitmap;
 import io.jvfio.abi.iommufd.IommuIoasAlloc;
@@ -17,6 +18,7 @@ import io.jvfio.abi.iommufd.IommuIovaRange;
 import io.jvfio.abi.iommufd.IommuOption;
 import io.jvfio.abi.iommufd.IommufdIoctl;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -200,6 +202,35 @@ class IommufdEncodingTest {
     }
 
     @Test
+    void hwInfoFetchesTheDriverDataInASecondCall() {
+        List<Integer> dataLengths = new ArrayList<>();
+        kernel.onIoctl((request, arg) -> {
+            if (request == IommufdIoctl.IOMMU_GET_HW_INFO) {
+                int len = IommuHwInfo.DATA_LEN.get(arg);
+                dataLengths.add(len);
+                if (len >= 8) {
+                    MemorySegment.ofAddress(IommuHwInfo.DATA_UPTR.get(arg))
+                            .reinterpret(8)
+                            .set(ValueLayout.JAVA_INT, 4, 0xdeadbeef);
+                }
+                IommuHwInfo.DATA_LEN.set(arg, 8);
+                IommuHwInfo.OUT_DATA_TYPE.set(arg, 0xfeedbeef);
+                IommuHwInfo.OUT_CAPABILITIES.set(arg, IommuHwInfo.HW_CAP_DIRTY_TRACKING);
+            }
+            return answer(request, arg);
+        });
+
+        HwInfo info = jvfio.openIommufd().hwInfo(4);
+
+        assertThat(dataLengths).containsExactly(0, 8);
+        assertThat(IommuHwInfo.DEV_ID.get(last(IommufdIoctl.IOMMU_GET_HW_INFO).segment()))
+                .isEqualTo(4);
+        assertThat(info.type()).isEqualTo(0xfeedbeef);
+        assertThat(info.dirtyTracking()).isTrue();
+        assertThat(info.data().get(ValueLayout.JAVA_INT_UNALIGNED, 4)).isEqualTo(0xdeadbeef);
+    }
+
+    @Test
     void hugePagesIsAPerIoasOption() {
         kernel.onIoctl((request, arg) -> {
             if (request == IommufdIoctl.IOMMU_OPTION) {
@@ -276,7 +307,7 @@ class IommufdEncodingTest {
                 MemorySegment s = arg.reinterpret(IommuHwptGetDirtyBitmap.DEF.size());
                 MemorySegment bits = MemorySegment.ofAddress(IommuHwptGetDirtyBitmap.DATA.get(s))
                         .reinterpret(8);
-                bits.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 0b101);
+                bits.set(ValueLayout.JAVA_LONG, 0, 0b101);
             }
             return answer(request, arg);
         });

@@ -1,0 +1,230 @@
+package io.jvfio.conformance.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
+import io.jvfio.api.DeviceInfo;
+import io.jvfio.api.DmaAccess;
+import io.jvfio.api.DmaBuffer;
+import io.jvfio.api.Ioas;
+import io.jvfio.api.Iommufd;
+import io.jvfio.api.IommufdException;
+import io.jvfio.api.Irq;
+import io.jvfio.api.Jvfio;
+import io.jvfio.api.Mapping;
+import io.jvfio.api.PciConfig;
+import io.jvfio.api.Region;
+import io.jvfio.api.VfioContainer;
+import io.jvfio.api.VfioDevice;
+import io.jvfio.api.VfioException;
+import io.jvfio.api.VfioGroup;
+import io.jvfio.conformance.Conformance;
+import io.jvfio.kernel.Kernel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The typed API's device path end to end with QEMU's edu device (1234:11e8, a DMA engine with a
+ * 4 KiB buffer at device address 0x40000), bound to vfio-pci: found through sysfs, bound, attached,
+ * DMA through the IOMMU, MSI, the legacy group + container path. Skipped where no edu is bound
+ * (the test VM binds one; the emulated platform will offer one).
+ */
+@Conformance
+class EduDeviceApiTest {
+    private static final long EDU_BUFFER = 0x40000;
+
+    private Jvfio jvfio;
+
+    @AfterEach
+    void close() {
+        if (jvfio != null) {
+            jvfio.close();
+        }
+    }
+
+    /** The PCI address of an edu device bound to vfio-pci, read through the boundary's sysfs. */
+    private static String edu(Kernel kernel) {
+        String root = "/sys/bus/pci/devices";
+        try {
+            for (String bdf : kernel.listDirectory(root)) {
+                String dev = root + "/" + bdf;
+                if (readFile(kernel, dev + "/vendor").equals("0x1234")
+                        && readFile(kernel, dev + "/device").equals("0x11e8")
+                        && kernel.listDirectory(dev).contains("vfio-dev")) {
+                    return bdf;
+                }
+            }
+        } catch (ErrnoException e) {
+            Assumptions.abort("no PCI devices in sysfs here: " + e.getMessage());
+        }
+        Assumptions.abort("no edu device bound to vfio-pci");
+        throw new AssertionError("unreachable");
+    }
+
+    private static String readFile(Kernel kernel, String path) {
+        int fd = kernel.open(path, Linux.O.RDONLY);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(64);
+            long n = kernel.read(fd, buf);
+            return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII).strip();
+        } finally {
+            kernel.close(fd);
+        }
+    }
+
+    /** Starts a DMA of {@code count} bytes and waits until the engine is idle again. */
+    private static void dma(Region bar0, long src, long dst, long count, boolean toRam, boolean irq) {
+        bar0.write(0x80, 8, src);
+        bar0.write(0x88, 8, dst);
+        bar0.write(0x90, 8, count);
+        bar0.write(0x98, 8, 0x1 | (toRam ? 0x2 : 0) | (irq ? 0x4 : 0));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while ((bar0.read(0x98, 8) & 0x1) != 0) {
+            assertThat(System.nanoTime()).as("DMA still running").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+    }
+
+    /** An edu bound to a fresh iommufd and attached to a fresh IOAS. */
+    private record Attached(Iommufd iommufd, VfioDevice device, Ioas ioas, int hwpt) {}
+
+    private Attached attach(Kernel kernel) {
+        String bdf = edu(kernel);
+        jvfio = Jvfio.open(kernel);
+        Iommufd iommufd = jvfio.openIommufd();
+        VfioDevice device = jvfio.openPciDevice(bdf);
+        device.bind(iommufd);
+        Ioas ioas = iommufd.allocIoas();
+        return new Attached(iommufd, device, ioas, device.attach(ioas));
+    }
+
+    @Test
+    void aCdevIsInertUntilBound(Kernel kernel) {
+        String bdf = edu(kernel);
+        jvfio = Jvfio.open(kernel);
+        VfioDevice device = jvfio.openPciDevice(bdf);
+
+        assertThatThrownBy(device::info).isInstanceOfSatisfying(VfioException.class, e -> assertThat(e.errno())
+                .isEqualTo(Errno.EINVAL));
+        assertThat(device.bind(jvfio.openIommufd())).isPositive();
+        assertThat(device.devId()).isPositive();
+    }
+
+    @Test
+    void deviceInfoRegionsAndConfigSpace(Kernel kernel) {
+        Attached a = attach(kernel);
+
+        DeviceInfo info = a.device().info();
+        assertThat(info.isPci()).isTrue();
+        assertThat(info.numRegions()).isGreaterThanOrEqualTo(9);
+        assertThat(info.numIrqs()).isEqualTo(5);
+        PciConfig config = a.device().pciConfig();
+        assertThat(config.vendorId()).isEqualTo(0x1234);
+        assertThat(config.deviceId()).isEqualTo(0x11e8);
+        config.enableBusMaster();
+        assertThat(config.command() & PciConfig.COMMAND_BUS_MASTER).isNotZero();
+        Region bar0 = a.device().region(0);
+        assertThat(bar0.info().size()).isEqualTo(1 << 20);
+        assertThat(bar0.read(0x00, 4)).as("edu identification").isEqualTo(0x010000edL);
+        bar0.write(0x04, 4, 0x12345678);
+        assertThat(bar0.read(0x04, 4)).as("liveness register inverts").isEqualTo(~0x12345678L & 0xffffffffL);
+        MemorySegment mapped = bar0.mmap();
+        assertThat(mapped.get(ValueLayout.JAVA_INT, 0)).isEqualTo(0x010000ed);
+    }
+
+    @Test
+    void dmaRoundTripThroughTheIommu(Kernel kernel) {
+        Attached a = attach(kernel);
+        assertThat(a.hwpt())
+                .as("an automatic HWPT, not the IOAS")
+                .isNotEqualTo(a.ioas().id());
+        DmaBuffer buf = jvfio.allocateDma(4096);
+        Mapping m = buf.map(a.ioas(), DmaAccess.READ_WRITE);
+        assertThat(a.ioas().iovaRanges().covers(m.iova(), m.length())).isTrue();
+        a.device().pciConfig().enableBusMaster();
+        Region bar0 = a.device().region(0);
+        buf.segment().setString(0, "through the IOMMU");
+
+        dma(bar0, buf.iova(), EDU_BUFFER, 64, false, false);
+        dma(bar0, EDU_BUFFER, buf.iova() + 2048, 64, true, false);
+
+        assertThat(buf.segment().getString(2048)).isEqualTo("through the IOMMU");
+    }
+
+    @Test
+    void msiIsAwaitedOrHandled(Kernel kernel) throws Exception {
+        Attached a = attach(kernel);
+        DmaBuffer buf = jvfio.allocateDma(4096);
+        buf.map(a.ioas(), DmaAccess.READ_WRITE);
+        a.device().pciConfig().enableBusMaster();
+        Region bar0 = a.device().region(0);
+        Irq msi = a.device().irq(1);
+        assertThat(msi.info().eventfd()).isTrue();
+        msi.enable(1);
+
+        dma(bar0, EDU_BUFFER, buf.iova(), 16, true, true);
+        assertThat(msi.await(0, Duration.ofSeconds(30))).isPositive();
+        bar0.write(0x64, 4, 0x100); // acknowledge the DMA interrupt
+
+        CountDownLatch fired = new CountDownLatch(1);
+        AtomicReference<Thread> on = new AtomicReference<>();
+        msi.onInterrupt(0, (vector, count) -> {
+            on.set(Thread.currentThread());
+            fired.countDown();
+        });
+        dma(bar0, EDU_BUFFER, buf.iova(), 16, true, true);
+        assertThat(fired.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(on.get().isVirtual()).isFalse();
+        bar0.write(0x64, 4, 0x100);
+
+        msi.onInterrupt(0, null);
+        msi.trigger(0);
+        assertThat(msi.await(0, Duration.ofSeconds(30))).as("loopback").isPositive();
+    }
+
+    @Test
+    void anAttachedIoasCannotBeDestroyedUntilDetached(Kernel kernel) {
+        Attached a = attach(kernel);
+
+        assertThatThrownBy(a.ioas()::close).isInstanceOfSatisfying(IommufdException.class, e -> assertThat(e.errno())
+                .isEqualTo(Errno.EBUSY));
+        a.device().detach();
+        a.ioas().close();
+    }
+
+    @Test
+    void theLegacyGroupAndContainerPath(Kernel kernel) {
+        String bdf = edu(kernel);
+        jvfio = Jvfio.open(kernel);
+        VfioContainer container = jvfio.openContainer();
+        VfioGroup group = jvfio.openGroupOf(bdf);
+        assertThat(group.viable()).isTrue();
+        group.setContainer(container);
+        assertThat(group.containerSet()).isTrue();
+        container.setIommu(VfioContainer.TYPE1V2);
+        DmaBuffer buf = jvfio.allocateDma(4096);
+        container.mapDma(buf.segment(), 0x100000, DmaAccess.READ_WRITE);
+        VfioDevice device = group.openDevice(bdf);
+        device.pciConfig().enableBusMaster();
+        Region bar0 = device.region(0);
+        buf.segment().setString(0, "through the container");
+
+        dma(bar0, 0x100000, EDU_BUFFER, 32, false, false);
+        dma(bar0, EDU_BUFFER, 0x100000 + 512, 32, true, false);
+
+        assertThat(buf.segment().getString(512)).isEqualTo("through the container");
+        assertThat(container.unmapDma(0x100000, 4096)).isEqualTo(4096);
+    }
+}
