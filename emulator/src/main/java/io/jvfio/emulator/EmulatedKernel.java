@@ -33,6 +33,7 @@ public final class EmulatedKernel implements Kernel {
         this.config = config;
         this.initTask = new Task(
                 new Mm(), new UserAccount(), config.rlimitMemlock(), config.capIpcLock(), config.capSysResource());
+        vfs.register("/dev/null", (k, flags) -> new NullFile(flags));
         Iommufd.install(this);
     }
 
