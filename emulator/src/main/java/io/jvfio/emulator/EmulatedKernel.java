@@ -32,7 +32,13 @@ public final class EmulatedKernel implements Kernel {
     private EmulatedKernel(EmulatorConfig config) {
         this.config = config;
         this.initTask = new Task(
-                new Mm(), new UserAccount(), config.rlimitMemlock(), config.capIpcLock(), config.capSysResource());
+                new Mm(),
+                new UserAccount(),
+                config.rlimitMemlock(),
+                config.capIpcLock(),
+                config.capSysResource(),
+                config.capSysRawio());
+        vfs.register("/dev/null", (k, flags) -> new NullFile(flags));
         Iommufd.install(this);
     }
 
@@ -71,7 +77,12 @@ public final class EmulatedKernel implements Kernel {
     /** A new process of the same user, with its own mm counters (fork without shared charges). */
     public Task newProcess() {
         return new Task(
-                new Mm(), initTask.user(), initTask.rlimitMemlock(), initTask.capIpcLock(), initTask.capSysResource());
+                new Mm(),
+                initTask.user(),
+                initTask.rlimitMemlock(),
+                initTask.capIpcLock(),
+                initTask.capSysResource(),
+                initTask.capSysRawio());
     }
 
     /** Runs {@code body} with {@code task} as the current process of the calling thread. */

@@ -11,13 +11,15 @@ public final class Task {
     private volatile long rlimitMemlock;
     private final boolean capIpcLock;
     private final boolean capSysResource;
+    private final boolean capSysRawio;
 
-    Task(Mm mm, UserAccount user, long rlimitMemlock, boolean capIpcLock, boolean capSysResource) {
+    Task(Mm mm, UserAccount user, long rlimitMemlock, boolean capIpcLock, boolean capSysResource, boolean capSysRawio) {
         this.mm = mm;
         this.user = user;
         this.rlimitMemlock = rlimitMemlock;
         this.capIpcLock = capIpcLock;
         this.capSysResource = capSysResource;
+        this.capSysRawio = capSysRawio;
     }
 
     public Mm mm() {
@@ -44,5 +46,9 @@ public final class Task {
 
     public boolean capSysResource() {
         return capSysResource;
+    }
+
+    public boolean capSysRawio() {
+        return capSysRawio;
     }
 }

@@ -83,6 +83,22 @@ final class IommufdCtx {
         }
     }
 
+    boolean hasCompatIoas() {
+        synchronized (objects) {
+            return vfioIoas != null;
+        }
+    }
+
+    /** iommufd_vfio_compat_set_no_iommu (VFIO group of a no-IOMMU device): EINVAL once a compat IOAS exists. */
+    void setNoIommuMode() {
+        synchronized (objects) {
+            if (vfioIoas != null) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            noIommuMode = true;
+        }
+    }
+
     boolean noIommuMode() {
         synchronized (objects) {
             return noIommuMode;

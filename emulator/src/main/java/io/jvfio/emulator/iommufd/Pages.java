@@ -155,6 +155,11 @@ final class Pages {
         }
     }
 
+    /** Pages with at least one user (for invariant checks: always equal to {@link #npinned}). */
+    synchronized long coveredPages() {
+        return pins == null ? 0 : pins.coveredPages();
+    }
+
     /** Pages currently pinned. */
     synchronized long npinned() {
         return npinned;
