@@ -9,6 +9,8 @@ import io.jvfio.abi.StructDef;
  * most {@code data_len} bytes, the full length written back), the PASID width and the capability
  * bits. With FLAG_INPUT_TYPE the caller names the type in {@code in_data_type}.
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_HW_INFO_} or {@code IOMMU_} prefix.
+ *
  * <pre>
  *  0  u32    size
  *  4  u32    flags
