@@ -9,6 +9,9 @@ import io.jvfio.abi.Linux;
 import io.jvfio.api.DeviceInfo;
 import io.jvfio.api.DmaAccess;
 import io.jvfio.api.DmaBuffer;
+import io.jvfio.api.HwInfo;
+import io.jvfio.api.Hwpt;
+import io.jvfio.api.HwptFlag;
 import io.jvfio.api.Ioas;
 import io.jvfio.api.Iommufd;
 import io.jvfio.api.IommufdException;
@@ -28,6 +31,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -202,6 +206,72 @@ class EduDeviceApiTest {
                 .isEqualTo(Errno.EBUSY));
         a.device().detach();
         a.ioas().close();
+    }
+
+    @Test
+    void hwInfoDescribesTheIommuBehindTheDevice(Kernel kernel) {
+        Attached a = attach(kernel);
+
+        HwInfo info = a.iommufd().hwInfo(a.device().devId());
+
+        assertThat(info.type()).as("a real IOMMU type, not NONE").isNotZero();
+        assertThat(info.data().byteSize()).isPositive();
+    }
+
+    @Test
+    void aManualPagingHwptCarriesDma(Kernel kernel) {
+        String bdf = edu(kernel);
+        jvfio = Jvfio.open(kernel);
+        Iommufd iommufd = jvfio.openIommufd();
+        VfioDevice device = jvfio.openPciDevice(bdf);
+        Ioas ioas = iommufd.allocIoas();
+        Hwpt hwpt = iommufd.allocPagingHwpt(device.bind(iommufd), ioas, Set.of());
+        assertThat(hwpt.nested()).isFalse();
+
+        assertThat(device.attach(hwpt)).isEqualTo(hwpt.id());
+        DmaBuffer buf = jvfio.allocateDma(4096);
+        buf.map(ioas, 0x100000, DmaAccess.READ_WRITE);
+        device.pciConfig().enableBusMaster();
+        Region bar0 = device.region(0);
+        buf.segment().setString(0, "through a manual HWPT");
+        dma(bar0, 0x100000, EDU_BUFFER, 32, false, false);
+        dma(bar0, EDU_BUFFER, 0x100000 + 1024, 32, true, false);
+
+        assertThat(buf.segment().getString(1024)).isEqualTo("through a manual HWPT");
+        assertThatThrownBy(hwpt::close).isInstanceOfSatisfying(IommufdException.class, e -> assertThat(e.errno())
+                .isEqualTo(Errno.EBUSY));
+        device.detach();
+        hwpt.close();
+    }
+
+    @Test
+    void dirtyTrackingFollowsTheIommusCapability(Kernel kernel) {
+        String bdf = edu(kernel);
+        jvfio = Jvfio.open(kernel);
+        Iommufd iommufd = jvfio.openIommufd();
+        VfioDevice device = jvfio.openPciDevice(bdf);
+        int devId = device.bind(iommufd);
+        Ioas ioas = iommufd.allocIoas();
+        Set<HwptFlag> dirty = Set.of(HwptFlag.DIRTY_TRACKING);
+        if (!iommufd.hwInfo(devId).dirtyTracking()) {
+            assertThatThrownBy(() -> iommufd.allocPagingHwpt(devId, ioas, dirty))
+                    .isInstanceOfSatisfying(
+                            IommufdException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EOPNOTSUPP));
+            return;
+        }
+        Hwpt hwpt = iommufd.allocPagingHwpt(devId, ioas, dirty);
+        device.attach(hwpt);
+        DmaBuffer buf = jvfio.allocateDma(2 * 4096);
+        buf.map(ioas, 0x100000, DmaAccess.READ_WRITE);
+        device.pciConfig().enableBusMaster();
+        hwpt.setDirtyTracking(true);
+
+        dma(device.region(0), EDU_BUFFER, 0x101000, 16, true, false);
+
+        assertThat(hwpt.readDirty(0x100000, 2 * 4096, 4096, true).dirtyPages()).containsExactly(0x101000L);
+        assertThat(hwpt.readDirty(0x100000, 2 * 4096, 4096, true).dirtyPages())
+                .as("the first read cleared it")
+                .isEmpty();
     }
 
     @Test
