@@ -4,6 +4,10 @@ package io.jvfio.api;
  * An open VFIO device fd: from its cdev (/dev/vfio/devices/vfioN, then {@link #bind} and {@link
  * #attach}) or from a group ({@link VfioGroup#openDevice}, the legacy path, usable at once). Closing
  * it disables its IRQs, unmaps its regions and closes the fd, which unbinds it from its iommufd.
+ *
+ * <p>{@link #bind}, {@link #attach} and {@link #detach} are for cdev-opened devices; on a
+ * group-opened one the kernel refuses them (EINVAL, ENOTTY), and its DMA goes through the group's
+ * container instead.
  */
 public interface VfioDevice extends AutoCloseable {
     /** The cdev path, or the device name within its group. */
