@@ -38,7 +38,7 @@ public final class BenchMain {
                 .include("Baseline")
                 .forks(1)
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED")
-                .warmupIterations(quick ? 2 : 3)
+                .warmupIterations(quick ? 2 : 5)
                 .warmupTime(TimeValue.milliseconds(quick ? 300 : 1000))
                 .measurementIterations(quick ? 3 : 5)
                 .measurementTime(TimeValue.milliseconds(quick ? 300 : 1000));
