@@ -1,6 +1,9 @@
 package io.jvfio.abi;
 
 import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.abi.kvm.KvmIoctl;
+import io.jvfio.abi.selftest.IommufdTestIoctl;
+import io.jvfio.abi.vfio.VfioIoctl;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -16,7 +19,8 @@ public final class IoctlNames {
     private static final Map<Long, List<String>> NAMES = new HashMap<>();
 
     static {
-        for (Class<?> holder : List.<Class<?>>of(IommufdIoctl.class)) {
+        for (Class<?> holder :
+                List.<Class<?>>of(IommufdIoctl.class, VfioIoctl.class, IommufdTestIoctl.class, KvmIoctl.class)) {
             register(holder);
         }
     }
@@ -28,8 +32,11 @@ public final class IoctlNames {
             int m = f.getModifiers();
             if (Modifier.isStatic(m) && Modifier.isFinal(m) && f.getType() == long.class) {
                 try {
-                    NAMES.computeIfAbsent(f.getLong(null), k -> new ArrayList<>())
-                            .add(f.getName());
+                    List<String> names = NAMES.computeIfAbsent(f.getLong(null), k -> new ArrayList<>());
+                    // A request re-exported by a second holder (IOMMU_TEST_CMD) is named once.
+                    if (!names.contains(f.getName())) {
+                        names.add(f.getName());
+                    }
                 } catch (IllegalAccessException e) {
                     throw new IllegalStateException(e);
                 }
@@ -37,7 +44,10 @@ public final class IoctlNames {
         }
     }
 
-    /** "IOMMU_IOAS_MAP", "VFIO_IOMMU_GET_INFO|VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", or "0x3b7f". */
+    /**
+     * "IOMMU_IOAS_MAP", "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO|VFIO_IOMMU_GET_INFO|..." (every name of a
+     * re-used number, in registration order), or "0x3b7f".
+     */
     public static String describe(long request) {
         List<String> names = NAMES.get(request);
         return names == null ? "0x" + Long.toHexString(request) : String.join("|", names);
