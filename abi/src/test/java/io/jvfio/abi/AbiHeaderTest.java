@@ -1,6 +1,7 @@
 package io.jvfio.abi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import io.jvfio.abi.AbiStructs.Header;
 import io.jvfio.abi.iommufd.IommuHwInfo;
@@ -406,7 +407,7 @@ class AbiHeaderTest {
                             .isSameAs(def);
                     out.add(holder);
                 } catch (ReflectiveOperationException e) {
-                    throw new AssertionError("struct " + def.cName() + " has no class " + name + " with its DEF", e);
+                    fail("struct " + def.cName() + " has no class " + name + " with its DEF", e);
                 }
             }
         }
