@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # JVFIO_VM_WHY is read by the scripts that source this
 # Sourced by vm/run, vm/stage and vm/kernel: where things live, how a kernel and QEMU are found.
 # Callers set `set -euo pipefail` themselves; nothing here exits, functions return non-zero and
 # leave the reason in JVFIO_VM_WHY so a caller can print it (vm/stage turns it into a skip line).
