@@ -26,6 +26,10 @@ vm_path_visible() {
 # repository, else the one vm/kernel built into the cache. Returns 1 when there is none.
 vm_find_kernel() {
   local candidate
+  if [ -n "${JVFIO_VM_KERNEL:-}" ] && [ ! -s "$JVFIO_VM_KERNEL" ]; then
+    JVFIO_VM_WHY="the kernel asked for ($JVFIO_VM_KERNEL) does not exist"
+    return 1
+  fi
   for candidate in "${JVFIO_VM_KERNEL:-}" "$JVFIO_REPO/../shared/testkernel/bzImage" \
     "$JVFIO_VM_CACHE/kernel/bzImage"; do
     if [ -n "$candidate" ] && [ -s "$candidate" ]; then
