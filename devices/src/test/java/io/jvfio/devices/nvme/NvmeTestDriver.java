@@ -33,7 +33,7 @@ final class NvmeTestDriver {
     /** A polled completion: DW0, status (without phase), the SQ head it reports, the command ID. */
     record Cqe(int result, int status, int sqHead, int cid) {}
 
-    private final class Queue {
+    private static final class Queue {
         final long sq;
         final long cq;
         final int sqid;
