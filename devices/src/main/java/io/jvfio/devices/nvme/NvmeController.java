@@ -98,7 +98,7 @@ public final class NvmeController {
         // QEMU's BAR0: registers and doorbells, then the MSI-X table and PBA on 4 KiB boundaries.
         long tableOffset = align4k(REGISTERS_SIZE + 2L * queues * (4 << DSTRD));
         long pbaOffset = align4k(tableOffset + 16L * msixVectors);
-        long barSize = Long.highestOneBit(pbaOffset + (msixVectors + 63) / 64 * 8 - 1) << 1;
+        long barSize = Long.highestOneBit(pbaOffset + (msixVectors + 63) / 64 * 8L - 1) << 1;
         this.pci = PciFunction.builder(VENDOR_ID, DEVICE_ID)
                 .classCode(CLASS_CODE)
                 .revision(REVISION)
@@ -136,7 +136,7 @@ public final class NvmeController {
             return 0; // doorbells are write-only
         }
         int dword = (int) offset & ~3;
-        long pair = dword(dword) & 0xffffffffL | (long) dword(dword + 4) << 32;
+        long pair = (dword(dword) & 0xffffffffL) | ((long) dword(dword + 4) << 32);
         long value = pair >>> (8 * (offset & 3));
         return size == 8 ? value : value & ((1L << (8 * size)) - 1);
     }
@@ -175,10 +175,10 @@ public final class NvmeController {
             }
             case REG_CC -> writeCc(v);
             case REG_AQA -> aqa = v;
-            case REG_ASQ -> asq = size == 8 ? value : asq & ~0xffffffffL | v & 0xffffffffL;
-            case REG_ASQ + 4 -> asq = asq & 0xffffffffL | (long) v << 32;
-            case REG_ACQ -> acq = size == 8 ? value : acq & ~0xffffffffL | v & 0xffffffffL;
-            case REG_ACQ + 4 -> acq = acq & 0xffffffffL | (long) v << 32;
+            case REG_ASQ -> asq = size == 8 ? value : lowHalf(asq, v);
+            case REG_ASQ + 4 -> asq = highHalf(asq, v);
+            case REG_ACQ -> acq = size == 8 ? value : lowHalf(acq, v);
+            case REG_ACQ + 4 -> acq = highHalf(acq, v);
             default ->
                 LOG.log(
                         System.Logger.Level.DEBUG,
@@ -187,11 +187,19 @@ public final class NvmeController {
         }
     }
 
+    private static long lowHalf(long register, int value) {
+        return (register & ~0xffffffffL) | (value & 0xffffffffL);
+    }
+
+    private static long highHalf(long register, int value) {
+        return (register & 0xffffffffL) | ((long) value << 32);
+    }
+
     private void writeCc(int value) {
         int old = cc;
         cc = value;
         if ((value & CC_SHN_MASK) != 0 && (old & CC_SHN_MASK) == 0) {
-            csts = csts & ~0xc | CSTS_SHST_COMPLETE; // nothing is cached, so shutdown completes at once
+            csts = (csts & ~0xc) | CSTS_SHST_COMPLETE; // nothing is cached, so shutdown completes at once
         } else if ((value & CC_SHN_MASK) == 0 && (old & CC_SHN_MASK) != 0) {
             csts &= ~0xc;
         }
@@ -478,7 +486,7 @@ public final class NvmeController {
     }
 
     private int setFeatures(Command c) throws Failure {
-        switch (c.cdw10() & 0xff) {
+        return switch (c.cdw10() & 0xff) {
             case FEATURE_NUMBER_OF_QUEUES -> {
                 if (ioQueuesCreated) {
                     throw new Failure(COMMAND_SEQUENCE_ERROR);
@@ -486,14 +494,14 @@ public final class NvmeController {
                 if ((c.cdw11() & 0xffff) == 0xffff || c.cdw11() >>> 16 == 0xffff) {
                     throw new Failure(INVALID_FIELD | DNR);
                 }
-                return queueCounts(); // always all of them, as QEMU grants
+                yield queueCounts(); // always all of them, as QEMU grants
             }
             case FEATURE_VOLATILE_WRITE_CACHE -> {
                 volatileWriteCache = (c.cdw11() & 1) != 0;
-                return 0;
+                yield 0;
             }
             default -> throw new Failure(INVALID_FIELD | DNR);
-        }
+        };
     }
 
     private int queueCounts() {
@@ -523,7 +531,7 @@ public final class NvmeController {
     }
 
     private int readWrite(Command c, boolean write) throws Failure {
-        long slba = c.cdw10() & 0xffffffffL | (long) c.cdw11() << 32;
+        long slba = highHalf(c.cdw10() & 0xffffffffL, c.cdw11());
         long blocks = (c.cdw12() & 0xffff) + 1L;
         long bytes = blocks * LBA_SIZE;
         if (bytes > (long) pageSize() << Identify.MDTS) {

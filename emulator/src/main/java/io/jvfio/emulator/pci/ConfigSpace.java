@@ -47,7 +47,7 @@ public final class ConfigSpace {
                 int at = offset + i;
                 int v = value >>> (8 * i) & 0xff;
                 int kept = bytes[at] & ~writable[at];
-                int updated = (kept | v & writable[at]) & ~(v & writeOneToClear[at]);
+                int updated = (kept | (v & writable[at])) & ~(v & writeOneToClear[at]);
                 bytes[at] = (byte) updated;
             }
             for (Hook h : hooks) {

@@ -90,6 +90,6 @@ final class MsiCapability {
             address |= (long) config.get(offset + MSI_ADDRESS_LO + 4, 4) << 32;
         }
         int data = config.get(dataOffset, 2);
-        return new MsiMessage(address, data & ~(allocated() - 1) | vector);
+        return new MsiMessage(address, (data & ~(allocated() - 1)) | vector);
     }
 }

@@ -147,7 +147,7 @@ final class MsixCapability {
 
     private MsixVector entry(int vector) {
         long base = (long) vector * MSIX_ENTRY_SIZE;
-        long address = table.get(LE_INT, base) & 0xffffffffL | (long) table.get(LE_INT, base + 4) << 32;
+        long address = (table.get(LE_INT, base) & 0xffffffffL) | ((long) table.get(LE_INT, base + 4) << 32);
         return new MsixVector(vector, new MsiMessage(address, table.get(LE_INT, base + 8)));
     }
 

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -303,7 +304,7 @@ public final class PciFunction {
         }
     }
 
-    private void linkCapabilities(TreeMap<Integer, Capability> caps) {
+    private void linkCapabilities(NavigableMap<Integer, Capability> caps) {
         int next = 0;
         for (int off : caps.descendingKeySet()) {
             Capability c = caps.get(off);
@@ -317,7 +318,7 @@ public final class PciFunction {
         }
     }
 
-    private void linkExtendedCapabilities(TreeMap<Integer, Capability> caps) {
+    private void linkExtendedCapabilities(NavigableMap<Integer, Capability> caps) {
         int next = 0;
         for (int off : caps.descendingKeySet()) {
             Capability c = caps.get(off);
@@ -626,7 +627,7 @@ public final class PciFunction {
             return this;
         }
 
-        private static void checkFree(TreeMap<Integer, Capability> caps, int offset, int length, String what) {
+        private static void checkFree(NavigableMap<Integer, Capability> caps, int offset, int length, String what) {
             var below = caps.floorEntry(offset + length - 1);
             if (below != null && below.getKey() + below.getValue().length() > offset) {
                 throw new IllegalArgumentException(

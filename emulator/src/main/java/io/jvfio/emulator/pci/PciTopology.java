@@ -193,7 +193,7 @@ public final class PciTopology {
         int pos = d.pci.acsOffset();
         if (pos >= 0) {
             ConfigSpace c = d.pci.config();
-            int ctrl = c.read(pos + ACS_CTRL, 2) | c.read(pos + ACS_CAP, 2) & GroupFormation.REQUIRED_ACS;
+            int ctrl = c.read(pos + ACS_CTRL, 2) | (c.read(pos + ACS_CAP, 2) & GroupFormation.REQUIRED_ACS);
             c.write(pos + ACS_CTRL, 2, ctrl);
         }
     }

@@ -134,7 +134,7 @@ class PciFunctionTest {
             c.write(offset, size, value);
             int rw = c.writableMask(offset, size);
             int w1c = c.writeOneToClearMask(offset, size);
-            int expected = (before & ~rw | value & rw) & ~(value & w1c);
+            int expected = ((before & ~rw) | (value & rw)) & ~(value & w1c);
             long sizeMask = size == 4 ? 0xffffffffL : (1L << (8 * size)) - 1;
             assertThat((long) c.read(offset, size) & sizeMask)
                     .as("offset 0x%x size %d", offset, size)
