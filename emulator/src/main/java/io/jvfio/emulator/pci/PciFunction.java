@@ -227,10 +227,6 @@ public final class PciFunction {
         return acsOffset;
     }
 
-    int pcieOffset() {
-        return pcieOffset;
-    }
-
     synchronized long barRead(Bar bar, long offset, int size) {
         if (msix != null && msix.inTable(bar.index(), offset)) {
             return msix.readTable(offset, size);

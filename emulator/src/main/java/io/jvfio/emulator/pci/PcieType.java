@@ -24,15 +24,6 @@ public enum PcieType {
         return code;
     }
 
-    static PcieType ofCode(int code) {
-        for (PcieType t : values()) {
-            if (t.code == code) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException("reserved PCIe device/port type " + code);
-    }
-
     /** Root, switch upstream and downstream ports: bridges that do not alias their requesters. */
     boolean isPort() {
         return this == ROOT_PORT || this == UPSTREAM_PORT || this == DOWNSTREAM_PORT;
