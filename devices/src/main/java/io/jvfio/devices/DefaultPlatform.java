@@ -5,6 +5,7 @@ import io.jvfio.devices.nvme.NvmeConfig;
 import io.jvfio.devices.nvme.NvmeController;
 import io.jvfio.emulator.pci.PciAddress;
 import io.jvfio.emulator.pci.PciNode;
+import io.jvfio.emulator.pci.PciPlatform;
 import io.jvfio.emulator.pci.PciTopology;
 import java.util.List;
 
@@ -22,11 +23,14 @@ import java.util.List;
  * </pre>
  *
  * Groups are numbered in the order Linux adds the devices: bus 0 first, then each bridge's bus.
+ * The emulated kernel finds it as the {@link PciPlatform} named "default".
  *
  * The two root-bus devices are what passthrough tests use; the rest exercise group formation: a
  * device isolated by its root port's ACS, and two devices a conventional bridge cannot isolate.
  */
-public final class DefaultPlatform {
+public final class DefaultPlatform implements PciPlatform {
+    public static final String NAME = "default";
+
     public static final PciAddress EDU = PciAddress.parse("0000:00:04.0");
     public static final PciAddress NVME = PciAddress.parse("0000:00:05.0");
     public static final PciAddress ROOT_PORT = PciAddress.parse("0000:00:1c.0");
@@ -51,6 +55,12 @@ public final class DefaultPlatform {
                     PciNode.endpoint(EDU_BELOW_BRIDGE_1.device(), 0, eduBelowBridge1.pci()),
                     PciNode.endpoint(EDU_BELOW_BRIDGE_2.device(), 0, eduBelowBridge2.pci()))));
 
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
     public PciTopology topology() {
         return topology;
     }

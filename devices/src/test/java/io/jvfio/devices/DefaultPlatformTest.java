@@ -2,11 +2,13 @@ package io.jvfio.devices;
 
 import static io.jvfio.devices.DefaultPlatform.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jvfio.devices.edu.EduDevice;
 import io.jvfio.devices.nvme.NvmeController;
 import io.jvfio.emulator.pci.IommuGroup;
 import io.jvfio.emulator.pci.PciFunction;
+import io.jvfio.emulator.pci.PciPlatform;
 import io.jvfio.emulator.pci.PciTopology;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,17 @@ class DefaultPlatformTest {
                         new IommuGroup(2, List.of(ROOT_PORT)),
                         new IommuGroup(3, List.of(PCI_BRIDGE, EDU_BELOW_BRIDGE_1, EDU_BELOW_BRIDGE_2)),
                         new IommuGroup(4, List.of(EDU_BELOW_ROOT_PORT)));
+    }
+
+    @Test
+    void theKernelFindsItAsAServiceAndGetsAFreshMachineEachTime() {
+        PciPlatform a = PciPlatform.load("default");
+        PciPlatform b = PciPlatform.load("default");
+        assertThat(a).isInstanceOf(DefaultPlatform.class);
+        assertThat(a.topology().function(EDU)).isNotEqualTo(b.topology().function(EDU));
+        assertThatThrownBy(() -> PciPlatform.load("nope"))
+                .hasMessageContaining("no PCI platform \"nope\"")
+                .hasMessageContaining(DefaultPlatform.class.getName());
     }
 
     @Test
