@@ -358,6 +358,33 @@ class NvmeControllerTest {
         assertThat(driver.reg(REG_INTMS)).isZero();
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void unreachableAdminQueueIsAFatalControllerError(boolean submissionUnmapped) {
+        long unmapped = IOVA + HOST_SIZE;
+        driver.setReg(REG_AQA, 3 << 16 | 3);
+        driver.bar0.write(REG_ASQ, 8, submissionUnmapped ? unmapped : IOVA + ASQ);
+        driver.bar0.write(REG_ACQ, 8, submissionUnmapped ? IOVA + ACQ : unmapped);
+        driver.setReg(REG_CC, 4 << 20 | 6 << 16 | CC_EN);
+        assertThat(driver.reg(REG_CSTS)).isEqualTo(CSTS_RDY);
+        host.set(U32, ASQ, 0x0a | 7 << 16); // Get Features, CID 7
+        host.set(U32, ASQ + 40, 0x07);
+        driver.setReg(DOORBELLS, 1);
+        assertThat(driver.reg(REG_CSTS)).isEqualTo(CSTS_RDY | CSTS_CFS);
+        assertThat(driver.port.faults()).singleElement().satisfies(f -> assertThat(f.iova())
+                .isEqualTo(unmapped));
+    }
+
+    @Test
+    void doorbellsOfMissingQueuesOrBeyondTheQueueAreIgnored() {
+        driver.enable();
+        driver.setReg(DOORBELLS + 8 * 3, 1); // SQ 3 does not exist
+        driver.setReg(DOORBELLS, 64); // beyond the 64-entry admin SQ
+        assertThat(driver.port.faults()).isEmpty();
+        assertThat(host.get(U32, ACQ + 12)).isZero(); // nothing completed
+        requireSuccess(driver.admin(0x0a, 0, 0, 0, 0x07));
+    }
+
     @Test
     void flrResetsTheController() {
         bringUp();

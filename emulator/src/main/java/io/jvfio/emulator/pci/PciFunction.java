@@ -22,6 +22,9 @@ import java.util.function.Consumer;
  * monitor, so device models need no locks of their own.
  */
 public final class PciFunction {
+    private static final int COMMAND_WRITABLE =
+            COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER | COMMAND_PARITY | COMMAND_SERR | COMMAND_INTX_DISABLE;
+
     private final ConfigSpace config;
     private final Bar[] bars = new Bar[6];
     private final MsiCapability msi;
@@ -267,7 +270,7 @@ public final class PciFunction {
         config.set(DEVICE_ID, 2, b.deviceId);
         config.set(CLASS_REVISION, 4, b.classCode << 8 | b.revision);
         config.set(HEADER_TYPE, 1, bridge ? HEADER_TYPE_BRIDGE : HEADER_TYPE_NORMAL);
-        config.mask(COMMAND, 2, b.commandMask(), 0);
+        config.mask(COMMAND, 2, COMMAND_WRITABLE, 0);
         config.mask(STATUS, 2, 0, STATUS_W1C);
         config.mask(CACHE_LINE_SIZE, 1, 0xff, 0);
         config.mask(INTERRUPT_LINE, 1, 0xff, 0);
@@ -569,10 +572,6 @@ public final class PciFunction {
                 throw new IllegalStateException("extended capabilities need a PCI Express function");
             }
             return new PciFunction(this);
-        }
-
-        private int commandMask() {
-            return COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER | COMMAND_PARITY | COMMAND_SERR | COMMAND_INTX_DISABLE;
         }
 
         private Builder addBar(BarSpec s) {
