@@ -1,6 +1,7 @@
 package io.jvfio.abi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import io.jvfio.abi.AbiStructs.Header;
 import io.jvfio.abi.iommufd.IommuHwInfo;
@@ -152,7 +153,15 @@ class AbiHeaderTest {
         return new Naming(holder, "", List.of(cPrefixes));
     }
 
-    /** Headers whose structs are deliberately not all carried, and why. */
+    /**
+     * Header names that are deliberately not Java constants: include guards, and the pieces ioctl
+     * numbers are built from (type byte, VFIO_BASE, IOMMUFD_CMD_* numbers), which the Ioctl classes
+     * fold into the finished requests.
+     */
+    private static final Pattern NOT_CARRIED =
+            Pattern.compile("_?_?\\w+_H|IOMMUFD_TYPE|VFIO_TYPE|VFIO_BASE|IOMMUFD_CMD_\\w+");
+
+    /** Headers whose structs and constants are deliberately not all carried, and why. */
     private static final Map<Header, String> PARTIAL =
             Map.of(Header.KVM, "only the kvm-vfio device's structs are needed, not the whole KVM API");
 
@@ -169,7 +178,7 @@ class AbiHeaderTest {
     private record Member(String struct, String path, long offset, long size, boolean flexible) {}
 
     /** A Java constant, its value, and the C expression that must print the same (null: no C name found). */
-    private record Constant(String name, String javaValue, String cExpression) {}
+    private record Constant(String name, String cName, String javaValue, String cExpression) {}
 
     @BeforeAll
     static void compileAndRun(@TempDir Path dir) throws IOException, InterruptedException {
@@ -268,6 +277,64 @@ class AbiHeaderTest {
         softly.assertAll();
     }
 
+    @Test
+    void everyStructClassHasAFieldConstantPerMember() {
+        SoftAssertions softly = new SoftAssertions();
+        for (Class<?> holder : structClasses()) {
+            StructDef def = get(publicConstant(holder, "DEF"), StructDef.class);
+            for (Field f : def.fields()) {
+                String name = f.name().replaceFirst("^_+", "").toUpperCase(Locale.ROOT);
+                java.lang.reflect.Field constant = publicConstant(holder, name);
+                softly.assertThat(constant)
+                        .as("%s.%s for member %s", holder.getSimpleName(), name, f.name())
+                        .isNotNull();
+                if (constant != null) {
+                    Field value = get(constant, Field.class);
+                    softly.assertThat(value.name())
+                            .as("%s.%s names its member", holder.getSimpleName(), name)
+                            .isEqualTo(f.name());
+                    softly.assertThat(value.offset())
+                            .as("%s.%s offset", holder.getSimpleName(), name)
+                            .isEqualTo(f.offset());
+                    softly.assertThat(value.getClass())
+                            .as("%s.%s type", holder.getSimpleName(), name)
+                            .isEqualTo(f.getClass());
+                }
+            }
+        }
+        softly.assertAll();
+    }
+
+    private static java.lang.reflect.Field publicConstant(Class<?> holder, String name) {
+        return publicConstants(holder).stream()
+                .filter(f -> f.getName().equals(name))
+                .findFirst()
+                .orElse(null);
+    }
+
+    @Test
+    void everyConstantOfEachHeaderIsCarried() throws IOException {
+        Set<String> carried = new TreeSet<>();
+        for (Constant c : constants()) {
+            if (c.cName() != null) {
+                carried.add(c.cName());
+            }
+        }
+        SoftAssertions softly = new SoftAssertions();
+        for (Header header : Header.values()) {
+            if (PARTIAL.containsKey(header)) {
+                continue;
+            }
+            Set<String> missing = new TreeSet<>(constantsDefinedIn(header));
+            missing.removeAll(carried);
+            missing.removeIf(name -> NOT_CARRIED.matcher(name).matches());
+            softly.assertThat(missing)
+                    .as("constants of %s missing from the Java classes", header.include())
+                    .isEmpty();
+        }
+        softly.assertAll();
+    }
+
     static Set<String> structsDefinedIn(Path header) throws IOException {
         String text = COMMENT.matcher(Files.readString(header)).replaceAll(" ");
         Set<String> names = new LinkedHashSet<>();
@@ -309,6 +376,7 @@ class AbiHeaderTest {
                 if (f.getType() == long.class) {
                     out.add(new Constant(
                             holder.getSimpleName() + "." + f.getName(),
+                            f.getName(),
                             Long.toUnsignedString(get(f, Long.class)),
                             "(unsigned long long)(" + f.getName() + ")"));
                 }
@@ -320,7 +388,10 @@ class AbiHeaderTest {
                     out.add(intConstant(holder, f, f.getName()));
                 } else if (f.getType() == String.class) {
                     out.add(new Constant(
-                            holder.getSimpleName() + "." + f.getName(), get(f, String.class), f.getName()));
+                            holder.getSimpleName() + "." + f.getName(),
+                            f.getName(),
+                            get(f, String.class),
+                            f.getName()));
                 }
             }
         }
@@ -350,6 +421,7 @@ class AbiHeaderTest {
     private static Constant intConstant(Class<?> holder, java.lang.reflect.Field f, String cName) {
         return new Constant(
                 holder.getSimpleName() + "." + f.getName() + (cName == null ? "" : " (" + cName + ")"),
+                cName,
                 Integer.toUnsignedString(get(f, Integer.class)),
                 cName == null ? null : "(unsigned long long)(unsigned int)(" + cName + ")");
     }
@@ -370,7 +442,7 @@ class AbiHeaderTest {
                             .isSameAs(def);
                     out.add(holder);
                 } catch (ReflectiveOperationException e) {
-                    throw new AssertionError("struct " + def.cName() + " has no class " + name + " with its DEF", e);
+                    fail("struct " + def.cName() + " has no class " + name + " with its DEF", e);
                 }
             }
         }
@@ -381,20 +453,27 @@ class AbiHeaderTest {
     private static Set<String> constantsDefinedInHeaders() throws IOException {
         Set<String> names = new TreeSet<>();
         for (Header h : Header.values()) {
-            String text =
-                    COMMENT.matcher(Files.readString(KernelReference.header(h))).replaceAll(" ");
-            Matcher define = DEFINE.matcher(text);
-            while (define.find()) {
-                names.add(define.group(1));
-            }
-            Matcher enumBody = ENUM.matcher(text);
-            while (enumBody.find()) {
-                String body = enumBody.group(1).replaceAll("(?m)^\\s*#.*$", "");
-                for (String item : body.split(",")) {
-                    Matcher id = IDENTIFIER.matcher(item);
-                    if (id.find()) {
-                        names.add(id.group());
-                    }
+            names.addAll(constantsDefinedIn(h));
+        }
+        return names;
+    }
+
+    /** Names of the object-like macros and enumerators of one header. */
+    private static Set<String> constantsDefinedIn(Header h) throws IOException {
+        Set<String> names = new TreeSet<>();
+        String text =
+                COMMENT.matcher(Files.readString(KernelReference.header(h))).replaceAll(" ");
+        Matcher define = DEFINE.matcher(text);
+        while (define.find()) {
+            names.add(define.group(1));
+        }
+        Matcher enumBody = ENUM.matcher(text);
+        while (enumBody.find()) {
+            String body = enumBody.group(1).replaceAll("(?m)^\\s*#.*$", "");
+            for (String item : body.split(",")) {
+                Matcher id = IDENTIFIER.matcher(item);
+                if (id.find()) {
+                    names.add(id.group());
                 }
             }
         }

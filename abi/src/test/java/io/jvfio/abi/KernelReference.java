@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * Fails loudly when it cannot be had: an ABI test that skips would prove nothing.
  */
 final class KernelReference {
-    private static final String SELFTEST_DIR = "linux-source-7.2/drivers/iommu/iommufd";
+    private static final String SOURCE_DIR = "linux-source-7.2";
+    private static final String SELFTEST_DIR = "drivers/iommu/iommufd";
 
     private KernelReference() {}
 
@@ -30,16 +31,21 @@ final class KernelReference {
         return include;
     }
 
-    /** The kernel-tree directory holding {@code iommufd_test.h}, which is not a installed header. */
-    static Path selftestDir() {
-        Path dir = cacheDir().resolve(SELFTEST_DIR);
-        if (!Files.isRegularFile(dir.resolve("iommufd_test.h"))) {
-            dir = runTool("source").resolve(SELFTEST_DIR);
+    /** The root of the Linux 7.2 source tree. */
+    static Path sourceDir() {
+        Path dir = cacheDir().resolve(SOURCE_DIR);
+        if (!Files.isRegularFile(dir.resolve(SELFTEST_DIR).resolve("iommufd_test.h"))) {
+            dir = runTool("source").resolve(SOURCE_DIR);
         }
-        if (!Files.isRegularFile(dir.resolve("iommufd_test.h"))) {
-            throw new IllegalStateException("no iommufd_test.h in " + dir);
+        if (!Files.isRegularFile(dir.resolve(SELFTEST_DIR).resolve("iommufd_test.h"))) {
+            throw new IllegalStateException("no Linux 7.2 source tree (iommufd_test.h) in " + dir);
         }
         return dir;
+    }
+
+    /** The kernel-tree directory holding {@code iommufd_test.h}, which is not an installed header. */
+    static Path selftestDir() {
+        return sourceDir().resolve(SELFTEST_DIR);
     }
 
     static Path header(AbiStructs.Header header) {

@@ -6,8 +6,11 @@ import io.jvfio.abi.StructDef;
 /**
  * {@code struct iommu_hw_info}: the argument of IOMMU_GET_HW_INFO: describe the IOMMU behind
  * device {@code dev_id}: driver data of type {@code out_data_type} copied to {@code data_uptr} (at
- * most {@code data_len} bytes, the full length written back), the PASID width and the capability
- * bits. With FLAG_INPUT_TYPE the caller names the type in {@code in_data_type}.
+ * most {@code data_len} bytes; {@code data_len} comes back as the length the kernel has), the
+ * PASID width and the capability bits. With FLAG_INPUT_TYPE the caller names the type in {@code
+ * in_data_type}.
+ *
+ * <p>The constants are the header's, named without their {@code IOMMU_HW_INFO_} or {@code IOMMU_} prefix.
  *
  * <pre>
  *  0  u32    size

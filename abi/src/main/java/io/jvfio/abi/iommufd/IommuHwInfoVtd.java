@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct iommu_hw_info_vtd}: what IOMMU_GET_HW_INFO reports for an Intel VT-d IOMMU
  * (IOMMU_HW_INFO_TYPE_INTEL_VTD).
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_HW_INFO_VTD_} prefix.
+ *
  * <pre>
  *  0  u32    flags
  *  4  u32    __reserved

@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * hardware-accelerated queue of {@code type} at guest physical address {@code
  * nesting_parent_iova}.
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_HW_QUEUE_} prefix.
+ *
  * <pre>
  *  0  u32    size
  *  4  u32    flags

@@ -9,6 +9,8 @@ import io.jvfio.abi.StructDef;
  * for a nested one, the latter described by {@code data_type}/{@code data_len}/{@code data_uptr});
  * {@code fault_id} is read only with FAULT_ID_VALID.
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_HWPT_} prefix.
+ *
  * <pre>
  *  0  u32    size
  *  4  u32    flags

@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * into the user bitmap at {@code data} one bit per {@code page_size} page of {@code [iova, iova +
  * length)} that was written by DMA (and clear the dirty state unless NO_CLEAR).
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_HWPT_GET_DIRTY_BITMAP_} prefix.
+ *
  * <pre>
  *  0  u32    size
  *  4  u32    hwpt_id

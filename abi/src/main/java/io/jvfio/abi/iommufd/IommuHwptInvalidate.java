@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * entry_num} driver-specific invalidation requests of {@code entry_len} bytes each, at {@code
  * data_uptr}, to a nested HWPT or vIOMMU; the number handled comes back in {@code entry_num}.
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_} prefix.
+ *
  * <pre>
  *  0  u32    size
  *  4  u32    hwpt_id

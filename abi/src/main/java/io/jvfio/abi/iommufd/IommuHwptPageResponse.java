@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct iommu_hwpt_page_response}: the answer to a page fault, write() to the fault queue
  * fd, matched by {@code cookie}.
  *
+ * <p>The constants are the header's, named without their {@code IOMMUFD_PAGE_RESP_} prefix.
+ *
  * <pre>
  * 0  u32    cookie
  * 4  u32    code

@@ -6,6 +6,8 @@ import io.jvfio.abi.StructDef;
 /**
  * {@code struct iommu_hwpt_pgfault}: one I/O page fault as read() from a fault queue fd.
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_PGFAULT_} prefix.
+ *
  * <pre>
  *  0  u32    flags
  *  4  u32    dev_id

@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct iommu_hwpt_set_dirty_tracking}: the argument of IOMMU_HWPT_SET_DIRTY_TRACKING:
  * start or stop dirty tracking on a paging HWPT allocated with DIRTY_TRACKING.
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_HWPT_} prefix.
+ *
  * <pre>
  *  0  u32    size
  *  4  u32    flags

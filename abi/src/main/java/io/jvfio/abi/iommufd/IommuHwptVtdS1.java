@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct iommu_hwpt_vtd_s1}: the Intel VT-d stage-1 page table a nested HWPT is made of
  * (IOMMU_HWPT_DATA_VTD_S1 data of IOMMU_HWPT_ALLOC).
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_VTD_S1_} prefix.
+ *
  * <pre>
  *  0  u64    flags
  *  8  u64    pgtbl_addr

@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct iommu_hwpt_vtd_s1_invalidate}: one Intel VT-d stage-1 cache invalidation request,
  * the entry of IOMMU_HWPT_INVALIDATE with IOMMU_HWPT_INVALIDATE_DATA_VTD_S1.
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_VTD_INV_} prefix.
+ *
  * <pre>
  *  0  u64    addr
  *  8  u64    npages

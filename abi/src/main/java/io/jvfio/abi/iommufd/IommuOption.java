@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct iommu_option}: the argument of IOMMU_OPTION: get or set ({@code op}) the option
  * {@code option_id} of the iommufd ({@code object_id} 0) or of one object, as {@code val64}.
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_OPTION_} prefix.
+ *
  * <pre>
  *  0  u32    size
  *  4  u32    option_id

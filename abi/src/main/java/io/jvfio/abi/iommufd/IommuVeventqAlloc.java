@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * queue of {@code type} on a vIOMMU holding at most {@code veventq_depth} events, and an fd to
  * read them.
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_VEVENTQ_} prefix.
+ *
  * <pre>
  *  0  u32    size
  *  4  u32    flags

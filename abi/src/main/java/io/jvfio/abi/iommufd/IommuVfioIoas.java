@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct iommu_vfio_ioas}: the argument of IOMMU_VFIO_IOAS: get, set or clear ({@code op})
  * the IOAS that the VFIO container compatibility ioctls on this iommufd work on.
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_VFIO_IOAS_} prefix.
+ *
  * <pre>
  *  0  u32    size
  *  4  u32    ioas_id

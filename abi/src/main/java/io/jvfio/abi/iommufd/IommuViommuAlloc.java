@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * {@code type} for device {@code dev_id} on the nesting parent HWPT {@code hwpt_id}, with optional
  * driver data ({@code data_len} bytes at {@code data_uptr}).
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_VIOMMU_} prefix.
+ *
  * <pre>
  *  0  u32    size
  *  4  u32    flags

@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct iommufd_vevent_header}: the header before each virtual event read() from a vEVENTQ
  * fd (and the whole record of a lost-events marker).
  *
+ * <p>The constants are the header's, named without their {@code IOMMU_VEVENTQ_} prefix.
+ *
  * <pre>
  * 0  u32    flags
  * 4  u32    sequence

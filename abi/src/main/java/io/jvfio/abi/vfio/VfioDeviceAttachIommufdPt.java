@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * attach the bound device (or, with ATTACH_PASID, one of its PASIDs) to the IOAS or HWPT {@code
  * pt_id}; the HWPT actually used comes back in {@code pt_id}.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DEVICE_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

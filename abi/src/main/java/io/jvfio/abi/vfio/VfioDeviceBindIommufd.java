@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * cdev fd to the iommufd {@code iommufd}; the iommufd device ID comes back in {@code out_devid}.
  * With FLAG_TOKEN a VF token UUID is read from {@code token_uuid_ptr}.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DEVICE_BIND_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

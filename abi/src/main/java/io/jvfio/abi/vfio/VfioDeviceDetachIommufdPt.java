@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_device_detach_iommufd_pt}: the argument of VFIO_DEVICE_DETACH_IOMMUFD_PT:
  * detach the bound device (or, with DETACH_PASID, one PASID) from its IOAS/HWPT.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DEVICE_} prefix.
+ *
  * <pre>
  * 0  u32    argsz
  * 4  u32    flags

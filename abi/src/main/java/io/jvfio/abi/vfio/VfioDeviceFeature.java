@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * feature whose index is in the low 16 bits of {@code flags}; the feature's own struct follows in
  * {@code data}.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DEVICE_} prefix.
+ *
  * <pre>
  * 0  u32    argsz
  * 4  u32    flags

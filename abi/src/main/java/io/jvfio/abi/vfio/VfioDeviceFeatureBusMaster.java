@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_device_feature_bus_master}: the data of device feature FEATURE_BUS_MASTER:
  * set or clear PCI bus mastering.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DEVICE_FEATURE_} prefix.
+ *
  * <pre>
  * 0  u32    op
  * (4 bytes)

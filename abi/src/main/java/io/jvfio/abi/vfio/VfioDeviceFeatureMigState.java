@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * FEATURE_MIG_DEVICE_STATE: the migration state to enter (SET) or the current one (GET); a
  * transition that moves data returns its fd in {@code data_fd}.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DEVICE_} prefix.
+ *
  * <pre>
  * 0  u32    device_state
  * 4  u32    data_fd

@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_device_feature_migration}: the data of device feature FEATURE_MIGRATION
  * (GET): which migration flows the device supports.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_} prefix.
+ *
  * <pre>
  * 0  u64    flags
  * (8 bytes)

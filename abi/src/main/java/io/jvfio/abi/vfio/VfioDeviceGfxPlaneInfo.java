@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_device_gfx_plane_info}: the argument of VFIO_DEVICE_QUERY_GFX_PLANE: describe
  * a display plane of a mediated GPU and where it can be read (region index or dma-buf ID).
  *
+ * <p>The constants are the header's, named without their {@code VFIO_GFX_PLANE_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * how many regions and IRQ indexes it has and, with FLAGS_CAPS, a capability chain at {@code
  * cap_offset} (argsz is raised when the chain does not fit).
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DEVICE_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_device_info_cap_pci_atomic_comp}: device info capability
  * INFO_CAP_PCI_ATOMIC_COMP: which PCIe AtomicOp completer sizes the root port supports.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_PCI_} prefix.
+ *
  * <pre>
  *  0  struct vfio_info_cap_header header
  *  8  u32    flags

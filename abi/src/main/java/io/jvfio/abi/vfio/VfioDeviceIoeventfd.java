@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * eventfd {@code fd} write {@code data} (of the given width) at {@code offset} of the device fd;
  * fd -1 removes it.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DEVICE_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_device_migration_info}: the header of the deprecated v1 migration region
  * (TYPE_MIGRATION_DEPRECATED); kept for its layout only, v2 migration uses VFIO_DEVICE_FEATURE.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DEVICE_} prefix.
+ *
  * <pre>
  *  0  u32    device_state
  *  4  u32    reserved

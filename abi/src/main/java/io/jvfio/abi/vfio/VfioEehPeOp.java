@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_eeh_pe_op}: the argument of VFIO_EEH_PE_OP (POWER only): one EEH operation on
  * the container's partitionable endpoint; {@code err} is read for INJECT_ERR.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_EEH_PE_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_group_status}: the argument of VFIO_GROUP_GET_STATUS: whether the group is
  * viable (all its devices bound to VFIO or unused) and has a container.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_GROUP_} prefix.
+ *
  * <pre>
  * 0  u32    argsz
  * 4  u32    flags

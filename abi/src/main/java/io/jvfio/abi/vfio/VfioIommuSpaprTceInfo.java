@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_iommu_spapr_tce_info}: the argument of VFIO_IOMMU_SPAPR_TCE_GET_INFO (POWER
  * only): the default 32-bit DMA window and, when {@code argsz} covers it, the dynamic window info.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_IOMMU_SPAPR_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * stop dirty page tracking, or read the bitmap of a range described by the {@code
  * vfio_iommu_type1_dirty_bitmap_get} in {@code data}.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_IOMMU_DIRTY_PAGES_} prefix.
+ *
  * <pre>
  * 0  u32    argsz
  * 4  u32    flags

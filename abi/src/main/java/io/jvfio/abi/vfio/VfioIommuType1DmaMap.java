@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * bytes of process memory at {@code vaddr} to {@code iova}, readable and/or writable by the device
  * (FLAG_VADDR only updates the vaddr of an existing mapping).
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DMA_MAP_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * [iova, iova + size)} (or everything with FLAG_ALL); the unmapped size comes back in {@code
  * size}. With FLAG_GET_DIRTY_BITMAP a {@code vfio_bitmap} follows in {@code data}.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DMA_UNMAP_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

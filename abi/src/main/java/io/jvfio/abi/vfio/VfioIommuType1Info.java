@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_iommu_type1_info}: the argument of VFIO_IOMMU_GET_INFO on a type1 container:
  * the supported IOMMU page sizes and a capability chain at {@code cap_offset}.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_IOMMU_TYPE1_} or {@code VFIO_IOMMU_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

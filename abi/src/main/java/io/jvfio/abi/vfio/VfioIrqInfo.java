@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_irq_info}: the argument of VFIO_DEVICE_GET_IRQ_INFO: how many interrupts IRQ
  * index {@code index} has and how they can be signalled and masked.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_IRQ_INFO_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * unmask, trigger) to {@code count} interrupts of {@code index} from {@code start}, with no data,
  * a bool per interrupt or an eventfd per interrupt in {@code data}.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_IRQ_SET_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * element of VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: its group ID, or with FLAG_DEV_ID its iommufd
  * device ID (DEVID_OWNED / DEVID_NOT_OWNED when it has none).
  *
+ * <p>The constants are the header's, named without their {@code VFIO_PCI_} prefix.
+ *
  * <pre>
  * 0  u32    group_id
  * 0  u32    devid

@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * devices affected by a hot reset of this one; {@code count} is written back and ENOSPC returned
  * when {@code devices} is too small.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_PCI_HOT_RESET_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

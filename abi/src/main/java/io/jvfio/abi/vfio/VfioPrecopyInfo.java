@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_precopy_info}: the argument of VFIO_MIG_GET_PRECOPY_INFO on a migration data
  * fd: how many initial and dirty bytes remain to be read in a PRE_COPY state.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_PRECOPY_INFO_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

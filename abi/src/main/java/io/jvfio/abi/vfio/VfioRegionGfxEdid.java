@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_region_gfx_edid}: the register layout of a GFX EDID region
  * (SUBTYPE_GFX_EDID): where the EDID blob lives and the virtual display link state.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_DEVICE_GFX_} prefix.
+ *
  * <pre>
  *  0  u32    edid_offset
  *  4  u32    edid_max_size

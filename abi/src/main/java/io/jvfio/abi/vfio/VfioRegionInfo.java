@@ -8,6 +8,8 @@ import io.jvfio.abi.StructDef;
  * flags and device-fd offset of region {@code index}, with an optional capability chain at {@code
  * cap_offset}.
  *
+ * <p>The constants are the header's, named without their {@code VFIO_REGION_INFO_} prefix.
+ *
  * <pre>
  *  0  u32    argsz
  *  4  u32    flags

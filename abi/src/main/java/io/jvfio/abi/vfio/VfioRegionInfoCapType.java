@@ -7,6 +7,8 @@ import io.jvfio.abi.StructDef;
  * {@code struct vfio_region_info_cap_type}: region info capability CAP_TYPE: the type and subtype
  * of a device-specific region (index past the fixed ones).
  *
+ * <p>The constants are the header's, named without their {@code VFIO_REGION_} prefix.
+ *
  * <pre>
  *  0  struct vfio_info_cap_header header
  *  8  u32    type
