@@ -139,8 +139,11 @@ public final class StructDef {
 
     @Override
     public String toString() {
-        String what = cName != null ? "struct " + cName : union ? "anonymous union" : "anonymous struct";
-        return what + " (" + size() + " bytes, min " + minSize + ")";
+        return describe(cName, union) + " (" + size() + " bytes, min " + minSize + ")";
+    }
+
+    private static String describe(String cName, boolean union) {
+        return cName != null ? "struct " + cName : union ? "anonymous union" : "anonymous struct";
     }
 
     /** Declares members in header order; padding is inserted as C would. */
@@ -180,7 +183,7 @@ public final class StructDef {
 
         private Builder add(Field f) {
             if (fields.putIfAbsent(f.name(), f) != null) {
-                throw new IllegalArgumentException(describe() + "." + f.name() + " declared twice");
+                throw new IllegalArgumentException(describe(cName, union) + "." + f.name() + " declared twice");
             }
             return this;
         }
@@ -266,10 +269,6 @@ public final class StructDef {
             return this;
         }
 
-        private String describe() {
-            return cName != null ? cName : union ? "anonymous union" : "anonymous struct";
-        }
-
         public StructDef build() {
             if (union) {
                 // The union layout holds the members; tail padding wraps it like any struct's.
@@ -289,7 +288,7 @@ public final class StructDef {
             if (minThrough != null) {
                 Field f = fields.get(minThrough);
                 if (f == null) {
-                    throw new IllegalArgumentException(describe() + " has no member " + minThrough);
+                    throw new IllegalArgumentException(describe(cName, union) + " has no member " + minThrough);
                 }
                 min = f.offset() + f.size();
             }

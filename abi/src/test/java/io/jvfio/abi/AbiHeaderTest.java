@@ -1,6 +1,7 @@
 package io.jvfio.abi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import io.jvfio.abi.AbiStructs.Header;
 import io.jvfio.abi.iommufd.IommuHwInfo;
@@ -277,6 +278,41 @@ class AbiHeaderTest {
     }
 
     @Test
+    void everyStructClassHasAFieldConstantPerMember() {
+        SoftAssertions softly = new SoftAssertions();
+        for (Class<?> holder : structClasses()) {
+            StructDef def = get(publicConstant(holder, "DEF"), StructDef.class);
+            for (Field f : def.fields()) {
+                String name = f.name().replaceFirst("^_+", "").toUpperCase(Locale.ROOT);
+                java.lang.reflect.Field constant = publicConstant(holder, name);
+                softly.assertThat(constant)
+                        .as("%s.%s for member %s", holder.getSimpleName(), name, f.name())
+                        .isNotNull();
+                if (constant != null) {
+                    Field value = get(constant, Field.class);
+                    softly.assertThat(value.name())
+                            .as("%s.%s names its member", holder.getSimpleName(), name)
+                            .isEqualTo(f.name());
+                    softly.assertThat(value.offset())
+                            .as("%s.%s offset", holder.getSimpleName(), name)
+                            .isEqualTo(f.offset());
+                    softly.assertThat(value.getClass())
+                            .as("%s.%s type", holder.getSimpleName(), name)
+                            .isEqualTo(f.getClass());
+                }
+            }
+        }
+        softly.assertAll();
+    }
+
+    private static java.lang.reflect.Field publicConstant(Class<?> holder, String name) {
+        return publicConstants(holder).stream()
+                .filter(f -> f.getName().equals(name))
+                .findFirst()
+                .orElse(null);
+    }
+
+    @Test
     void everyConstantOfEachHeaderIsCarried() throws IOException {
         Set<String> carried = new TreeSet<>();
         for (Constant c : constants()) {
@@ -406,7 +442,7 @@ class AbiHeaderTest {
                             .isSameAs(def);
                     out.add(holder);
                 } catch (ReflectiveOperationException e) {
-                    throw new AssertionError("struct " + def.cName() + " has no class " + name + " with its DEF", e);
+                    fail("struct " + def.cName() + " has no class " + name + " with its DEF", e);
                 }
             }
         }

@@ -131,7 +131,8 @@ public final class EmulatedKernel implements Kernel {
 
     @Override
     public long ioctl(int fd, long request, long arg) {
-        return withFile(fd, "ioctl(" + IoctlNames.describe(request) + ")", f -> {
+        // The name is built only on failure: ioctls are the hot path.
+        return withFile(fd, () -> "ioctl(" + IoctlNames.describe(request) + ")", f -> {
             try {
                 return f.ioctl(request, arg);
             } catch (ErrnoException e) {
@@ -270,6 +271,10 @@ public final class EmulatedKernel implements Kernel {
     }
 
     private <T> T withFile(int fd, String what, FileOp<T> op) {
+        return withFile(fd, () -> what, op);
+    }
+
+    private <T> T withFile(int fd, Supplier<String> what, FileOp<T> op) {
         return call(what, () -> {
             OpenFile f = fds.get(fd);
             try {
@@ -281,10 +286,14 @@ public final class EmulatedKernel implements Kernel {
     }
 
     private static <T> T call(String what, Callable<T> body) {
+        return call(() -> what, body);
+    }
+
+    private static <T> T call(Supplier<String> what, Callable<T> body) {
         try {
             return body.call();
         } catch (ErrnoException e) {
-            throw e.withCall(what);
+            throw e.withCall(what.get());
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {

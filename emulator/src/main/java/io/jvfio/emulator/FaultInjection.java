@@ -32,6 +32,11 @@ public final class FaultInjection {
         return triggered;
     }
 
+    /** Whether the armed failure has happened. */
+    public synchronized boolean triggered() {
+        return triggered;
+    }
+
     /** Points the arming thread reached since {@link #failNth}. */
     public synchronized long reached() {
         return reached;

@@ -2,6 +2,7 @@ package io.jvfio.emulator;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -68,7 +69,7 @@ public abstract class OpenFile {
 
     /** The ready events now (POLLIN, POLLOUT, ...); files without poll are always readable and writable. */
     public short poll() {
-        return (short) (io.jvfio.abi.Linux.Poll.IN | io.jvfio.abi.Linux.Poll.OUT);
+        return (short) (Linux.Poll.IN | Linux.Poll.OUT);
     }
 
     /** Called once, when the last reference goes away. */

@@ -3,6 +3,7 @@ package io.jvfio.conformance.iommufd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
+import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuIoasMap;
 import io.jvfio.abi.iommufd.IommufdIoctl;
 import java.lang.foreign.MemorySegment;
@@ -180,7 +181,7 @@ class IoasMapTest extends IommufdFixture {
         long nowhere = unmappedAddress(4 * PAGE);
         assertThat(mapFixed(ioas, nowhere, 4 * PAGE, 1L << 30)).isEqualTo(1L << 30);
         assertThat(mapAuto(ioas, 1L << 31, 4 * PAGE)).isNotZero();
-        MemorySegment none = mmap(PAGE, io.jvfio.abi.Linux.Prot.NONE);
+        MemorySegment none = mmap(PAGE, Linux.Prot.NONE);
         assertThat(mapFixed(ioas, none.address(), PAGE, 1L << 32)).isEqualTo(1L << 32);
     }
 }

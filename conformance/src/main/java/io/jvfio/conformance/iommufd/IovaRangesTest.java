@@ -3,6 +3,7 @@ package io.jvfio.conformance.iommufd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
+import io.jvfio.abi.iommufd.IommuIoasAllowIovas;
 import io.jvfio.abi.iommufd.IommuIoasIovaRanges;
 import io.jvfio.abi.iommufd.IommufdIoctl;
 import java.lang.foreign.MemorySegment;
@@ -72,10 +73,10 @@ class IovaRangesTest extends IommufdFixture {
     void allowIovasFault() {
         int ioas = ioasAlloc();
         allowIovas(ioas, 0x100000, 0x1fffff);
-        MemorySegment s = io.jvfio.abi.iommufd.IommuIoasAllowIovas.DEF.allocate(arena);
-        io.jvfio.abi.iommufd.IommuIoasAllowIovas.IOAS_ID.set(s, ioas);
-        io.jvfio.abi.iommufd.IommuIoasAllowIovas.NUM_IOVAS.set(s, 1);
-        io.jvfio.abi.iommufd.IommuIoasAllowIovas.ALLOWED_IOVAS.set(s, unmappedAddress(PAGE));
+        MemorySegment s = IommuIoasAllowIovas.DEF.allocate(arena);
+        IommuIoasAllowIovas.IOAS_ID.set(s, ioas);
+        IommuIoasAllowIovas.NUM_IOVAS.set(s, 1);
+        IommuIoasAllowIovas.ALLOWED_IOVAS.set(s, unmappedAddress(PAGE));
         assertThat(errno(() -> ioctl(IommufdIoctl.IOMMU_IOAS_ALLOW_IOVAS, s))).isEqualTo(Errno.EFAULT);
         MemorySegment buf = buffer(PAGE);
         assertThat(mapAuto(ioas, buf.address(), PAGE)).isEqualTo(0x100000);

@@ -11,6 +11,7 @@ import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * An open /dev/iommu (the kernel's main.c): the generic ioctl ladder every IOMMU_* request goes
@@ -41,16 +42,20 @@ public final class IommufdFile extends OpenFile {
         if (index < 0 || index >= tableSize) {
             return VfioCompat.ioctl(ctx, request, arg);
         }
-        long size = Integer.toUnsignedLong(UserMemory.getU32(arg));
         IommufdIoctlTable.Op op = IommufdIoctlTable.get(index);
-        if (op == null || op.request() != request) {
-            throw new ErrnoException(Errno.ENOIOCTLCMD);
-        }
-        if (size < op.def().minSize()) {
-            throw new ErrnoException(Errno.EINVAL);
-        }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment cmd = copyStructFromUser(op, arg, size, arena);
+            // One read for size and struct when the whole struct is readable; the exact
+            // get_user-then-copy sequence (and its EFAULTs) otherwise.
+            MemorySegment head = op == null ? null : tryCopyIn(arg, op.def().size(), arena);
+            long size = Integer.toUnsignedLong(
+                    head != null ? head.get(ValueLayout.JAVA_INT_UNALIGNED, 0) : UserMemory.getU32(arg));
+            if (op == null || op.request() != request) {
+                throw new ErrnoException(Errno.ENOIOCTLCMD);
+            }
+            if (size < op.def().minSize()) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            MemorySegment cmd = copyStructFromUser(op, arg, size, head, arena);
             Ucmd u = new Ucmd(ctx, arg, size, op.def(), cmd, arena);
             try {
                 op.handler().execute(u);
@@ -67,8 +72,12 @@ public final class IommufdFile extends OpenFile {
         }
     }
 
-    /** copy_struct_from_user: a zero-checked tail (E2BIG) and a zero-filled short struct. */
-    private static MemorySegment copyStructFromUser(IommufdIoctlTable.Op op, long arg, long size, Arena arena) {
+    /**
+     * copy_struct_from_user: a zero-checked tail (E2BIG) and a zero-filled short struct; {@code
+     * head}, if not null, already holds the first sizeof bytes.
+     */
+    private static MemorySegment copyStructFromUser(
+            IommufdIoctlTable.Op op, long arg, long size, MemorySegment head, Arena arena) {
         long known = op.def().size();
         for (long off = known; off < size; off += TAIL_CHUNK) {
             long n = Math.min(TAIL_CHUNK, size - off);
@@ -76,10 +85,19 @@ public final class IommufdFile extends OpenFile {
                 throw new ErrnoException(Errno.E2BIG);
             }
         }
+        long len = Math.min(size, known);
         MemorySegment cmd = arena.allocate(known, 8);
-        MemorySegment in = UserMemory.copyIn(arg, Math.min(size, known), arena);
-        MemorySegment.copy(in, 0, cmd, 0, in.byteSize());
+        MemorySegment in = head != null ? head : UserMemory.copyIn(arg, len, arena);
+        MemorySegment.copy(in, 0, cmd, 0, len);
         return cmd;
+    }
+
+    private static MemorySegment tryCopyIn(long arg, long length, Arena arena) {
+        try {
+            return UserMemory.copyIn(arg, length, arena);
+        } catch (ErrnoException e) {
+            return null;
+        }
     }
 
     @Override

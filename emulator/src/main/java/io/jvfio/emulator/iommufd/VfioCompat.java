@@ -83,17 +83,18 @@ final class VfioCompat {
     static void compatIoasCreate(IommufdCtx ctx) {
         Ioas ioas = Ioas.alloc(ctx);
         synchronized (ctx.objects) {
-            if (ctx.noIommuMode()) {
+            if (ctx.noIommuMode() || ctx.hasCompatIoas()) {
+                boolean noIommu = ctx.noIommuMode();
                 ctx.objects.abort(ioas);
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            if (ctx.hasCompatIoas()) {
-                ctx.objects.abort(ioas);
+                if (noIommu) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
                 return;
             }
             ctx.setCompatIoas(ioas);
-            ctx.publish(ioas);
         }
+        // Published outside the table lock, as the kernel finalizes after dropping xa_lock.
+        ctx.publish(ioas);
     }
 
     private static long checkExtension(IommufdCtx ctx, long type) {

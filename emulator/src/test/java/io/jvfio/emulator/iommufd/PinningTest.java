@@ -8,11 +8,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.Linux;
+import io.jvfio.abi.iommufd.IommuIoasChangeProcess;
 import io.jvfio.abi.iommufd.IommuIoasMap;
 import io.jvfio.abi.iommufd.IommuOption;
+import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.emulator.Task;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -225,8 +231,8 @@ class PinningTest {
     }
 
     private static void changeProcess(Harness h) {
-        MemorySegment s = io.jvfio.abi.iommufd.IommuIoasChangeProcess.DEF.allocate(h.arena);
-        h.kernel.ioctl(h.fd, io.jvfio.abi.iommufd.IommufdIoctl.IOMMU_IOAS_CHANGE_PROCESS, s);
+        MemorySegment s = IommuIoasChangeProcess.DEF.allocate(h.arena);
+        h.kernel.ioctl(h.fd, IommufdIoctl.IOMMU_IOAS_CHANGE_PROCESS, s);
     }
 
     @Test
@@ -245,10 +251,10 @@ class PinningTest {
             assertThat(h.pinnedPages()).isEqualTo(1);
             // The domain sees the file's real pages: bytes written through it reach the file.
             long host = d.mapped.get(IOVA)[0];
-            MemorySegment.ofAddress(host).reinterpret(8).set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 42);
+            MemorySegment.ofAddress(host).reinterpret(8).set(ValueLayout.JAVA_LONG, 0, 42);
             MemorySegment readBack = h.arena.allocate(8);
             h.kernel.pread(memfd, readBack, PAGE);
-            assertThat(readBack.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0)).isEqualTo(42);
+            assertThat(readBack.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(42);
             int efd = h.kernel.eventfd(0, 0);
             assertThat(errno(() -> h.mapFile(id, RW | FIXED, efd, 0, PAGE, 2 * IOVA)))
                     .isEqualTo(Errno.EINVAL);
@@ -276,7 +282,7 @@ class PinningTest {
             h.unmap(id, 1L << 29, PAGE);
             iopt.addDomain(narrow);
             assertThat(iopt.iovaAlignment()).isEqualTo(2048);
-            java.util.List<long[]> ranges = new java.util.ArrayList<>();
+            List<long[]> ranges = new ArrayList<>();
             iopt.iovaLock.readLock().lock();
             try {
                 iopt.forEachUsableRange((s, l) -> ranges.add(new long[] {s, l}));
@@ -361,7 +367,7 @@ class PinningTest {
 
     /** A tiny builder for an allowed-range map. */
     private static final class TreeMapBuilder {
-        final java.util.TreeMap<Long, Long> map = new java.util.TreeMap<>(Long::compareUnsigned);
+        final TreeMap<Long, Long> map = new TreeMap<>(Long::compareUnsigned);
 
         TreeMapBuilder add(long start, long last) {
             map.put(start, last);

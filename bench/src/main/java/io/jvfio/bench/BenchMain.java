@@ -1,0 +1,74 @@
+package io.jvfio.bench;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs the JMH benchmarks and the scale run, and prints every result as a ratio to the baseline
+ * ({@link IommufdBenchmarks.Baseline#trivialIoctl}) measured in the same run, so numbers compare
+ * across machines.
+ *
+ * <p>Arguments: {@code [--quick] [--scale N] [--no-scale] [regex]}.
+ */
+public final class BenchMain {
+    private BenchMain() {}
+
+    public static void main(String[] args) throws RunnerException {
+        boolean quick = false;
+        boolean scale = true;
+        long scaleCount = 1_000_000;
+        String include = IommufdBenchmarks.class.getSimpleName();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--no-scale" -> scale = false;
+                case "--scale" -> scaleCount = Long.parseLong(args[++i]);
+                default -> include = args[i];
+            }
+        }
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(include)
+                .include("Baseline")
+                .forks(1)
+                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED")
+                .warmupIterations(quick ? 2 : 5)
+                .warmupTime(TimeValue.milliseconds(quick ? 300 : 1000))
+                .measurementIterations(quick ? 3 : 5)
+                .measurementTime(TimeValue.milliseconds(quick ? 300 : 1000));
+        Collection<RunResult> results = new Runner(options.build()).run();
+        double baseline = results.stream()
+                .filter(r -> r.getParams().getBenchmark().endsWith("trivialIoctl"))
+                .mapToDouble(r -> r.getPrimaryResult().getScore())
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("the baseline did not run"));
+        List<String> lines = new ArrayList<>();
+        for (RunResult r : results) {
+            String name = r.getParams().getBenchmark().replace(IommufdBenchmarks.class.getName() + ".", "");
+            StringBuilder params = new StringBuilder();
+            for (String key : r.getParams().getParamsKeys()) {
+                params.append(key)
+                        .append('=')
+                        .append(r.getParams().getParam(key))
+                        .append(' ');
+            }
+            double score = r.getPrimaryResult().getScore();
+            lines.add(String.format(
+                    "%-32s %-18s %12.0f %12.2f", name, params.toString().trim(), score, score / baseline));
+        }
+        System.out.printf("%n%-32s %-18s %12s %12s%n", "benchmark", "params", "ns/op", "x baseline");
+        lines.forEach(System.out::println);
+        if (scale) {
+            Scale.run(scaleCount, baseline, System.out);
+        }
+        System.out.printf(
+                "java %s, %d cpus%n",
+                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+    }
+}

@@ -1,0 +1,142 @@
+package io.jvfio.emulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
+import io.jvfio.kernel.PollFd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The emulated kernel's base: VFS registration, fd table, files, poll wake-ups (emulator-only views). */
+class EmulatedKernelTest {
+    private static Errno errno(Runnable call) {
+        try {
+            call.run();
+        } catch (ErrnoException e) {
+            return e.errno();
+        }
+        throw new AssertionError("expected the call to fail");
+    }
+
+    @Test
+    void vfsRegistersNodesLinksAndDirectories() {
+        EmulatedKernel k = EmulatedKernel.create();
+        AtomicInteger released = new AtomicInteger();
+        k.vfs().register("/sys/devices/pci0000:00/0000:00:01.0/vendor", (kernel, flags) -> new OpenFile(flags) {
+            @Override
+            protected void release() {
+                released.incrementAndGet();
+            }
+        });
+        k.vfs().symlink("/sys/bus/pci/devices/0000:00:01.0", "../../../devices/pci0000:00/0000:00:01.0");
+        assertThat(k.listDirectory("/sys/bus/pci/devices")).containsExactly("0000:00:01.0");
+        assertThat(k.listDirectory("/sys/bus/pci/devices/0000:00:01.0")).containsExactly("vendor");
+        assertThat(k.readlink("/sys/bus/pci/devices/0000:00:01.0"))
+                .isEqualTo("../../../devices/pci0000:00/0000:00:01.0");
+        assertThat(k.listDirectory("/dev")).contains("iommu", "null");
+        int fd = k.open("/sys/bus/pci/devices/0000:00:01.0/vendor", Linux.O.RDONLY);
+        k.close(fd);
+        assertThat(released).hasValue(1);
+        assertThat(errno(() -> k.readlink("/dev/iommu"))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> k.readlink("/dev/none"))).isEqualTo(Errno.ENOENT);
+        assertThat(errno(() -> k.listDirectory("/dev/iommu"))).isEqualTo(Errno.ENOTDIR);
+        assertThat(errno(() -> k.open("/dev", Linux.O.RDONLY))).isEqualTo(Errno.EISDIR);
+        assertThat(errno(() -> k.vfs().register("/dev/iommu", (kernel, flags) -> null)))
+                .isEqualTo(Errno.EEXIST);
+        k.vfs().symlink("/loop/a", "b");
+        k.vfs().symlink("/loop/b", "a");
+        assertThat(errno(() -> k.open("/loop/a", Linux.O.RDONLY))).isEqualTo(Errno.ELOOP);
+        k.vfs().unregister("/loop/a");
+        assertThat(errno(() -> k.open("/loop/b", Linux.O.RDONLY))).isEqualTo(Errno.ENOENT);
+    }
+
+    @Test
+    void fdsAreLowestFreeAndFilesReleaseOnLastReference() {
+        EmulatedKernel k = EmulatedKernel.create();
+        int a = k.open("/dev/null", Linux.O.RDWR);
+        int b = k.open("/dev/null", Linux.O.RDWR);
+        assertThat(b).isEqualTo(a + 1);
+        k.close(a);
+        assertThat(k.eventfd(0, 0)).isEqualTo(a);
+        OpenFile f = k.fget(b);
+        k.close(b);
+        // The file outlives its fd while the kernel holds a reference.
+        assertThat(f.write(MemorySegment.ofArray(new byte[3]))).isEqualTo(3);
+        f.put();
+        assertThat(errno(() -> k.close(b))).isEqualTo(Errno.EBADF);
+        assertThat(errno(() -> k.eventfd(0, 0x40))).isEqualTo(Errno.EINVAL);
+    }
+
+    @Test
+    void eventfdSignalFromJavaWakesPoll() throws Exception {
+        EmulatedKernel k = EmulatedKernel.create();
+        int fd = k.eventfd(0, 0);
+        EventFdFile efd = (EventFdFile) k.fget(fd);
+        CompletableFuture<short[]> poller = CompletableFuture.supplyAsync(
+                () -> k.poll(List.of(new PollFd(fd, Linux.Poll.IN)), 10_000),
+                r -> Thread.ofPlatform().start(r));
+        Thread.sleep(50);
+        assertThat(poller).isNotDone();
+        efd.signal();
+        efd.signal();
+        assertThat(poller.get(10, TimeUnit.SECONDS)).containsExactly(Linux.Poll.IN);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(8);
+            k.read(fd, v);
+            assertThat(v.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(2);
+        }
+        efd.put();
+        k.close(fd);
+        assertThat(k.poll(List.of(new PollFd(fd, Linux.Poll.IN)), 0)).containsExactly(Linux.Poll.NVAL);
+    }
+
+    @Test
+    void eventfdWriteBlocksNearOverflow() {
+        EmulatedKernel k = EmulatedKernel.create();
+        int fd = k.eventfd(0, Linux.Efd.NONBLOCK);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(8);
+            v.set(ValueLayout.JAVA_LONG, 0, -2L);
+            k.write(fd, v);
+            assertThat(k.poll(List.of(new PollFd(fd, (short) (Linux.Poll.IN | Linux.Poll.OUT))), 0))
+                    .containsExactly(Linux.Poll.IN);
+            v.set(ValueLayout.JAVA_LONG, 0, 1);
+            assertThat(errno(() -> k.write(fd, v))).isEqualTo(Errno.EAGAIN);
+            // A bad user buffer is EFAULT, not a crash.
+            MemorySegment bad = MemorySegment.ofAddress(8).reinterpret(8);
+            assertThat(errno(() -> k.read(fd, bad))).isEqualTo(Errno.EFAULT);
+        }
+    }
+
+    @Test
+    void pipeWithoutReaderIsEpipe() {
+        EmulatedKernel k = EmulatedKernel.create();
+        int[] p = k.pipe(Linux.O.NONBLOCK);
+        k.close(p[0]);
+        assertThat(errno(() -> k.write(p[1], MemorySegment.ofArray(new byte[4]))))
+                .isEqualTo(Errno.EPIPE);
+        assertThat(errno(() -> k.read(p[1], MemorySegment.ofArray(new byte[4]))))
+                .isEqualTo(Errno.EBADF);
+        k.close(p[1]);
+    }
+
+    @Test
+    void processesHaveTheirOwnCounters() {
+        EmulatedKernel k = EmulatedKernel.create(EmulatorConfig.defaults().withRlimitMemlock(1 << 20));
+        Task other = k.newProcess();
+        assertThat(other.mm()).isNotSameAs(k.initTask().mm());
+        assertThat(other.user()).isSameAs(k.initTask().user());
+        assertThat(k.callAs(other, k::currentTask)).isSameAs(other);
+        assertThat(k.currentTask()).isSameAs(k.initTask());
+        assertThat(other.mm().chargeLocked(256, 256)).isTrue();
+        assertThat(other.mm().chargeLocked(1, 256)).isFalse();
+    }
+}
