@@ -85,6 +85,9 @@ class IommufdEncodingTest {
             assertThat(m)
                     .isEqualTo(
                             new Mapping(ioas.id(), 0x100000, 8192, b.segment().address(), DmaAccess.READ_WRITE));
+            assertThat(m.iova(4096)).isEqualTo(0x101000);
+            assertThat(m.end()).isEqualTo(0x102000);
+            assertThatThrownBy(() -> m.iova(8192)).isInstanceOf(IndexOutOfBoundsException.class);
         }
     }
 
