@@ -76,10 +76,12 @@ final class EventfdVectors implements AutoCloseable {
         if (handlers.containsKey(vector)) {
             throw new IllegalStateException("vector " + vector + " of " + name + " has a handler");
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        // Saturated, so that a very long time-out neither overflows nor ends at once.
+        long budget = timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
         while (true) {
             long count = drain(fds[vector]);
-            long left = deadline - System.nanoTime();
+            long left = budget - (System.nanoTime() - start);
             if (count > 0 || left <= 0) {
                 return count;
             }

@@ -1,5 +1,6 @@
 package io.jvfio.api;
 
+import io.jvfio.abi.vfio.VfioConst;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -8,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  */
 public interface VfioContainer extends AutoCloseable {
     /** VFIO_TYPE1v2_IOMMU, the usual {@link #setIommu} argument. */
-    int TYPE1V2 = 3;
+    int TYPE1V2 = VfioConst.VFIO_TYPE1v2_IOMMU;
 
     int fd();
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.KernelProvider;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,16 @@ class EventfdVectorsTest {
 
         assertThat(vectors.await(2, Duration.ofMillis(100))).isZero();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void endlessTimeOutsDoNotOverflow() {
+        vectors.raise(2);
+
+        assertThat(vectors.await(2, ChronoUnit.FOREVER.getDuration())).isEqualTo(1);
+        assertThat(vectors.await(2, Duration.ofMillis(-5)))
+                .as("a negative time-out only polls")
+                .isZero();
     }
 
     @Test
