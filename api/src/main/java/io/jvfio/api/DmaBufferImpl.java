@@ -40,13 +40,20 @@ final class DmaBufferImpl implements DmaBuffer {
             parent.add(buffer);
             return buffer;
         } catch (ErrnoException e) {
-            // MAP_HUGETLB fails with ENOMEM when the pool has too few free pages of that size.
-            if (pageSize.huge() && e.errno() == Errno.ENOMEM) {
-                throw new JvfioException(
-                        op,
-                        e,
-                        "not enough free " + pageSize + " huge pages: reserve them in /sys/kernel/mm/hugepages/"
-                                + "hugepages-" + pageSize.bytes() / 1024 + "kB/nr_hugepages");
+            if (pageSize.huge()) {
+                String pool = "/sys/kernel/mm/hugepages/hugepages-" + pageSize.bytes() / 1024 + "kB";
+                // MAP_HUGETLB: ENOMEM when the pool has too few free pages, EINVAL when the system
+                // has no pages of that size at all.
+                if (e.errno() == Errno.ENOMEM) {
+                    throw new JvfioException(
+                            op,
+                            e,
+                            "not enough free " + pageSize + " huge pages: reserve them in " + pool + "/nr_hugepages");
+                }
+                if (e.errno() == Errno.EINVAL) {
+                    throw new JvfioException(
+                            op, e, "this system offers no " + pageSize + " huge pages (no " + pool + ")");
+                }
             }
             throw Sys.GENERIC.wrap(op, e);
         }

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** DMA buffers from the native kernel's mmap. */
 class DmaBufferTest {
@@ -65,17 +67,23 @@ class DmaBufferTest {
         assertThatThrownBy(() -> jvfio.allocateDma(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
-    @Test
-    void hugePagesWithoutAPoolFailClearly() throws Exception {
-        Path free = Path.of("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+    @ParameterizedTest
+    @EnumSource(names = {"HUGE_2M", "HUGE_1G"})
+    void hugePagesTheSystemCannotGiveFailClearly(PageSize size) throws Exception {
+        Path pool = Path.of("/sys/kernel/mm/hugepages/hugepages-" + size.bytes() / 1024 + "kB");
+        boolean exists = Files.exists(pool);
         Assumptions.assumeTrue(
-                !Files.exists(free) || Files.readString(free).strip().equals("0"), "2 MiB huge pages are available");
+                !exists
+                        || Files.readString(pool.resolve("free_hugepages"))
+                                .strip()
+                                .equals("0"),
+                size + " huge pages are available");
 
-        assertThatThrownBy(() -> jvfio.allocateDma(1, PageSize.HUGE_2M))
-                .isInstanceOfSatisfying(
-                        JvfioException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOMEM))
-                .hasMessageContaining("huge pages")
-                .hasMessageContaining("hugepages-2048kB/nr_hugepages");
+        assertThatThrownBy(() -> jvfio.allocateDma(1, size))
+                .isInstanceOfSatisfying(JvfioException.class, e -> assertThat(e.errno())
+                        .isEqualTo(exists ? Errno.ENOMEM : Errno.EINVAL))
+                .hasMessageContaining(pool.toString())
+                .hasMessageContaining(exists ? "reserve them" : "offers no");
     }
 
     @Test
