@@ -930,9 +930,10 @@ final class IoPagetable {
     /**
      * iopt_access_pages for a pin: pins [iova, iova+length) (page aligned by the caller) on behalf of
      * an access: ENOENT unless fully mapped by contiguous areas, EINVAL for an area being unmapped,
-     * EPERM for a write pin of a read-only area. Returns the host address of each page.
+     * EPERM for a write pin of a read-only area. Returns the host address of each page. With {@code
+     * lockAreas} (HW queues) the covering areas also refuse UNMAP (EBUSY) until unpinned.
      */
-    long[] pinPages(long iova, long length, boolean write) {
+    long[] pinPages(long iova, long length, boolean write, boolean lockAreas) {
         long last = iova + length - 1;
         if (length == 0 || ult(last, iova)) {
             throw new ErrnoException(length == 0 ? Errno.EINVAL : Errno.EOVERFLOW);
@@ -961,6 +962,7 @@ final class IoPagetable {
                     pinned.add(area);
                     synchronized (area.pages) {
                         area.numAccesses++;
+                        area.numLocks += lockAreas ? 1 : 0;
                     }
                     for (long p = firstPage; p <= lastPage && n < hosts.length; p++) {
                         hosts[n++] = area.pages.hostAddress(p * PAGE_SIZE);
@@ -968,7 +970,7 @@ final class IoPagetable {
                     cur = end + 1;
                 }
             } catch (RuntimeException e) {
-                unpinAreas(pinned, iova, last);
+                unpinAreas(pinned, iova, last, lockAreas);
                 throw e;
             }
             return hosts;
@@ -977,24 +979,25 @@ final class IoPagetable {
         }
     }
 
-    /** iopt_unpin_pages: releases a pin taken by {@link #pinPages} with the same range. */
-    void unpinPages(long iova, long length) {
+    /** iopt_unpin_pages: releases a pin taken by {@link #pinPages} with the same range and locking. */
+    void unpinPages(long iova, long length, boolean lockAreas) {
         long last = iova + length - 1;
         iovaLock.readLock().lock();
         try {
-            unpinAreas(contiguous(iova, last), iova, last);
+            unpinAreas(contiguous(iova, last), iova, last, lockAreas);
         } finally {
             iovaLock.readLock().unlock();
         }
     }
 
-    private static void unpinAreas(List<Area> covering, long iova, long last) {
+    private static void unpinAreas(List<Area> covering, long iova, long last, boolean lockAreas) {
         long cur = iova;
         for (Area area : covering) {
             long end = umin(last, area.last);
             area.pages.unpin(area.startByte(cur) / PAGE_SIZE, area.startByte(end) / PAGE_SIZE);
             synchronized (area.pages) {
                 area.numAccesses--;
+                area.numLocks -= lockAreas ? 1 : 0;
             }
             cur = end + 1;
         }
