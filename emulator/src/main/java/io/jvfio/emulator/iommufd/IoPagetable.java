@@ -216,10 +216,14 @@ final class IoPagetable {
         if (allowed.isEmpty()) {
             windows.add(new long[] {lo, hi});
         } else {
+            // Touching allowed ranges form one span, as the interval-tree span walk sees them.
             for (Map.Entry<Long, Long> e : allowed.entrySet()) {
                 long s = umax(e.getKey(), lo);
                 long l = umin(e.getValue(), hi);
-                if (ule(s, l)) {
+                long[] tail = windows.isEmpty() ? null : windows.getLast();
+                if (tail != null && tail[1] + 1 == s) {
+                    tail[1] = l;
+                } else if (ule(s, l)) {
                     windows.add(new long[] {s, l});
                 }
             }
