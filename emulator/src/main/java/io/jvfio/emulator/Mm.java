@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Mm {
     private final AtomicLong pinnedVm = new AtomicLong();
     private final AtomicLong lockedVm = new AtomicLong();
+    private volatile boolean live = true;
 
     /** VmPin, in pages. */
     public long pinnedPages() {
@@ -18,6 +19,16 @@ public final class Mm {
     /** VmLck, in pages. */
     public long lockedPages() {
         return lockedVm.get();
+    }
+
+    /** Whether the address space still exists (mmget_not_zero would succeed). */
+    public boolean isLive() {
+        return live;
+    }
+
+    /** The owning process exited: its memory can no longer be pinned (EFAULT), though charges remain. */
+    void exit() {
+        live = false;
     }
 
     /** pinned_vm is always updated, whatever the accounting mode. */

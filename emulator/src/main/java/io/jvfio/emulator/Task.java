@@ -22,6 +22,11 @@ public final class Task {
         this.capSysRawio = capSysRawio;
     }
 
+    /** exit(2): the address space goes away; pages mapped from it can no longer be pinned. */
+    public void exit() {
+        mm.exit();
+    }
+
     public Mm mm() {
         return mm;
     }

@@ -3,13 +3,13 @@ package io.jvfio.emulator;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.kernel.nativeimpl.ProcessMemory;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * User memory as the emulated kernel touches it. User pointers are addresses in this JVM process;
@@ -76,34 +76,33 @@ public final class UserMemory {
         if (length == 0) {
             return;
         }
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(MAPS);
-        } catch (IOException e) {
-            throw new ErrnoException(Errno.EFAULT, null, "cannot read " + MAPS + ": " + e.getMessage());
-        }
         long cur = address;
         long end = address + length; // callers keep address+length below 2^64
-        for (String line : lines) {
-            int dash = line.indexOf('-');
-            int space = line.indexOf(' ');
-            long start = Long.parseUnsignedLong(line, 0, dash, 16);
-            long stop = Long.parseUnsignedLong(line, dash + 1, space, 16);
-            if (Long.compareUnsigned(stop, cur) <= 0) {
-                continue;
+        // Mappings are listed in address order: stop reading as soon as the range is decided.
+        try (BufferedReader maps = Files.newBufferedReader(MAPS)) {
+            for (String line = maps.readLine(); line != null; line = maps.readLine()) {
+                int dash = line.indexOf('-');
+                int space = line.indexOf(' ');
+                long start = Long.parseUnsignedLong(line, 0, dash, 16);
+                long stop = Long.parseUnsignedLong(line, dash + 1, space, 16);
+                if (Long.compareUnsigned(stop, cur) <= 0) {
+                    continue;
+                }
+                if (Long.compareUnsigned(start, cur) > 0) {
+                    break;
+                }
+                boolean readable = line.charAt(space + 1) == 'r';
+                boolean writable = line.charAt(space + 2) == 'w';
+                if (!readable || (write && !writable)) {
+                    throw new ErrnoException(Errno.EFAULT, null, "pin of 0x" + Long.toHexString(cur));
+                }
+                cur = stop;
+                if (Long.compareUnsigned(cur, end) >= 0) {
+                    return;
+                }
             }
-            if (Long.compareUnsigned(start, cur) > 0) {
-                break;
-            }
-            boolean readable = line.charAt(space + 1) == 'r';
-            boolean writable = line.charAt(space + 2) == 'w';
-            if (!readable || (write && !writable)) {
-                throw new ErrnoException(Errno.EFAULT, null, "pin of 0x" + Long.toHexString(cur));
-            }
-            cur = stop;
-            if (Long.compareUnsigned(cur, end) >= 0) {
-                return;
-            }
+        } catch (IOException e) {
+            throw new ErrnoException(Errno.EFAULT, null, "cannot read " + MAPS + ": " + e.getMessage());
         }
         throw new ErrnoException(Errno.EFAULT, null, "pin of unmapped 0x" + Long.toHexString(cur));
     }

@@ -127,6 +127,21 @@ class IoasMapTest extends IommufdFixture {
         assertThat(iova).isEqualTo(2L << 20);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+    @DisplayName("rule 7: an automatic IOVA is aligned to the length's lowest set bit")
+    void autoIovaAlignsToLength(int pages) {
+        int ioas = ioasAlloc();
+        long[] iovas = new long[3];
+        for (int i = 0; i < iovas.length; i++) {
+            iovas[i] = mapAuto(ioas, 1L << 31, pages * PAGE);
+            assertThat(iovas[i] % Long.lowestOneBit(pages * PAGE)).isZero();
+        }
+        for (long iova : iovas) {
+            assertThat(unmap(ioas, iova, pages * PAGE)).isEqualTo(pages * PAGE);
+        }
+    }
+
     @Test
     @DisplayName("rule 7: huge lengths are EOVERFLOW, a full space ENOSPC")
     void autoIovaLimits() {

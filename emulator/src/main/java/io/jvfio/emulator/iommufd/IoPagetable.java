@@ -216,10 +216,14 @@ final class IoPagetable {
         if (allowed.isEmpty()) {
             windows.add(new long[] {lo, hi});
         } else {
+            // Touching allowed ranges form one span, as the interval-tree span walk sees them.
             for (Map.Entry<Long, Long> e : allowed.entrySet()) {
                 long s = umax(e.getKey(), lo);
                 long l = umin(e.getValue(), hi);
-                if (ule(s, l)) {
+                long[] tail = windows.isEmpty() ? null : windows.getLast();
+                if (tail != null && tail[1] + 1 == s) {
+                    tail[1] = l;
+                } else if (ule(s, l)) {
                     windows.add(new long[] {s, l});
                 }
             }
@@ -930,9 +934,10 @@ final class IoPagetable {
     /**
      * iopt_access_pages for a pin: pins [iova, iova+length) (page aligned by the caller) on behalf of
      * an access: ENOENT unless fully mapped by contiguous areas, EINVAL for an area being unmapped,
-     * EPERM for a write pin of a read-only area. Returns the host address of each page.
+     * EPERM for a write pin of a read-only area. Returns the host address of each page. With {@code
+     * lockAreas} (HW queues) the covering areas also refuse UNMAP (EBUSY) until unpinned.
      */
-    long[] pinPages(long iova, long length, boolean write) {
+    long[] pinPages(long iova, long length, boolean write, boolean lockAreas) {
         long last = iova + length - 1;
         if (length == 0 || ult(last, iova)) {
             throw new ErrnoException(length == 0 ? Errno.EINVAL : Errno.EOVERFLOW);
@@ -961,6 +966,7 @@ final class IoPagetable {
                     pinned.add(area);
                     synchronized (area.pages) {
                         area.numAccesses++;
+                        area.numLocks += lockAreas ? 1 : 0;
                     }
                     for (long p = firstPage; p <= lastPage && n < hosts.length; p++) {
                         hosts[n++] = area.pages.hostAddress(p * PAGE_SIZE);
@@ -968,7 +974,7 @@ final class IoPagetable {
                     cur = end + 1;
                 }
             } catch (RuntimeException e) {
-                unpinAreas(pinned, iova, last);
+                unpinAreas(pinned, iova, last, lockAreas);
                 throw e;
             }
             return hosts;
@@ -977,24 +983,25 @@ final class IoPagetable {
         }
     }
 
-    /** iopt_unpin_pages: releases a pin taken by {@link #pinPages} with the same range. */
-    void unpinPages(long iova, long length) {
+    /** iopt_unpin_pages: releases a pin taken by {@link #pinPages} with the same range and locking. */
+    void unpinPages(long iova, long length, boolean lockAreas) {
         long last = iova + length - 1;
         iovaLock.readLock().lock();
         try {
-            unpinAreas(contiguous(iova, last), iova, last);
+            unpinAreas(contiguous(iova, last), iova, last, lockAreas);
         } finally {
             iovaLock.readLock().unlock();
         }
     }
 
-    private static void unpinAreas(List<Area> covering, long iova, long last) {
+    private static void unpinAreas(List<Area> covering, long iova, long last, boolean lockAreas) {
         long cur = iova;
         for (Area area : covering) {
             long end = umin(last, area.last);
             area.pages.unpin(area.startByte(cur) / PAGE_SIZE, area.startByte(end) / PAGE_SIZE);
             synchronized (area.pages) {
                 area.numAccesses--;
+                area.numLocks -= lockAreas ? 1 : 0;
             }
             cur = end + 1;
         }

@@ -105,6 +105,19 @@ public final class IommufdFile extends OpenFile {
         ctx.release();
     }
 
+    /**
+     * For VFIO_GROUP_SET_CONTAINER with an iommufd: creates the compat IOAS unless one exists; EINVAL
+     * in no-IOMMU mode.
+     */
+    public void createCompatIoas() {
+        VfioCompat.compatIoasCreate(ctx);
+    }
+
+    /** For VFIO_GROUP_SET_CONTAINER of a no-IOMMU group: EINVAL once a compat IOAS exists. */
+    public void setNoIommuMode() {
+        ctx.setNoIommuMode();
+    }
+
     /** IOMMU_DESTROY. */
     static void destroy(Ucmd u) {
         u.ctx.destroy(IommuDestroy.ID.get(u.cmd));

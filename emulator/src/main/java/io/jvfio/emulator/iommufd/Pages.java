@@ -168,6 +168,10 @@ final class Pages {
     private void checkPinnable(long first, long last) {
         long bytes = (last - first + 1) * PAGE_SIZE;
         if (file == null) {
+            // The user memory belongs to the process that mapped it; once it exited, nothing is left to pin.
+            if (!source.mm().isLive()) {
+                throw new ErrnoException(Errno.EFAULT, null, "mapping process has exited");
+            }
             UserMemory.checkPinnable(base + first * PAGE_SIZE, bytes, writable);
             return;
         }

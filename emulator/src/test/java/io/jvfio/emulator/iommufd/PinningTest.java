@@ -77,6 +77,25 @@ class PinningTest {
     }
 
     @Test
+    @DisplayName("rule 8: pins come from the mapping process: after it exited, attaching is EFAULT")
+    void mappingProcessGone() {
+        try (Harness h = new Harness()) {
+            int id = h.ioasAlloc();
+            MemorySegment buf = h.buffer(2 * PAGE);
+            Task child = h.kernel.newProcess();
+            h.kernel.callAs(child, () -> h.map(id, RW | FIXED, buf.address(), 2 * PAGE, IOVA));
+            FakeDomain d = FakeDomain.full();
+            h.ioas(id).iopt.addDomain(d);
+            assertThat(child.mm().pinnedPages()).isEqualTo(2);
+            assertThat(h.kernel.initTask().mm().pinnedPages()).isZero();
+            h.ioas(id).iopt.removeDomain(d);
+            child.exit();
+            assertThat(errno(() -> h.ioas(id).iopt.addDomain(d))).isEqualTo(Errno.EFAULT);
+            assertThat(child.mm().pinnedPages()).isZero();
+        }
+    }
+
+    @Test
     @DisplayName("rule 8: adding a domain over unpinnable areas fails and changes nothing")
     void addDomainFillFailureRollsBack() {
         try (Harness h = new Harness()) {
@@ -336,6 +355,13 @@ class PinningTest {
             assertThat(errno(() -> access.pin(IOVA + PAGE, PAGE))).isEqualTo(Errno.EINVAL);
             access.stubborn = false;
             assertThat(h.unmap(id, IOVA, 4 * PAGE)).isEqualTo(4 * PAGE);
+            // An area locked by an internal access (a HW queue) cannot be unmapped at all.
+            h.map(id, RW | FIXED, buf.address(), 4 * PAGE, IOVA);
+            iopt.pinPages(IOVA, PAGE, true, true);
+            assertThat(errno(() -> h.unmap(id, IOVA, 4 * PAGE))).isEqualTo(Errno.EBUSY);
+            iopt.unpinPages(IOVA, PAGE, true);
+            assertThat(h.unmap(id, IOVA, 4 * PAGE)).isEqualTo(4 * PAGE);
+            assertThat(h.pinnedPages()).isZero();
             iopt.removeAccess(access);
             assertThat(iopt.iovaAlignment()).isEqualTo(1);
         }
