@@ -166,8 +166,6 @@ final class IoPageTable implements AutoCloseable {
             if (fmt.isLeaf(pte, level)) {
                 int shift = fmt.leafShift(pte, level);
                 long base = iova & -(1L << shift);
-                long first = slot(table, base, level);
-                int step = 1 << (shift - fmt.itemShift(level));
                 return new IotlbEntry(
                         domainId,
                         level,
@@ -175,8 +173,7 @@ final class IoPageTable implements AutoCloseable {
                         1L << shift,
                         fmt.leafAddress(pte, level),
                         fmt.prot(pte),
-                        first,
-                        anyDirty(first, step));
+                        slot(table, base, level));
             }
             table = fmt.tableAddress(pte);
         }

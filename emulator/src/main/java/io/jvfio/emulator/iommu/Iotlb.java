@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
  * release so an invalidation that overwrote a slot is never undone in another thread's view.
  */
 final class Iotlb {
-    private static final int SLOTS_LG2 = 10;
+    private static final int SLOTS_LG2 = 12;
 
     private final AtomicReferenceArray<IotlbEntry> slots = new AtomicReferenceArray<>(1 << SLOTS_LG2);
     private final LongAdder misses = new LongAdder();

@@ -11,15 +11,10 @@ final class IotlbEntry {
     final long size;
     final long address;
     final int prot;
-    /** The leaf's (first) entry in the table, where a write sets the dirty bit. */
+    /** The leaf's (first) entry in its table: where a write sets the dirty bit. */
     final long pteAddress;
-    /**
-     * The leaf is known to be dirty, so a write need not set the bit again (as hardware caches the
-     * D state with the translation). Benignly racy: two writers may both set the bit.
-     */
-    boolean dirty;
 
-    IotlbEntry(int domainId, int level, long iova, long size, long address, int prot, long pteAddress, boolean dirty) {
+    IotlbEntry(int domainId, int level, long iova, long size, long address, int prot, long pteAddress) {
         this.domainId = domainId;
         this.level = level;
         this.iova = iova;
@@ -27,7 +22,6 @@ final class IotlbEntry {
         this.address = address;
         this.prot = prot;
         this.pteAddress = pteAddress;
-        this.dirty = dirty;
     }
 
     boolean covers(long addr) {

@@ -12,9 +12,11 @@ import java.util.concurrent.locks.StampedLock;
  * domain's geometry, dirty state and the IOMMUs it is attached behind.
  *
  * <p>Locking: writers (map, unmap, dirty, attach bookkeeping) hold the monitor. DMA holds {@link
- * #dmaLock} for reading for the whole translate-and-copy; whatever removes or changes translations
- * (unmap, clearing dirty bits, toggling tracking, a device leaving) takes it for writing, which
- * drains DMA in flight, then invalidates the IOTLBs before letting DMA go again.
+ * #dmaLock} for reading for the whole translate-and-copy; whatever removes translations or must
+ * not overlap a DMA (unmap, reading dirty bits, toggling tracking, a device leaving) takes it for
+ * writing, which
+ * drains DMA in flight, then invalidates the IOTLBs before letting DMA go again. The IOTLB caches
+ * no dirty state: a DMA write tests the leaf's dirty bit in the table itself.
  */
 final class PagingDomain implements IommuDomain {
     private static final AtomicInteger IDS = new AtomicInteger();
@@ -117,11 +119,10 @@ final class PagingDomain implements IommuDomain {
     @Override
     public synchronized void setDirtyTracking(boolean enable) {
         checkDirtyOps();
+        // Drained, so that every DMA write after this returns is tracked (or none is).
         long stamp = dmaLock.writeLock();
         try {
             tracking = enable;
-            // Cached translations remember whether their leaf is dirty; start afresh.
-            invalidate(0, -1L);
         } finally {
             dmaLock.unlockWrite(stamp);
         }
@@ -135,13 +136,10 @@ final class PagingDomain implements IommuDomain {
     @Override
     public synchronized void readAndClearDirty(long iova, long size, boolean noClear, DirtyBitmap dirty) {
         checkDirtyOps();
+        // Drained: the report is a snapshot no DMA write is halfway through.
         long stamp = dmaLock.writeLock();
         try {
             table.readAndClearDirty(iova, size, noClear, dirty);
-            if (!noClear) {
-                // A cached "already dirty" translation would let the next write skip setting the bit.
-                invalidate(iova, iova + size - 1);
-            }
         } finally {
             dmaLock.unlockWrite(stamp);
         }

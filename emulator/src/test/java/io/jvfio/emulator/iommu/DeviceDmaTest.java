@@ -84,22 +84,25 @@ class DeviceDmaTest {
     }
 
     @Test
-    void chunksEndAtPageBoundariesAndLargePagesGiveOneChunk() {
+    void piecesSplitOnlyWherePhysicalContiguityBreaks() {
         IommuDomain d = attach(PageTableFormat.VTD_SECOND_STAGE);
         d.map(0, mem.address(), M2, RW); // one 2 MiB leaf
-        d.map(M2, mem.address() + M2 + K4, 16 * K4, RW); // 4 KiB leaves only
-        List<Long> chunks = new ArrayList<>();
-        dev.dma(K4, 64 * 1024, Access.READ, (host, off) -> chunks.add(host.byteSize()));
-        assertThat(chunks).containsExactly(64 * 1024L);
-        chunks.clear();
+        d.map(M2, mem.address() + M2 + K4, 4 * K4, RW); // 4 KiB leaves, physically contiguous
+        d.map(M2 + 4 * K4, mem.address() + 3 * M2, K4, RW); // then one elsewhere
+        d.map(M2 + 5 * K4, mem.address() + 3 * M2 - K4, K4, RW); // and one just below it
+        List<List<Long>> pieces = new ArrayList<>();
+        dev.dma(K4, 64 * 1024, Access.READ, (host, off) -> pieces.add(List.of(off, host.byteSize())));
+        assertThat(pieces).containsExactly(List.of(0L, 64 * 1024L));
+        pieces.clear();
         List<Long> hosts = new ArrayList<>();
-        dev.dma(M2 + 100, 3 * K4, Access.WRITE, (host, off) -> {
-            chunks.add(off);
+        dev.dma(M2 + 100, 6 * K4 - 100, Access.WRITE, (host, off) -> {
+            pieces.add(List.of(off, host.byteSize()));
             hosts.add(host.address());
         });
-        assertThat(chunks).containsExactly(0L, K4 - 100, 2 * K4 - 100, 3 * K4 - 100);
-        assertThat(hosts.getFirst()).isEqualTo(mem.address() + M2 + K4 + 100);
-        assertThat(hosts.get(1)).isEqualTo(mem.address() + M2 + 2 * K4);
+        assertThat(pieces)
+                .containsExactly(List.of(0L, 4 * K4 - 100), List.of(4 * K4 - 100, K4), List.of(5 * K4 - 100, K4));
+        assertThat(hosts)
+                .containsExactly(mem.address() + M2 + K4 + 100, mem.address() + 3 * M2, mem.address() + 3 * M2 - K4);
     }
 
     @Test

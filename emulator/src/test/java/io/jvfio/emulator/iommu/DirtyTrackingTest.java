@@ -63,6 +63,13 @@ class DirtyTrackingTest {
     }
 
     @Test
+    void aWriteSpanningPagesDirtiesEachOfThem() {
+        vtd();
+        dev.dmaWrite(K4 - 8, Arena.ofAuto().allocate(K4 + 16));
+        assertThat(read(0, M2, false)).containsExactly(new Range(0, K4), new Range(K4, K4), new Range(2 * K4, K4));
+    }
+
+    @Test
     void noClearLeavesTheBitsSet() {
         vtd();
         write(2 * K4);
