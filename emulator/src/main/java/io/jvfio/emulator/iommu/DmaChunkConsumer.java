@@ -7,7 +7,8 @@ import java.lang.foreign.MemorySegment;
 public interface DmaChunkConsumer {
     /**
      * @param host the memory behind [iova + offset, iova + offset + host.byteSize()); valid only
-     *     during the call, and the consumer must not start another DMA or unmap from inside it
+     *     during the call; the consumer must not call into the IOMMU or the domain from inside it
+     *     (the domain is held for the DMA)
      * @param offset where this piece starts within the transfer
      */
     void accept(MemorySegment host, long offset);
