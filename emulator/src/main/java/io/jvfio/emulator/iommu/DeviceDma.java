@@ -127,9 +127,13 @@ public final class DeviceDma {
         }
         long end = iova + length;
         boolean markDirty = access == Access.WRITE && d.tracking();
-        // The common case first: one IOTLB hit (or walk) covers the whole transfer.
+        // The common case first: one IOTLB hit (or walk) covers the whole transfer, and at most one
+        // leaf needs its dirty bit.
         IotlbEntry hit = iommu.iotlb.translate(d, iova);
-        if (hit != null && hit.covers(end - 1) && (hit.prot & access.prot()) != 0) {
+        if (hit != null
+                && hit.covers(end - 1)
+                && (hit.prot & access.prot()) != 0
+                && (!markDirty || end - hit.iova <= hit.leafSize)) {
             if (markDirty) {
                 markDirty(hit.pteAddress, d.format.dirtyBit());
             }
@@ -252,9 +256,10 @@ public final class DeviceDma {
             if (e == null) {
                 return false;
             }
+            // One leaf at a time from here: each needs its own dirty bit.
             pteAddress = e.pteAddress;
             iova = e.iova;
-            size = e.size;
+            size = e.leafSize;
             address = e.address;
             prot = e.prot;
             level = e.level;

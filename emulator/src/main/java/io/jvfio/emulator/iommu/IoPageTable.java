@@ -154,6 +154,20 @@ final class IoPageTable implements AutoCloseable {
 
     /** The leaf covering iova as a translation of domain {@code domainId}, or null. */
     IotlbEntry lookup(int domainId, long iova) {
+        return find(domainId, iova, false);
+    }
+
+    /**
+     * The leaf covering iova, extended over the following leaves of the same table as long as each
+     * continues the previous one physically with the same permissions, as TLBs that coalesce
+     * contiguous translations hold them. A buffer mapped with small pages over contiguous memory
+     * then costs one IOTLB entry per table rather than one per page.
+     */
+    IotlbEntry lookupSpan(int domainId, long iova) {
+        return find(domainId, iova, true);
+    }
+
+    private IotlbEntry find(int domainId, long iova, boolean coalesce) {
         if (iova < 0 || (iova >>> fmt.vaBits()) != 0) {
             return null;
         }
@@ -164,16 +178,27 @@ final class IoPageTable implements AutoCloseable {
                 return null;
             }
             if (fmt.isLeaf(pte, level)) {
-                int shift = fmt.leafShift(pte, level);
-                long base = iova & -(1L << shift);
-                return new IotlbEntry(
-                        domainId,
-                        level,
-                        base,
-                        1L << shift,
-                        fmt.leafAddress(pte, level),
-                        fmt.prot(pte),
-                        slot(table, base, level));
+                long leafSize = 1L << fmt.leafShift(pte, level);
+                long base = iova & -leafSize;
+                long first = slot(table, base, level);
+                long address = fmt.leafAddress(pte, level);
+                int prot = fmt.prot(pte);
+                long size = leafSize;
+                int itemShift = fmt.itemShift(level);
+                long tableEnd = table + TablePages.PAGE_SIZE;
+                for (long next = first + ((size >>> itemShift) << 3); coalesce && next < tableEnd; ) {
+                    long p = readPte(next);
+                    if (!fmt.isPresent(p)
+                            || !fmt.isLeaf(p, level)
+                            || fmt.prot(p) != prot
+                            || fmt.leafAddress(p, level) != address + size) {
+                        break;
+                    }
+                    long n = 1L << fmt.leafShift(p, level);
+                    size += n;
+                    next += (n >>> itemShift) << 3;
+                }
+                return new IotlbEntry(domainId, level, base, size, leafSize, address, prot, first);
             }
             table = fmt.tableAddress(pte);
         }

@@ -5,8 +5,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One IOMMU's translation cache, shared by all domains attached behind it and tagged by domain id
- * (VT-d's DID). Direct-mapped: an entry lives in the slot its domain, level and the accessed
- * item's index hash to, so a lookup probes one slot per level that can hold leaves.
+ * (VT-d's DID). An entry is a leaf, or a coalesced span of consecutive leaves of one table that
+ * continue each other physically ({@link IoPageTable#lookupSpan}). Direct-mapped: an entry lives
+ * in the slot its domain, level and the accessed item's index hash to, so a lookup probes one slot
+ * per level that can hold leaves.
  *
  * <p>Consistency with the page tables is the domain's job: entries are inserted only under a
  * domain's DMA read lock and invalidated under its write lock, so an invalidation sees every entry
@@ -36,7 +38,7 @@ final class Iotlb {
         IotlbEntry e = lookup(domain, iova);
         if (e == null) {
             misses.increment();
-            e = domain.table.lookup(domain.id, iova);
+            e = domain.table.lookupSpan(domain.id, iova);
             if (e != null) {
                 slots.setRelease(slot(domain.id, e.level, iova >>> domain.format.itemShift(e.level)), e);
             }

@@ -35,7 +35,7 @@ final class PagingDomain implements IommuDomain {
     /** Attached devices per IOMMU (IOTLB) they sit behind. */
     private final Map<Iotlb, Integer> attached = new HashMap<>();
 
-    private boolean closed;
+    private volatile boolean closed;
 
     PagingDomain(PageTableFormat kind, boolean dirtyOps) {
         this.kind = kind;
@@ -104,6 +104,7 @@ final class PagingDomain implements IommuDomain {
     public long iovaToPhys(long iova) {
         long stamp = dmaLock.readLock();
         try {
+            checkOpen();
             IotlbEntry e = table.lookup(id, iova);
             return e == null ? 0 : e.address + (iova - e.iova);
         } finally {
@@ -164,8 +165,14 @@ final class PagingDomain implements IommuDomain {
         if (!attached.isEmpty()) {
             throw new ErrnoException(Errno.EBUSY, null, "domain still attached");
         }
-        closed = true;
-        table.close();
+        // Drained: a concurrent iovaToPhys must not walk freed tables.
+        long stamp = dmaLock.writeLock();
+        try {
+            closed = true;
+            table.close();
+        } finally {
+            dmaLock.unlockWrite(stamp);
+        }
     }
 
     /** Write-dirty tracking is on: DMA writes set the dirty bit. */

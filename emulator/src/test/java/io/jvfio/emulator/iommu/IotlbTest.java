@@ -96,6 +96,32 @@ class IotlbTest {
     }
 
     @Test
+    void contiguousSmallPagesShareOneEntryThatAnyOverlappingUnmapDrops() {
+        domain.map(0, mem.address(), 4 * K4, RW);
+        domain.map(4 * K4, mem.address() + 4 * K4, K4, IommuDomain.READ); // other permissions
+        domain.map(5 * K4, mem.address() + 7 * K4, K4, RW); // elsewhere
+        assertThat(domain.table.lookupSpan(domain.id, 0).size).isEqualTo(4 * K4);
+        assertThat(domain.table.lookupSpan(domain.id, K4).size).isEqualTo(3 * K4);
+        assertThat(domain.table.lookup(domain.id, 0).size).isEqualTo(K4);
+
+        MemorySegment four = Arena.ofAuto().allocate(4 * K4);
+        dev.dmaRead(0, four);
+        long walks = iommu.iotlb.misses();
+        dev.dmaRead(0, four);
+        assertThat(iommu.iotlb.misses()).isEqualTo(walks);
+        assertThat(iommu.iotlb.cached(domain.id)).isEqualTo(1);
+
+        assertThat(domain.unmap(2 * K4, K4)).isEqualTo(K4);
+        assertThat(iommu.iotlb.cached(domain.id))
+                .as("the span overlapped the unmap")
+                .isZero();
+        IommuFault f = catchThrowableOfType(IommuFaultException.class, () -> dev.dmaRead(0, four))
+                .fault();
+        assertThat(f.iova()).isEqualTo(2 * K4);
+        assertThat(f.reason()).isEqualTo(FaultReason.NOT_PRESENT);
+    }
+
+    @Test
     void theLastDeviceLeavingDropsTheDomainsEntries() {
         DeviceDma other = iommu.addDevice(2);
         other.attach(domain);
