@@ -25,8 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * DMA through the emulated IOMMU (VT-d second stage) against a plain {@link MemorySegment#copy}
  * of the same bytes between the same two buffers, measured in the same run. {@code pages}: LARGE
- * maps the host buffer with 2 MiB leaves, SMALL forces 4 KiB leaves (physical address offset by
- * 4 KiB), so a transfer crosses a leaf every 4 KiB.
+ * maps the host buffer with 2 MiB leaves; SMALL forces 4 KiB leaves (physical address offset by
+ * 4 KiB) over contiguous memory; SCATTERED maps IOVA page i to host page 5i mod 512, so every 4 KiB
+ * the DMA continues elsewhere in memory (the plain copy stays contiguous).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -41,7 +42,7 @@ public class DmaBenchmark {
     @Param({"64", "4096", "65536", "2097152"})
     public int size;
 
-    @Param({"LARGE", "SMALL"})
+    @Param({"LARGE", "SMALL", "SCATTERED"})
     public String pages;
 
     private Arena arena;
@@ -53,10 +54,17 @@ public class DmaBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         arena = Arena.ofShared();
-        host = arena.allocate(2 * M2 + 4096, M2).asSlice(pages.equals("SMALL") ? 4096 : 0, M2);
+        host = arena.allocate(2 * M2 + 4096, M2).asSlice(pages.equals("LARGE") ? 0 : 4096, M2);
         device = arena.allocate(size, 64);
         domain = IommuDomain.allocPaging(PageTableFormat.VTD_SECOND_STAGE, false);
-        domain.map(IOVA, host.address(), M2, IommuDomain.READ | IommuDomain.WRITE);
+        int rw = IommuDomain.READ | IommuDomain.WRITE;
+        if (pages.equals("SCATTERED")) {
+            for (long page = 0; page < M2 / 4096; page++) {
+                domain.map(IOVA + page * 4096, host.address() + (page * 5 % 512) * 4096, 4096, rw);
+            }
+        } else {
+            domain.map(IOVA, host.address(), M2, rw);
+        }
         dma = Iommu.create("bench", List.of()).addDevice(1);
         dma.attach(domain);
     }

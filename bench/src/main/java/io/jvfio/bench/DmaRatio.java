@@ -14,8 +14,8 @@ public final class DmaRatio {
 
     public static void main(String[] args) {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
-        System.out.println("pages  size     write/copy  read/copy");
-        for (String pages : new String[] {"LARGE", "SMALL"}) {
+        System.out.println("pages      size     write/copy  read/copy");
+        for (String pages : new String[] {"LARGE", "SMALL", "SCATTERED"}) {
             for (int size : new int[] {64, 4096, 65536, 2 << 20}) {
                 DmaBenchmark b = new DmaBenchmark();
                 b.size = size;
@@ -24,7 +24,7 @@ public final class DmaRatio {
                 try {
                     double write = ratio(b::copyToHost, b::dmaWrite, size, seconds);
                     double read = ratio(b::copyFromHost, b::dmaRead, size, seconds);
-                    System.out.printf(Locale.ROOT, "%-6s %-8d %10.2f %10.2f%n", pages, size, write, read);
+                    System.out.printf(Locale.ROOT, "%-10s %-8d %10.2f %10.2f%n", pages, size, write, read);
                 } finally {
                     b.tearDown();
                 }
