@@ -11,12 +11,12 @@ import java.util.concurrent.locks.StampedLock;
  * The one {@link IommuDomain} implementation: an {@link IoPageTable} of the chosen format plus the
  * domain's geometry, dirty state and the IOMMUs it is attached behind.
  *
- * <p>Locking: writers (map, unmap, dirty, attach bookkeeping) hold the monitor. DMA holds {@link
- * #dmaLock} for reading for the whole translate-and-copy; whatever removes translations or must
- * not overlap a DMA (unmap, reading dirty bits, toggling tracking, a device leaving) takes it for
- * writing, which
- * drains DMA in flight, then invalidates the IOTLBs before letting DMA go again. The IOTLB caches
- * no dirty state: a DMA write tests the leaf's dirty bit in the table itself.
+ * <p>Locking: writers (map, unmap, dirty, attach bookkeeping, close) hold the monitor. DMA holds
+ * {@link #dmaLock} for reading for the whole translate-and-copy; whatever removes translations or
+ * must not overlap a DMA (unmap, reading dirty bits, toggling tracking, a device leaving, close)
+ * takes it for writing, which drains DMA in flight, and invalidates the IOTLBs before letting DMA
+ * go again. Map needs neither: it only fills empty entries, and nothing negative is cached. The
+ * IOTLB caches no dirty state: a DMA write tests the leaf's dirty bit in the table itself.
  */
 final class PagingDomain implements IommuDomain {
     private static final AtomicInteger IDS = new AtomicInteger();
