@@ -9,6 +9,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -181,6 +184,45 @@ class DeviceDmaTest {
         dev.dmaWrite(0, pattern(8, 2));
         assertThat(mem.asSlice(0, 8).mismatch(pattern(8, 1))).isEqualTo(-1);
         assertThat(mem.asSlice(K4, 8).mismatch(pattern(8, 2))).isEqualTo(-1);
+    }
+
+    /** Replace under a stream of DMAs: every DMA sees one domain or the other, never none. */
+    @Test
+    void concurrentReplaceNeverBlocksDmaAndDetachStopsIt() throws Exception {
+        IommuDomain d1 = attach(PageTableFormat.VTD_SECOND_STAGE);
+        IommuDomain d2 = IommuDomain.allocPaging(PageTableFormat.VTD_SECOND_STAGE, false);
+        domains.add(d2);
+        d1.map(0, mem.address(), K4, RW);
+        d2.map(0, mem.address() + K4, K4, RW);
+        MemorySegment src = pattern(K4, 5);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong writes = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread device = Thread.ofPlatform().start(() -> {
+            try {
+                for (int i = 0; i < 200_000 && !stop.get(); i++) {
+                    dev.dmaWrite(0, src);
+                    writes.incrementAndGet();
+                }
+            } catch (IommuFaultException e) {
+                if (!stop.get()) {
+                    failure.set(e);
+                }
+            }
+        });
+        for (int i = 0; i < 200 && device.isAlive(); i++) {
+            dev.attach(i % 2 == 0 ? d2 : d1);
+        }
+        stop.set(true);
+        dev.detach();
+        mem.asSlice(0, 2 * K4).fill((byte) 0);
+        device.join(10_000);
+        assertThat(device.isAlive()).isFalse();
+        assertThat(failure.get()).as("a DMA faulted during replace").isNull();
+        assertThat(writes.get()).isPositive();
+        assertThat(mem.asSlice(0, 2 * K4).mismatch(Arena.ofAuto().allocate(2 * K4)))
+                .as("a write landed after detach returned")
+                .isEqualTo(-1);
     }
 
     @Test
