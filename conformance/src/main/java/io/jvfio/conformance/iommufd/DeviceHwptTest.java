@@ -6,73 +6,14 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.iommufd.IommuHwInfo;
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
 import io.jvfio.abi.iommufd.IommufdIoctl;
-import io.jvfio.abi.selftest.IommuTestCmd;
 import io.jvfio.abi.selftest.IommufdTestConst;
-import io.jvfio.abi.selftest.IommufdTestIoctl;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** semantics.md rules 20–23 with IOMMU_TEST_CMD mock devices (CONFIG_IOMMUFD_TEST on both backends). */
-class DeviceHwptTest extends IommufdFixture {
-    /** A mock device's IDs: selftest object, device, HWPT it attached to. */
-    record Mock(int stdevId, int idevId, int hwptId) {}
-
-    Mock mockDomain(int ptId, int devFlags) {
-        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
-        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
-        IommuTestCmd.OP.set(
-                c,
-                devFlags == 0
-                        ? IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN
-                        : IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS);
-        IommuTestCmd.ID.set(c, ptId);
-        IommuTestCmd.MockDomainFlags.DEV_FLAGS.set(c, devFlags);
-        ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
-        return new Mock(
-                IommuTestCmd.MockDomain.OUT_STDEV_ID.get(c),
-                IommuTestCmd.MockDomain.OUT_IDEV_ID.get(c),
-                IommuTestCmd.MockDomain.OUT_HWPT_ID.get(c));
-    }
-
-    int mockReplace(int stdevId, int ptId) {
-        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
-        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
-        IommuTestCmd.OP.set(c, IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE);
-        IommuTestCmd.ID.set(c, stdevId);
-        IommuTestCmd.MockDomainReplace.PT_ID.set(c, ptId);
-        ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
-        return IommuTestCmd.MockDomainReplace.PT_ID.get(c);
-    }
-
-    void checkMap(int hwptId, long iova, long length, long uptr) {
-        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
-        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
-        IommuTestCmd.OP.set(c, IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_MAP);
-        IommuTestCmd.ID.set(c, hwptId);
-        IommuTestCmd.CheckMap.IOVA.set(c, iova);
-        IommuTestCmd.CheckMap.LENGTH.set(c, length);
-        IommuTestCmd.CheckMap.UPTR.set(c, uptr);
-        ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
-    }
-
-    MemorySegment hwptAllocStruct(int devId, int ptId, int flags) {
-        MemorySegment c = IommuHwptAlloc.DEF.allocate(arena);
-        IommuHwptAlloc.SIZE.set(c, (int) IommuHwptAlloc.DEF.size());
-        IommuHwptAlloc.DEV_ID.set(c, devId);
-        IommuHwptAlloc.PT_ID.set(c, ptId);
-        IommuHwptAlloc.FLAGS.set(c, flags);
-        return c;
-    }
-
-    int hwptAlloc(int devId, int ptId, int flags) {
-        MemorySegment c = hwptAllocStruct(devId, ptId, flags);
-        ioctl(IommufdIoctl.IOMMU_HWPT_ALLOC, c);
-        return IommuHwptAlloc.OUT_HWPT_ID.get(c);
-    }
-
-    static final long IOVA = IommufdTestConst.MOCK_APERTURE_START;
+class DeviceHwptTest extends MockDeviceFixture {
 
     @Test
     @DisplayName("rule 20: compatible devices on one IOAS share an automatic HWPT, freed with its last device")

@@ -5,11 +5,14 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.iommufd.IommuHwInfo;
 import io.jvfio.abi.iommufd.IommuHwInfoVtd;
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
+import io.jvfio.abi.iommufd.IommuHwptGetDirtyBitmap;
+import io.jvfio.abi.iommufd.IommuHwptSetDirtyTracking;
 import io.jvfio.abi.selftest.IommuTestHwInfo;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.iommu.IommuDevice;
 import io.jvfio.emulator.iommu.IommuDriver;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -62,14 +65,14 @@ final class HwptIoctls {
                                     ? Errno.EOPNOTSUPP
                                     : Errno.EINVAL);
                 }
-                if ((flags & IommuHwptAlloc.FAULT_ID_VALID) != 0) {
-                    // Fault queues are not emulated yet: no fault object can exist.
-                    throw new ErrnoException(Errno.ENOENT);
-                }
                 synchronized (ioas.mutex) {
                     HwptPaging hwpt = HwptPaging.alloc(
                             u.ctx, ioas, idev, IommufdDevice.NO_PASID, flags, false, dataLen == 0 ? null : data);
                     u.newObj = hwpt;
+                    if ((flags & IommuHwptAlloc.FAULT_ID_VALID) != 0) {
+                        // Fault queues are not emulated yet: no fault object can exist.
+                        throw new ErrnoException(Errno.ENOENT);
+                    }
                     IommuHwptAlloc.OUT_HWPT_ID.set(c, hwpt.id());
                     u.respond();
                 }
@@ -78,6 +81,88 @@ final class HwptIoctls {
             }
         } finally {
             u.ctx.put(idev);
+        }
+    }
+
+    /** iommufd_get_hwpt_paging: ENOENT for a missing ID or another kind of object. */
+    static HwptPaging getHwptPaging(Ucmd u, int id) {
+        return (HwptPaging) u.ctx.objects.get(id, ObjectType.HWPT_PAGING);
+    }
+
+    /** IOMMU_HWPT_SET_DIRTY_TRACKING (rule 26): EOPNOTSUPP for unknown flags or a HWPT without dirty ops. */
+    static void setDirtyTracking(Ucmd u) {
+        int flags = IommuHwptSetDirtyTracking.FLAGS.get(u.cmd);
+        if ((flags & ~IommuHwptSetDirtyTracking.DIRTY_TRACKING_ENABLE) != 0) {
+            throw new ErrnoException(Errno.EOPNOTSUPP);
+        }
+        HwptPaging hwpt = getHwptPaging(u, IommuHwptSetDirtyTracking.HWPT_ID.get(u.cmd));
+        try {
+            hwpt.ioas.iopt.setDirtyTracking(
+                    hwpt.domain, (flags & IommuHwptSetDirtyTracking.DIRTY_TRACKING_ENABLE) != 0);
+        } finally {
+            u.ctx.put(hwpt);
+        }
+    }
+
+    /**
+     * IOMMU_HWPT_GET_DIRTY_BITMAP (rule 26): iommufd_check_iova_range (EOVERFLOW, EINVAL against
+     * the IOAS alignment and page_size), then bit n of {@code data} is set for every page_size unit
+     * n that a dirty IOPTE touches; bits are only ever set. Failures inside the walk (a gap, a
+     * bitmap that faults) are not reported, as in the kernel.
+     */
+    static void getDirtyBitmap(Ucmd u) {
+        MemorySegment c = u.cmd;
+        int flags = IommuHwptGetDirtyBitmap.FLAGS.get(c);
+        if ((flags & ~IommuHwptGetDirtyBitmap.NO_CLEAR) != 0 || IommuHwptGetDirtyBitmap.RESERVED.get(c) != 0) {
+            throw new ErrnoException(Errno.EOPNOTSUPP);
+        }
+        HwptPaging hwpt = getHwptPaging(u, IommuHwptGetDirtyBitmap.HWPT_ID.get(c));
+        try {
+            long iova = IommuHwptGetDirtyBitmap.IOVA.get(c);
+            long length = IommuHwptGetDirtyBitmap.LENGTH.get(c);
+            long pageSize = IommuHwptGetDirtyBitmap.PAGE_SIZE.get(c);
+            long last = iova + length - 1;
+            if (Long.compareUnsigned(last, iova) < 0 && length != 0 || length == 0 && iova != 0) {
+                throw new ErrnoException(Errno.EOVERFLOW);
+            }
+            long align = hwpt.ioas.iopt.iovaAlignment();
+            if ((iova & (align - 1)) != 0 || ((last + 1) & (align - 1)) != 0 || pageSize == 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            if (Long.remainderUnsigned(iova, pageSize) != 0 || Long.remainderUnsigned(last + 1, pageSize) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            if (!hwpt.domain.hasDirtyOps()) {
+                throw new ErrnoException(Errno.EOPNOTSUPP);
+            }
+            long data = IommuHwptGetDirtyBitmap.DATA.get(c);
+            boolean noClear = (flags & IommuHwptGetDirtyBitmap.NO_CLEAR) != 0;
+            try {
+                hwpt.ioas.iopt.readAndClearDirty(hwpt.domain, iova, last, noClear, (dIova, dLen) -> {
+                    long first = Long.divideUnsigned(dIova - iova, pageSize);
+                    long lastBit = Long.divideUnsigned(dIova + dLen - 1 - iova, pageSize);
+                    setBits(data, first, lastBit);
+                });
+            } catch (ErrnoException e) {
+                // iova_bitmap_for_each's result is dropped by iommu_read_and_clear_dirty.
+            }
+        } finally {
+            u.ctx.put(hwpt);
+        }
+    }
+
+    /** Sets bits [first, last] of the user bitmap at {@code data}, one u64 word at a time. */
+    private static void setBits(long data, long first, long last) {
+        try (Arena arena = Arena.ofConfined()) {
+            for (long word = first >>> 6; word <= last >>> 6; word++) {
+                long lo = Math.max(first, word << 6) & 63;
+                long hi = Math.min(last, (word << 6) + 63) & 63;
+                long mask = (hi == 63 ? -1L : (1L << (hi + 1)) - 1) & (-1L << lo);
+                long addr = data + word * 8;
+                MemorySegment w = UserMemory.copyIn(addr, 8, arena);
+                w.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, w.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) | mask);
+                UserMemory.copyOut(w, addr, 8);
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import io.jvfio.emulator.iommu.Group;
 import io.jvfio.emulator.iommu.IommuDevice;
 import io.jvfio.emulator.iommu.IommuDriver;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -35,7 +36,7 @@ final class Selftest extends IommufdObject {
     @Override
     void destroy() {
         if (idev != null) {
-            idev.detach(IommufdDevice.NO_PASID);
+            idev.detachAll();
             idev.unbind();
         }
     }
@@ -50,6 +51,16 @@ final class Selftest extends IommufdObject {
                 mockDomain(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE -> mockDomainReplace(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_MAP -> checkMap(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_DIRTY -> dirty(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_CREATE_ACCESS -> SelftestAccess.create(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_PAGES -> SelftestAccess.accessPages(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_DESTROY_ACCESS_PAGES -> SelftestAccess.destroyPages(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_RW -> SelftestAccess.accessRw(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_REPLACE_IOAS -> SelftestAccess.replaceIoas(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_PASID_ATTACH -> pasidAttach(u, id, false);
+            case IommufdTestIoctl.IOMMU_TEST_OP_PASID_REPLACE -> pasidAttach(u, id, true);
+            case IommufdTestIoctl.IOMMU_TEST_OP_PASID_DETACH -> pasidDetach(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_PASID_CHECK_HWPT -> pasidCheckHwpt(u, id);
             default -> throw new ErrnoException(Errno.EOPNOTSUPP);
         }
     }
@@ -167,6 +178,107 @@ final class Selftest extends IommufdObject {
             }
         } finally {
             u.ctx.put(hwpt);
+        }
+    }
+
+    /**
+     * iommufd_test_dirty: marks dirty, as device writes would, every page_size unit whose bit is
+     * set in the user bitmap; EINVAL unless tracking is on; returns how many.
+     */
+    private static void dirty(Ucmd u, int id) {
+        MemorySegment c = u.cmd;
+        long iova = IommuTestCmd.Dirty.IOVA.get(c);
+        long length = IommuTestCmd.Dirty.LENGTH.get(c);
+        long pageSize = IommuTestCmd.Dirty.PAGE_SIZE.get(c);
+        long uptr = IommuTestCmd.Dirty.UPTR.get(c);
+        if (pageSize == 0
+                || length == 0
+                || Long.remainderUnsigned(iova, pageSize) != 0
+                || Long.remainderUnsigned(length, pageSize) != 0
+                || uptr == 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        long max = Long.divideUnsigned(length, pageSize);
+        if (Long.compareUnsigned(max, (16L << 20) * 8) > 0) {
+            throw new ErrnoException(Errno.EOVERFLOW);
+        }
+        HwptPaging hwpt = mockPagetable(u, id);
+        try {
+            if (!hwpt.domain.dirtyTracking()) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            MemorySegment bits = UserMemory.copyIn(uptr, (max + 7) / 8, u.arena);
+            long count = 0;
+            for (long i = 0; i < max; i++) {
+                if ((bits.get(ValueLayout.JAVA_BYTE, i / 8) & (1 << (i % 8))) != 0) {
+                    hwpt.domain.setDirty(iova + i * pageSize);
+                    count++;
+                }
+            }
+            IommuTestCmd.Dirty.OUT_NR_DIRTY.set(c, count);
+            u.respond();
+        } finally {
+            u.ctx.put(hwpt);
+        }
+    }
+
+    private static void pasidAttach(Ucmd u, int id, boolean replace) {
+        Selftest s = get(u, id);
+        try {
+            int pasid = IommuTestCmd.PasidAttach.PASID.get(u.cmd);
+            int ptId = IommuTestCmd.PasidAttach.PT_ID.get(u.cmd);
+            int out = replace ? s.idev.replace(pasid, ptId) : s.idev.attach(pasid, ptId);
+            IommuTestCmd.PasidAttach.PT_ID.set(u.cmd, out);
+            try {
+                u.respond();
+            } catch (ErrnoException e) {
+                if (!replace) {
+                    s.idev.detach(pasid);
+                }
+                throw e;
+            }
+        } finally {
+            u.ctx.put(s);
+        }
+    }
+
+    private static void pasidDetach(Ucmd u, int id) {
+        Selftest s = get(u, id);
+        try {
+            s.idev.detach(IommuTestCmd.PasidDetach.PASID.get(u.cmd));
+        } finally {
+            u.ctx.put(s);
+        }
+    }
+
+    /** iommufd_test_pasid_check_hwpt: EINVAL unless the PASID is attached to exactly hwpt_id (0: detached). */
+    private static void pasidCheckHwpt(Ucmd u, int id) {
+        Selftest s = get(u, id);
+        try {
+            int pasid = IommuTestCmd.PasidCheck.PASID.get(u.cmd);
+            int hwptId = IommuTestCmd.PasidCheck.HWPT_ID.get(u.cmd);
+            var attached = pasid == IommufdDevice.NO_PASID
+                    ? s.idev.dev.group().domain()
+                    : s.idev.dev.group().pasidDomain(pasid);
+            if (hwptId == 0) {
+                if (attached.isPresent()) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+                return;
+            }
+            IommufdObject obj = u.ctx.objects.get(hwptId, null);
+            try {
+                if (!(obj instanceof HwPagetable hwpt)) {
+                    throw new ErrnoException(Errno.ENOENT);
+                }
+                if (attached.orElse(null) != hwpt.domain) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+            } finally {
+                u.ctx.put(obj);
+            }
+        } finally {
+            u.ctx.put(s);
         }
     }
 }
