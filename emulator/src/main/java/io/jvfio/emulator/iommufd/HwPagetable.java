@@ -4,7 +4,6 @@ import io.jvfio.emulator.iommu.IommuDomain;
 
 /** What paging and nested HWPTs share ({@code struct iommufd_hw_pagetable}). */
 abstract class HwPagetable extends IommufdObject {
-    IommuDomain domain;
     /** Allocated with IOMMU_HWPT_ALLOC_PASID. */
     final boolean pasidCompat;
 
@@ -13,10 +12,6 @@ abstract class HwPagetable extends IommufdObject {
         this.pasidCompat = pasidCompat;
     }
 
-    /** __iommufd_hwpt_destroy. */
-    void destroyDomain() {
-        if (domain != null) {
-            domain.close();
-        }
-    }
+    /** The domain the hardware translates through while a device is attached to this HWPT. */
+    abstract IommuDomain hwDomain();
 }

@@ -267,9 +267,9 @@ public final class IommufdDevice extends IommufdObject {
     private void attachDevice(HwPagetable hwpt, int pasid) {
         pasidCompat(hwpt, pasid);
         if (pasid == NO_PASID) {
-            dev.group().attach(hwpt.domain);
+            dev.group().attach(hwpt.hwDomain());
         } else {
-            dev.group().attachPasid(dev, pasid, hwpt.domain);
+            dev.group().attachPasid(dev, pasid, hwpt.hwDomain());
         }
     }
 
@@ -364,9 +364,9 @@ public final class IommufdDevice extends IommufdObject {
             try {
                 pasidCompat(hwpt, pasid);
                 if (pasid == NO_PASID) {
-                    dev.group().replace(hwpt.domain);
+                    dev.group().replace(hwpt.hwDomain());
                 } else {
-                    dev.group().replacePasid(dev, pasid, hwpt.domain);
+                    dev.group().replacePasid(dev, pasid, hwpt.hwDomain());
                 }
             } catch (RuntimeException e) {
                 if (moveResv) {

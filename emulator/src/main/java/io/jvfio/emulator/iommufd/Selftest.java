@@ -52,6 +52,7 @@ final class Selftest extends IommufdObject {
             case IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE -> mockDomainReplace(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_MAP -> checkMap(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_DIRTY -> dirty(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_IOTLB -> checkIotlb(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_CREATE_ACCESS -> SelftestAccess.create(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_PAGES -> SelftestAccess.accessPages(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_DESTROY_ACCESS_PAGES -> SelftestAccess.destroyPages(u, id);
@@ -271,7 +272,7 @@ final class Selftest extends IommufdObject {
                 if (!(obj instanceof HwPagetable hwpt)) {
                     throw new ErrnoException(Errno.ENOENT);
                 }
-                if (attached.orElse(null) != hwpt.domain) {
+                if (attached.orElse(null) != hwpt.hwDomain()) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
             } finally {
@@ -279,6 +280,22 @@ final class Selftest extends IommufdObject {
             }
         } finally {
             u.ctx.put(s);
+        }
+    }
+
+    /** iommufd_test_md_check_iotlb: EINVAL unless mock IOTLB entry {@code iotlb_id} of the nested HWPT holds {@code iotlb}. */
+    private static void checkIotlb(Ucmd u, int id) {
+        HwptNested hwpt = (HwptNested) u.ctx.objects.get(id, ObjectType.HWPT_NESTED);
+        try {
+            int iotlbId = IommuTestCmd.CheckIotlb.ID.get(u.cmd);
+            synchronized (hwpt) {
+                if (Integer.compareUnsigned(iotlbId, IommufdTestConst.MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) > 0
+                        || hwpt.iotlb[iotlbId] != IommuTestCmd.CheckIotlb.IOTLB.get(u.cmd)) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+            }
+        } finally {
+            u.ctx.put(hwpt);
         }
     }
 }
