@@ -63,9 +63,7 @@ final class HwptIoctls {
                 if (pt instanceof HwptPaging parent) {
                     HwptNested nested = HwptNested.alloc(u.ctx, parent, idev, flags, data);
                     u.newObj = nested;
-                    if ((flags & IommuHwptAlloc.FAULT_ID_VALID) != 0) {
-                        throw new ErrnoException(Errno.ENOENT); // no fault objects yet
-                    }
+                    setFault(u, nested, flags);
                     IommuHwptAlloc.OUT_HWPT_ID.set(c, nested.id());
                     u.respond();
                     return;
@@ -78,10 +76,7 @@ final class HwptIoctls {
                     HwptPaging hwpt = HwptPaging.alloc(
                             u.ctx, ioas, idev, IommufdDevice.NO_PASID, flags, false, dataLen == 0 ? null : data);
                     u.newObj = hwpt;
-                    if ((flags & IommuHwptAlloc.FAULT_ID_VALID) != 0) {
-                        // Fault queues are not emulated yet: no fault object can exist.
-                        throw new ErrnoException(Errno.ENOENT);
-                    }
+                    setFault(u, hwpt, flags);
                     IommuHwptAlloc.OUT_HWPT_ID.set(c, hwpt.id());
                     u.respond();
                 }
@@ -90,6 +85,13 @@ final class HwptIoctls {
             }
         } finally {
             u.ctx.put(idev);
+        }
+    }
+
+    /** IOMMU_HWPT_FAULT_ID_VALID: the HWPT keeps a reference on the FAULT object {@code fault_id} (ENOENT). */
+    private static void setFault(Ucmd u, HwPagetable hwpt, int flags) {
+        if ((flags & IommuHwptAlloc.FAULT_ID_VALID) != 0) {
+            hwpt.fault = (Fault) u.ctx.objects.get(IommuHwptAlloc.FAULT_ID.get(u.cmd), ObjectType.FAULT);
         }
     }
 

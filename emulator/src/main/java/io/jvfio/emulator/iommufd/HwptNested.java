@@ -71,6 +71,7 @@ final class HwptNested extends HwPagetable {
 
     @Override
     void destroy() {
+        putFault();
         parent.decUsers();
     }
 

@@ -120,6 +120,7 @@ final class HwptPaging extends HwPagetable implements IoptDomain {
         if (domain != null) {
             domain.close();
         }
+        putFault();
         ioas.decUsers();
     }
 

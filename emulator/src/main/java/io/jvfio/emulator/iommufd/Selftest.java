@@ -2,6 +2,7 @@ package io.jvfio.emulator.iommufd;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.iommufd.IommuHwptPgfault;
 import io.jvfio.abi.selftest.IommuTestCmd;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.abi.selftest.IommufdTestIoctl;
@@ -53,6 +54,7 @@ final class Selftest extends IommufdObject {
             case IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_MAP -> checkMap(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_DIRTY -> dirty(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_IOTLB -> checkIotlb(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_TRIGGER_IOPF -> triggerIopf(u);
             case IommufdTestIoctl.IOMMU_TEST_OP_CREATE_ACCESS -> SelftestAccess.create(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_PAGES -> SelftestAccess.accessPages(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_DESTROY_ACCESS_PAGES -> SelftestAccess.destroyPages(u, id);
@@ -296,6 +298,28 @@ final class Selftest extends IommufdObject {
             }
         } finally {
             u.ctx.put(hwpt);
+        }
+    }
+
+    /** iommufd_test_trigger_iopf: a one-page request (LAST_PAGE, PASID_VALID for a PASID) from a mock device. */
+    private static void triggerIopf(Ucmd u) {
+        MemorySegment c = u.cmd;
+        IommufdDevice idev = HwptIoctls.getDevice(u, IommuTestCmd.TriggerIopf.DEV_ID.get(c));
+        try {
+            if (idev.dev.driver() != IommuDriver.MOCK) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            int pasid = IommuTestCmd.TriggerIopf.PASID.get(c);
+            int flags = IommuHwptPgfault.FLAGS_LAST_PAGE
+                    | (pasid != IommufdDevice.NO_PASID ? IommuHwptPgfault.FLAGS_PASID_VALID : 0);
+            idev.reportFault(
+                    pasid,
+                    flags,
+                    IommuTestCmd.TriggerIopf.GRPID.get(c),
+                    IommuTestCmd.TriggerIopf.PERM.get(c),
+                    IommuTestCmd.TriggerIopf.ADDR.get(c));
+        } finally {
+            u.ctx.put(idev);
         }
     }
 }
