@@ -84,8 +84,10 @@ class ViommuTest extends MockDeviceFixture {
         destroy(vdevB);
         destroy(a.stdevId()); // unbinding the device force-destroys its vDEVICE
         assertThat(errno(() -> destroy(vdev))).isEqualTo(Errno.ENOENT);
-        int fresh = ioasAlloc();
-        assertThat(fresh).isNotEqualTo(vdev);
+        // The tombstoned ID is skipped while lower and higher free IDs are handed out.
+        for (int fresh = ioasAlloc(); fresh <= vdev + 1; fresh = ioasAlloc()) {
+            assertThat(fresh).isNotEqualTo(vdev);
+        }
         destroy(viommu);
     }
 }
