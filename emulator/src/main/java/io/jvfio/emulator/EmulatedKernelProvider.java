@@ -3,7 +3,11 @@ package io.jvfio.emulator;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.KernelProvider;
 
-/** The emulated backend: a fresh kernel with the default configuration on every {@link #open}. */
+/**
+ * The emulated backend: a fresh kernel with the default configuration on every {@link #open}; the
+ * system property {@code jvfio.emulator.iommufdTest=true} builds it with CONFIG_IOMMUFD_TEST (as
+ * the conformance runs do, since the test VM's kernel has it).
+ */
 public final class EmulatedKernelProvider implements KernelProvider {
     @Override
     public String name() {
@@ -17,6 +21,7 @@ public final class EmulatedKernelProvider implements KernelProvider {
 
     @Override
     public Kernel open() {
-        return EmulatedKernel.create();
+        return EmulatedKernel.create(
+                EmulatorConfig.defaults().withIommufdTest(Boolean.getBoolean("jvfio.emulator.iommufdTest")));
     }
 }

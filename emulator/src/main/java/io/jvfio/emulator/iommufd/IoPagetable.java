@@ -3,6 +3,11 @@ package io.jvfio.emulator.iommufd;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.FaultInjection;
+import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.iommu.DirtyBitmap;
+import io.jvfio.emulator.iommu.IommuDomain;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -1004,6 +1009,87 @@ final class IoPagetable {
                 area.numLocks -= lockAreas ? 1 : 0;
             }
             cur = end + 1;
+        }
+    }
+
+    /**
+     * iommufd_access_rw's walk: copies between {@code data} and the memory behind [iova,
+     * iova+data.byteSize()): ENOENT unless fully mapped, EINVAL for an area being unmapped, EPERM
+     * without the permission; the pages are read where they live (EFAULT if the user memory went
+     * away).
+     */
+    void rw(long iova, MemorySegment data, boolean write) {
+        long length = data.byteSize();
+        long last = iova + length - 1;
+        iovaLock.readLock().lock();
+        try (Arena arena = Arena.ofConfined()) {
+            long cur = iova;
+            for (Area area : contiguous(iova, last)) {
+                if (area.preventAccess) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+                if ((area.prot & (write ? IOMMU_WRITE : IOMMU_READ)) == 0) {
+                    throw new ErrnoException(Errno.EPERM);
+                }
+                long end = umin(last, area.last);
+                long bytes = end - cur + 1;
+                long host = area.pages.hostAddress(area.startByte(cur));
+                MemorySegment part = data.asSlice(cur - iova, bytes);
+                if (write) {
+                    UserMemory.copyOut(part, host, bytes);
+                } else {
+                    MemorySegment.copy(UserMemory.copyIn(host, bytes, arena), 0, part, 0, bytes);
+                }
+                cur = end + 1;
+            }
+        } finally {
+            iovaLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * iopt_set_dirty_tracking: with the IOVA lock held for reading, enabling first clears the dirty
+     * state of every mapped area (a clean snapshot), then toggles the domain's tracking.
+     */
+    void setDirtyTracking(IommuDomain domain, boolean enable) {
+        if (!domain.hasDirtyOps()) {
+            throw new ErrnoException(Errno.EOPNOTSUPP);
+        }
+        iovaLock.readLock().lock();
+        try {
+            if (enable) {
+                for (Area area : areas.values()) {
+                    if (area.pages != null) {
+                        domain.readAndClearDirty(area.iova, area.length(), false, DirtyBitmap.NONE);
+                    }
+                }
+            }
+            domain.setDirtyTracking(enable);
+        } finally {
+            iovaLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * __iommu_read_and_clear_dirty: reports the dirty IOVA of the areas contiguously covering
+     * [iova, last] from its start, stopping silently at a gap (the kernel drops that error).
+     */
+    void readAndClearDirty(IommuDomain domain, long iova, long last, boolean noClear, DirtyBitmap dirty) {
+        iovaLock.readLock().lock();
+        try {
+            long cur = iova;
+            for (Area area = areaFirst(iova, last);
+                    area != null && area.pages != null && ule(area.iova, cur);
+                    area = areaNext(area, last)) {
+                long end = umin(last, area.last);
+                domain.readAndClearDirty(cur, end - cur + 1, noClear, dirty);
+                if (end == last) {
+                    return;
+                }
+                cur = end + 1;
+            }
+        } finally {
+            iovaLock.readLock().unlock();
         }
     }
 
