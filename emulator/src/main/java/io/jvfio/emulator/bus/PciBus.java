@@ -183,7 +183,8 @@ public final class PciBus {
                 SysfsAttribute.readWrite(
                         () -> {
                             synchronized (this) {
-                                return dev.driverOverride + "\n"; // sysfs_emit prints "(null)" when unset
+                                // sysfs_emit's %s prints "(null)" for an unset override
+                                return (dev.driverOverride == null ? "(null)" : dev.driverOverride) + "\n";
                             }
                         },
                         s -> setDriverOverride(dev, s)));
