@@ -24,6 +24,7 @@ public final class IommufdFile extends OpenFile {
     IommufdFile(EmulatedKernel kernel, int flags, boolean vfioContainer) {
         super(flags);
         this.ctx = new IommufdCtx(kernel, vfioContainer);
+        ctx.setFile(this);
         this.tableSize = IommufdIoctlTable.size(kernel.config().iommufdTest());
     }
 
