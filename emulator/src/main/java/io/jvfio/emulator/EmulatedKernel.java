@@ -6,6 +6,7 @@ import io.jvfio.abi.IoctlNames;
 import io.jvfio.abi.Linux;
 import io.jvfio.emulator.bus.PciBus;
 import io.jvfio.emulator.bus.PciePortDriver;
+import io.jvfio.emulator.iommu.PciIommu;
 import io.jvfio.emulator.iommufd.Iommufd;
 import io.jvfio.emulator.kvm.KvmDevice;
 import io.jvfio.emulator.pci.PciPlatform;
@@ -54,7 +55,7 @@ public final class EmulatedKernel implements Kernel {
         // the drivers, which bind what their ID tables match (vfio-pci binds only on request).
         this.platform = platform;
         PciTopology topology = platform != null ? platform.topology() : PciTopology.build(List.of());
-        pciBus = PciBus.install(this, topology, !config.noiommu());
+        pciBus = PciBus.install(this, topology, config.noiommu() ? null : PciIommu.probe(topology));
         vfio = Vfio.install(this, pciBus);
         pciBus.registerDriver(new PciePortDriver());
     }

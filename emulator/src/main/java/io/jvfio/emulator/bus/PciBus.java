@@ -4,8 +4,8 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.Vfs;
+import io.jvfio.emulator.iommu.PciIommu;
 import io.jvfio.emulator.pci.ConfigSpace;
-import io.jvfio.emulator.pci.IommuGroup;
 import io.jvfio.emulator.pci.PciAddress;
 import io.jvfio.emulator.pci.PciFunction;
 import io.jvfio.emulator.pci.PciRegs;
@@ -37,32 +37,23 @@ public final class PciBus {
     private final Map<String, PciDriver> drivers = new LinkedHashMap<>();
     private final Map<String, List<int[]>> dynamicIds = new HashMap<>();
     private final Map<PciDevice, String> sysfsPaths = new HashMap<>();
-    private final List<KernelDmaUser> kernelDmaUsers = new ArrayList<>();
+    private final PciIommu iommu;
 
-    /**
-     * What the IOMMU core does when a driver that uses the kernel's DMA API binds or unbinds
-     * ({@code iommu_device_use_default_domain} / {@code iommu_device_unuse_default_domain}).
-     */
-    public interface KernelDmaUser {
-        /** Called before such a driver's probe; throw EBUSY if user space owns the group. */
-        void useDefaultDomain(PciDevice dev);
-
-        void unuseDefaultDomain(PciDevice dev);
-    }
-
-    private PciBus(EmulatedKernel kernel, PciTopology topology) {
+    private PciBus(EmulatedKernel kernel, PciTopology topology, PciIommu iommu) {
         this.kernel = kernel;
         this.vfs = kernel.vfs();
         this.topology = topology;
+        this.iommu = iommu;
     }
 
     /**
-     * Enumerates {@code topology} (devices unbound) and publishes the bus in sysfs. {@code
-     * withIommu} says whether the machine has an IOMMU: without one, devices have no IOMMU group.
+     * Enumerates {@code topology} (devices unbound) and publishes the bus in sysfs. {@code iommu} is
+     * the machine's IOMMU as probed for the topology, null for a machine without one (devices then
+     * have no IOMMU group).
      */
-    public static PciBus install(EmulatedKernel kernel, PciTopology topology, boolean withIommu) {
-        PciBus bus = new PciBus(kernel, topology);
-        bus.enumerate(withIommu);
+    public static PciBus install(EmulatedKernel kernel, PciTopology topology, PciIommu iommu) {
+        PciBus bus = new PciBus(kernel, topology, iommu);
+        bus.enumerate();
         Vfs vfs = kernel.vfs();
         vfs.register(BUS + "/drivers_probe", SysfsAttribute.writeOnly(bus::driversProbe));
         vfs.register(BUS + "/drivers_autoprobe", SysfsAttribute.readOnly(() -> "1\n"));
@@ -75,6 +66,11 @@ public final class PciBus {
 
     public PciTopology topology() {
         return topology;
+    }
+
+    /** The IOMMU (fault log, IOTLB), null on a machine without one. */
+    public PciIommu iommu() {
+        return iommu;
     }
 
     /** Every device, in the order Linux adds them. */
@@ -90,11 +86,6 @@ public final class PciBus {
     /** The device's directory below /sys/devices (its parents' directories above it). */
     public String sysfsPath(PciDevice dev) {
         return sysfsPaths.get(dev);
-    }
-
-    /** The IOMMU core's hook for kernel-DMA drivers (there is one IOMMU core per kernel). */
-    public synchronized void addKernelDmaUser(KernelDmaUser user) {
-        kernelDmaUsers.add(user);
     }
 
     /**
@@ -128,8 +119,8 @@ public final class PciBus {
         }
         driver.remove(dev);
         dev.setDriverData(null);
-        if (!driver.driverManagedDma()) {
-            kernelDmaUsers.forEach(u -> u.unuseDefaultDomain(dev));
+        if (!driver.driverManagedDma() && dev.iommuGroup() != null) {
+            dev.iommuGroup().unuseDefaultDomain();
         }
         dev.driver = null;
         vfs.unregister(sysfsPaths.get(dev) + "/driver");
@@ -149,13 +140,13 @@ public final class PciBus {
         }
     }
 
-    private void enumerate(boolean withIommu) {
+    private void enumerate() {
         Map<Integer, String> busDirs = new HashMap<>();
         busDirs.put(0, "/sys/devices/pci0000:00");
         for (PciFunction f : topology.functions()) {
             PciAddress a = f.address();
-            IommuGroup group = withIommu ? topology.iommuGroup(a) : null;
-            PciDevice dev = new PciDevice(this, a, f, group);
+            PciDevice dev =
+                    new PciDevice(this, a, f, iommu != null ? iommu.device(a).orElseThrow() : null);
             String dir = busDirs.get(a.bus()) + "/" + a;
             devices.put(dev.name(), dev);
             sysfsPaths.put(dev, dir);
@@ -245,25 +236,27 @@ public final class PciBus {
         return driver.matchesIdTable(dev);
     }
 
-    /** really_probe: claims the DMA API for a kernel-DMA driver, probes, links sysfs. */
+    /**
+     * really_probe: a driver that uses the kernel's DMA API takes the group's default domain first
+     * (EBUSY while user space owns the group); then the driver's probe; then the sysfs links.
+     */
     private void probe(PciDriver driver, PciDevice dev) {
         if (dev.driver != null) {
             throw new ErrnoException(Errno.EBUSY);
         }
-        List<KernelDmaUser> claimed = new ArrayList<>();
+        boolean kernelDma = !driver.driverManagedDma() && dev.iommuGroup() != null;
+        if (kernelDma) {
+            dev.iommuGroup().useDefaultDomain();
+        }
         try {
-            if (!driver.driverManagedDma()) {
-                for (KernelDmaUser u : kernelDmaUsers) {
-                    u.useDefaultDomain(dev);
-                    claimed.add(u);
-                }
-            }
             dev.driver = driver;
             driver.probe(dev);
         } catch (RuntimeException e) {
             dev.driver = null;
             dev.setDriverData(null);
-            claimed.forEach(u -> u.unuseDefaultDomain(dev));
+            if (kernelDma) {
+                dev.iommuGroup().unuseDefaultDomain();
+            }
             throw e;
         }
         String dir = sysfsPaths.get(dev);

@@ -6,6 +6,7 @@ import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.bus.PciBus;
 import io.jvfio.emulator.bus.PciDevice;
+import io.jvfio.emulator.iommu.Group;
 import io.jvfio.emulator.iommufd.Iommufd;
 import io.jvfio.emulator.kvm.Kvm;
 import io.jvfio.emulator.sysfs.SysfsAttribute;
@@ -168,14 +169,14 @@ public final class Vfio {
                 if (!noiommu) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
-                device.group = createGroup(fakeGroupId(), true);
+                device.group = createGroup(fakeGroupId(), null);
                 return;
             }
             VfioGroup g = groups.get(dev.iommuGroup().id());
             if (g != null) {
                 g.drivers++;
             } else {
-                g = createGroup(dev.iommuGroup().id(), false);
+                g = createGroup(dev.iommuGroup().id(), dev.iommuGroup());
             }
             device.group = g;
         }
@@ -190,8 +191,9 @@ public final class Vfio {
         return id;
     }
 
-    private VfioGroup createGroup(int id, boolean noiommuGroup) {
-        VfioGroup g = new VfioGroup(id, noiommuGroup);
+    private VfioGroup createGroup(int id, Group iommuGroup) {
+        boolean noiommuGroup = iommuGroup == null;
+        VfioGroup g = new VfioGroup(id, iommuGroup);
         groups.put(id, g);
         kernel.vfs().register("/dev/vfio/" + g.name(), (k, flags) -> VfioGroupFile.open(g, k, flags));
         if (noiommuGroup) {

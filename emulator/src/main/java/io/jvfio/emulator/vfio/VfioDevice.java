@@ -1,7 +1,13 @@
 package io.jvfio.emulator.vfio;
 
+import io.jvfio.abi.Errno;
 import io.jvfio.emulator.bus.PciDevice;
+import io.jvfio.emulator.iommu.Group;
+import io.jvfio.emulator.iommufd.IommufdCtx;
+import io.jvfio.emulator.iommufd.IommufdDevice;
 import io.jvfio.emulator.kvm.Kvm;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A device user space can own through VFIO ({@code struct vfio_device}). A bus driver (vfio-pci)
@@ -25,6 +31,13 @@ public final class VfioDevice {
     boolean cdevOpened;
     /** The VM the device was opened for, taken at the first open (guarded by the device set's lock). */
     Kvm kvm;
+
+    /** The iommufd binding ({@code iommufd_device}), null when not bound (guarded by the device set's lock). */
+    IommufdDevice iommufdDevice;
+    /** The RID is attached to a page table. */
+    boolean iommufdAttached;
+    /** Attached PASIDs. */
+    final Set<Integer> pasids = new TreeSet<>();
 
     /** Registration references: the registration itself plus one per open file ({@code refcount}). */
     private int registrations;
@@ -66,6 +79,27 @@ public final class VfioDevice {
     /** The VM user space associated with the device's file (kvm-vfio) at the first open, or null. */
     public Kvm kvm() {
         return kvm;
+    }
+
+    /** {@code vfio_iommufd_device_ictx}: the iommufd the device is bound to, or null; read with the device set's lock held. */
+    public IommufdCtx iommufdCtx() {
+        return iommufdDevice != null ? iommufdDevice.ctx() : null;
+    }
+
+    /**
+     * {@code vfio_iommufd_get_dev_id} (hot reset ownership): the device's iommufd device ID when it is
+     * bound to {@code ictx}; {@code -ENOENT} when it is not but a device of its IOMMU group is (owned,
+     * no ID); {@code -ENODEV} when {@code ictx} does not own it. Call with the device set's lock held.
+     */
+    public int iommufdDevId(IommufdCtx ictx) {
+        if (iommufdDevice != null && iommufdDevice.ctx() == ictx) {
+            return iommufdDevice.id();
+        }
+        Group group = dev.iommuGroup();
+        if (group == null) {
+            return -Errno.ENODEV.number();
+        }
+        return ictx.hasGroup(group) ? -Errno.ENOENT.number() : -Errno.ENODEV.number();
     }
 
     /** Whether the device sits in a fake no-IOMMU group (unsafe no-IOMMU mode). */

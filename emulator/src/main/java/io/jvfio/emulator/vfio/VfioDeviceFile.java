@@ -10,6 +10,8 @@ import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.iommufd.IommufdCtx;
+import io.jvfio.emulator.iommufd.IommufdDevice;
 import io.jvfio.emulator.kvm.Kvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -30,7 +32,7 @@ final class VfioDeviceFile extends OpenFile {
     /** Set once the device is open for this file; never cleared. */
     private volatile boolean accessGranted;
     /** The iommufd the device is bound to through this file (cdev) or its group's (group path). */
-    VfioIommufd.Ctx iommufd;
+    IommufdCtx iommufd;
     /** The iommufd device ID of a cdev bind. */
     private int devid;
     /** The VM kvm-vfio associated with this cdev file ({@code df->kvm}). */
@@ -172,7 +174,7 @@ final class VfioDeviceFile extends OpenFile {
                     throw new ErrnoException(Errno.EINVAL); // bound once
                 }
                 device.ops().matchTokenUuid(device, token(bind, flags));
-                iommufd = VfioIommufd.ctxFromFd(device, fd);
+                iommufd = IommufdCtx.fromFd(device.dev().bus().kernel(), fd);
                 takeKvm(kvm);
                 try {
                     openDevice();
@@ -184,6 +186,7 @@ final class VfioDeviceFile extends OpenFile {
                     }
                 } catch (RuntimeException e) {
                     putKvm();
+                    iommufd.put();
                     iommufd = null;
                     throw e;
                 }
@@ -220,6 +223,7 @@ final class VfioDeviceFile extends OpenFile {
         try {
             closeDevice();
             putKvm();
+            iommufd.put();
             iommufd = null;
             device.cdevOpened = false;
         } finally {
@@ -292,7 +296,7 @@ final class VfioDeviceFile extends OpenFile {
             if (argsz < minsz || (flags & ~VfioDeviceAttachIommufdPt.ATTACH_PASID) != 0) {
                 throw new ErrnoException(Errno.EINVAL);
             }
-            int pasid = VfioIommufd.NO_PASID;
+            int pasid = IommufdDevice.NO_PASID;
             if ((flags & VfioDeviceAttachIommufdPt.ATTACH_PASID) != 0) {
                 long xend = VfioDeviceAttachIommufdPt.PASID.offset() + 4;
                 if (argsz < xend) {
@@ -306,7 +310,7 @@ final class VfioDeviceFile extends OpenFile {
                 try {
                     UserMemory.putU32(arg + VfioDeviceAttachIommufdPt.PT_ID.offset(), hwpt);
                 } catch (ErrnoException e) {
-                    VfioIommufd.detach(device, VfioIommufd.NO_PASID); // as the kernel: the RID, whatever was attached
+                    VfioIommufd.detach(device, IommufdDevice.NO_PASID); // as the kernel: the RID, whatever was attached
                     throw e;
                 }
             } finally {
@@ -325,7 +329,7 @@ final class VfioDeviceFile extends OpenFile {
             if (argsz < minsz || (flags & ~VfioDeviceDetachIommufdPt.DETACH_PASID) != 0) {
                 throw new ErrnoException(Errno.EINVAL);
             }
-            int pasid = VfioIommufd.NO_PASID;
+            int pasid = IommufdDevice.NO_PASID;
             if ((flags & VfioDeviceDetachIommufdPt.DETACH_PASID) != 0) {
                 if (argsz < VfioDeviceDetachIommufdPt.PASID.offset() + 4) {
                     throw new ErrnoException(Errno.EINVAL);

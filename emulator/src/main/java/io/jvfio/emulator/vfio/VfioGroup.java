@@ -1,5 +1,7 @@
 package io.jvfio.emulator.vfio;
 
+import io.jvfio.emulator.iommu.Group;
+import io.jvfio.emulator.iommufd.IommufdCtx;
 import io.jvfio.emulator.kvm.Kvm;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class VfioGroup {
     final int id;
     final boolean noiommu;
+    /** The IOMMU group; null for a fake no-IOMMU group. */
+    final Group iommuGroup;
     /** {@code group_lock}: the open file, the iommufd and the cdev count. */
     final ReentrantLock lock = new ReentrantLock();
     /** Registered devices ({@code device_list}); guarded by itself. */
@@ -22,15 +26,16 @@ final class VfioGroup {
 
     VfioGroupFile openedFile;
     /** The iommufd set with SET_CONTAINER ({@code group->iommufd}), or null. */
-    VfioIommufd.Ctx iommufd;
+    IommufdCtx iommufd;
 
     int cdevDeviceOpenCount;
     /** Set by kvm-vfio; devices take it at their first open. */
     volatile Kvm kvm;
 
-    VfioGroup(int id, boolean noiommu) {
+    VfioGroup(int id, Group iommuGroup) {
         this.id = id;
-        this.noiommu = noiommu;
+        this.noiommu = iommuGroup == null;
+        this.iommuGroup = iommuGroup;
     }
 
     boolean noiommu() {

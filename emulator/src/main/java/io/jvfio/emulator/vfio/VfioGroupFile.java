@@ -8,6 +8,7 @@ import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.iommufd.IommufdCtx;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +75,7 @@ final class VfioGroupFile extends OpenFile {
     protected void release() {
         group.lock.lock();
         try {
-            group.iommufd = null;
+            putIommufd();
             group.openedFile = null;
         } finally {
             group.lock.unlock();
@@ -97,7 +98,7 @@ final class VfioGroupFile extends OpenFile {
                 }
                 if (group.iommufd != null) {
                     flags = VfioGroupStatus.FLAGS_CONTAINER_SET | VfioGroupStatus.FLAGS_VIABLE;
-                } else if (!VfioIommufd.groupDmaOwnerClaimed(group)) {
+                } else if (group.iommuGroup == null || !group.iommuGroup.isDmaOwned()) {
                     flags = VfioGroupStatus.FLAGS_VIABLE;
                 }
             } finally {
@@ -111,31 +112,36 @@ final class VfioGroupFile extends OpenFile {
     /** {@code vfio_group_ioctl_set_container}: only an iommufd (or /dev/vfio/vfio, which is one) is a container. */
     private void setContainer(long arg) {
         int fd = UserMemory.getU32(arg);
-        OpenFile f = kernel.fget(fd);
+        kernel.fget(fd).put(); // EBADF before anything else
+        group.lock.lock();
         try {
-            group.lock.lock();
-            try {
-                if (group.iommufd != null) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-                if (group.drivers == 0) {
-                    throw new ErrnoException(Errno.ENODEV);
-                }
-                VfioIommufd.Ctx ctx = VfioIommufd.ctxFromFile(f);
-                if (ctx == null) {
-                    throw new ErrnoException(Errno.EBADFD);
-                }
-                if (group.noiommu) {
-                    VfioIommufd.compatSetNoIommu(ctx);
-                } else {
-                    VfioIommufd.compatIoasCreate(ctx);
-                }
-                group.iommufd = ctx;
-            } finally {
-                group.lock.unlock();
+            if (group.iommufd != null) {
+                throw new ErrnoException(Errno.EINVAL);
             }
+            if (group.drivers == 0) {
+                throw new ErrnoException(Errno.ENODEV);
+            }
+            IommufdCtx ictx = IommufdCtx.fromFd(kernel, fd); // EBADFD for anything else
+            try {
+                if (group.noiommu) {
+                    ictx.vfioCompatSetNoIommu();
+                } else {
+                    ictx.vfioCompatIoasCreate();
+                }
+            } catch (RuntimeException e) {
+                ictx.put();
+                throw e;
+            }
+            group.iommufd = ictx;
         } finally {
-            f.put();
+            group.lock.unlock();
+        }
+    }
+
+    private void putIommufd() {
+        if (group.iommufd != null) {
+            group.iommufd.put();
+            group.iommufd = null;
         }
     }
 
@@ -146,7 +152,7 @@ final class VfioGroupFile extends OpenFile {
             if (group.iommufd == null) {
                 throw new ErrnoException(Errno.EINVAL);
             }
-            group.iommufd = null;
+            putIommufd();
         } finally {
             group.lock.unlock();
         }

@@ -74,7 +74,10 @@ class DeviceApiTest {
             a.dev.dma().dmaRead(0x100000 + PAGE, out);
             assertEquals(0x1122334455667788L, out.get(ValueLayout.JAVA_LONG, 0));
             assertEquals(Errno.EBUSY, errno(() -> a.attach(NO_PASID, ioas)), "attached twice");
-            assertEquals(Errno.EINVAL, errno(() -> h.map(ioas, RW | FIXED, buf.address(), PAGE, 0xfee00000L)), "MSI window reserved");
+            assertEquals(
+                    Errno.EINVAL,
+                    errno(() -> h.map(ioas, RW | FIXED, buf.address(), PAGE, 0xfee00000L)),
+                    "MSI window reserved");
             a.detach(NO_PASID);
             b.detach(NO_PASID);
             assertEquals(Errno.ENOENT, errno(() -> h.ioctlDestroy(hwpt)), "auto HWPT gone with its last device");
