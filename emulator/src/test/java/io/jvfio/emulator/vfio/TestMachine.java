@@ -37,6 +37,7 @@ final class TestMachine {
     final AtomicInteger opens = new AtomicInteger();
 
     final AtomicInteger closes = new AtomicInteger();
+    final AtomicInteger requests = new AtomicInteger();
     final EmulatedKernel kernel;
 
     private TestMachine(EmulatorConfig config) {
@@ -151,6 +152,11 @@ final class TestMachine {
                 @Override
                 public void closeDevice(VfioDevice device) {
                     closes.incrementAndGet();
+                }
+
+                @Override
+                public void request(VfioDevice device, int count) {
+                    requests.incrementAndGet();
                 }
 
                 @Override
