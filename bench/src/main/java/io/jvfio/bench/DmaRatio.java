@@ -1,0 +1,64 @@
+package io.jvfio.bench;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The DMA/copy ratios of {@link DmaBenchmark}, measured so that a loaded machine cannot skew
+ * them: short batches of the plain copy and of the DMA alternate on one thread, each pair gives a
+ * ratio, and the median of those is reported. (Separate JMH runs of the two see different load.)
+ * Run: {@code java -cp ... io.jvfio.bench.DmaRatio [seconds per case]}.
+ */
+public final class DmaRatio {
+    private DmaRatio() {}
+
+    public static void main(String[] args) {
+        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
+        System.out.println("pages  size     write/copy  read/copy");
+        for (String pages : new String[] {"LARGE", "SMALL"}) {
+            for (int size : new int[] {64, 4096, 65536, 2 << 20}) {
+                DmaBenchmark b = new DmaBenchmark();
+                b.size = size;
+                b.pages = pages;
+                b.setUp();
+                try {
+                    double write = ratio(b::copyToHost, b::dmaWrite, size, seconds);
+                    double read = ratio(b::copyFromHost, b::dmaRead, size, seconds);
+                    System.out.printf(Locale.ROOT, "%-6s %-8d %10.2f %10.2f%n", pages, size, write, read);
+                } finally {
+                    b.tearDown();
+                }
+            }
+        }
+    }
+
+    /** Median over paired batches of time(plain) / time(dma): above 1 means DMA is faster. */
+    private static double ratio(Runnable plain, Runnable dma, int size, double seconds) {
+        int batch = Math.max(1, (1 << 22) / Math.max(size, 256));
+        long until = System.nanoTime() + (long) (seconds * 0.3e9);
+        while (System.nanoTime() < until) { // warm up both paths
+            time(plain, batch);
+            time(dma, batch);
+        }
+        double[] ratios = new double[4096];
+        int n = 0;
+        until = System.nanoTime() + (long) (seconds * 0.7e9);
+        while (n < ratios.length && System.nanoTime() < until) {
+            boolean plainFirst = (n & 1) == 0;
+            long a = time(plainFirst ? plain : dma, batch);
+            long b = time(plainFirst ? dma : plain, batch);
+            ratios[n++] = plainFirst ? (double) a / b : (double) b / a;
+        }
+        double[] done = Arrays.copyOf(ratios, n);
+        Arrays.sort(done);
+        return done[n / 2];
+    }
+
+    private static long time(Runnable r, int times) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < times; i++) {
+            r.run();
+        }
+        return System.nanoTime() - t0;
+    }
+}

@@ -1,0 +1,40 @@
+package io.jvfio.emulator.iommu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The emulated machine's physical memory: this process's address space, addressed by virtual
+ * address. One segment spanning everything lets DMA and page walks use raw addresses without
+ * allocating a segment per access. Only addresses the emulated kernel vouches for (pinned user
+ * pages, our own table pages) are ever touched.
+ */
+final class HostMemory {
+    static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
+    private HostMemory() {}
+
+    /**
+     * Reads a PTE. Acquire, so that a walker that sees a freshly installed table pointer also sees
+     * the table's zeroed contents.
+     */
+    static long readPte(long address) {
+        return (long) LONG.getAcquire(ALL, address);
+    }
+
+    static void writePte(long address, long value) {
+        LONG.setRelease(ALL, address, value);
+    }
+
+    /** Atomically sets bits, as the hardware's locked update of the dirty bit does. */
+    static void setPteBits(long address, long bits) {
+        long unused = (long) LONG.getAndBitwiseOr(ALL, address, bits);
+    }
+
+    static void clearPteBits(long address, long bits) {
+        long unused = (long) LONG.getAndBitwiseAnd(ALL, address, ~bits);
+    }
+}
