@@ -26,6 +26,9 @@ import io.jvfio.emulator.pci.MsiMessage;
 import io.jvfio.emulator.pci.PciFunction;
 import io.jvfio.emulator.pci.PciTopology;
 import io.jvfio.emulator.pci.ResetScope;
+import io.jvfio.emulator.vfio.VfioDevice;
+import io.jvfio.emulator.vfio.VfioDeviceOps;
+import io.jvfio.emulator.vfio.VfioInfoCap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -40,7 +43,7 @@ import java.util.function.IntFunction;
  * the driver's open_device/close_device; the VFIO core hands the device fd's ioctls, reads, writes
  * and mmaps to the other public methods.
  */
-public final class VfioPciCoreDevice implements InterruptSink {
+public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     /** Regions live at {@code index << 40} in the device fd. */
     public static final int OFFSET_SHIFT = 40;
 
@@ -76,6 +79,22 @@ public final class VfioPciCoreDevice implements InterruptSink {
     }
 
     // ---- open / close --------------------------------------------------------------------------
+
+    @Override
+    public String name() {
+        return "vfio-pci";
+    }
+
+    /** open_device: DMA goes through the IOMMU group's domain (blocked in no-IOMMU mode). */
+    @Override
+    public void openDevice(VfioDevice device) {
+        open(device.dev().iommuDevice() != null ? device.dev().iommuDevice().dmaPort() : DmaPort.BLOCKED);
+    }
+
+    @Override
+    public void closeDevice(VfioDevice device) {
+        close();
+    }
 
     /**
      * vfio_pci_core_enable: connects the function to memory through {@code dma} (the IOMMU domain or
@@ -133,13 +152,12 @@ public final class VfioPciCoreDevice implements InterruptSink {
 
     // ---- ioctls --------------------------------------------------------------------------------
 
-    /** vfio_pci_core_ioctl and the core's region-info/feature paths; ENOTTY for other requests. */
-    public long ioctl(long request, long arg) {
+    /** vfio_pci_core_ioctl; ENOTTY for other requests. */
+    @Override
+    public long ioctl(VfioDevice device, long request, long arg) {
         runtimeResume();
         if (request == VfioIoctl.VFIO_DEVICE_GET_INFO) {
             getInfo(arg);
-        } else if (request == VfioIoctl.VFIO_DEVICE_GET_REGION_INFO) {
-            getRegionInfo(arg);
         } else if (request == VfioIoctl.VFIO_DEVICE_GET_IRQ_INFO) {
             getIrqInfo(arg);
         } else if (request == VfioIoctl.VFIO_DEVICE_SET_IRQS) {
@@ -148,8 +166,6 @@ public final class VfioPciCoreDevice implements InterruptSink {
             reset();
         } else if (request == VfioIoctl.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) {
             hotResetInfo(arg);
-        } else if (request == VfioIoctl.VFIO_DEVICE_FEATURE) {
-            feature(arg);
         } else {
             throw new ErrnoException(Errno.ENOTTY);
         }
@@ -170,57 +186,37 @@ public final class VfioPciCoreDevice implements InterruptSink {
         }
     }
 
-    private void getRegionInfo(long arg) {
-        long size = VfioRegionInfo.DEF.size();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = UserMemory.copyIn(arg, size, a);
-            int argsz = VfioRegionInfo.ARGSZ.get(info);
-            if (Integer.compareUnsigned(argsz, (int) size) < 0) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            int index = VfioRegionInfo.INDEX.get(info);
-            int flags = 0;
-            long regionSize = 0;
-            boolean msixMappable = false;
-            if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
-                regionSize = config.size();
+    /** vfio_pci_ioctl_get_region_info: the core validated argsz and places the chain. */
+    @Override
+    public void getRegionInfoCaps(VfioDevice device, MemorySegment info, VfioInfoCap caps) {
+        runtimeResume();
+        int index = VfioRegionInfo.INDEX.get(info);
+        int flags = 0;
+        long regionSize = 0;
+        if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
+            regionSize = config.size();
+            flags = VfioRegionInfo.FLAG_READ | VfioRegionInfo.FLAG_WRITE;
+        } else if (index >= 0 && index <= VFIO_PCI_BAR5_REGION_INDEX) {
+            Optional<Bar> bar = pdev.bar(index);
+            if (bar.isPresent()) {
+                regionSize = bar.get().size();
                 flags = VfioRegionInfo.FLAG_READ | VfioRegionInfo.FLAG_WRITE;
-            } else if (index >= 0 && index <= VFIO_PCI_BAR5_REGION_INDEX) {
-                Optional<Bar> bar = pdev.bar(index);
-                if (bar.isPresent()) {
-                    regionSize = bar.get().size();
-                    flags = VfioRegionInfo.FLAG_READ | VfioRegionInfo.FLAG_WRITE;
-                    if (mmapSupported(bar.get())) {
-                        flags |= VfioRegionInfo.FLAG_MMAP;
-                        msixMappable = index == msixBar();
+                if (mmapSupported(bar.get())) {
+                    flags |= VfioRegionInfo.FLAG_MMAP;
+                    if (index == msixBar()) {
+                        // The MSI-X table may be mmapped: Linux no longer carves it out.
+                        caps.add((int) VfioInfoCapHeader.DEF.size(), VfioRegionInfo.CAP_MSIX_MAPPABLE, 1);
                     }
                 }
-            } else if (index == VFIO_PCI_ROM_REGION_INDEX) {
-                // No option ROM in the model: size 0, no flags.
-            } else {
-                // No VGA (the model has no VGA devices) and no device-specific regions.
-                throw new ErrnoException(Errno.EINVAL);
             }
-            VfioRegionInfo.OFFSET.set(info, (long) index << OFFSET_SHIFT);
-            VfioRegionInfo.SIZE.set(info, regionSize);
-            VfioRegionInfo.CAP_OFFSET.set(info, 0);
-            if (msixMappable) {
-                // One capability: the MSI-X table may be mmapped (the kernel no longer carves it out).
-                long capSize = VfioInfoCapHeader.DEF.size();
-                flags |= VfioRegionInfo.FLAG_CAPS;
-                if (Integer.toUnsignedLong(argsz) < size + capSize) {
-                    VfioRegionInfo.ARGSZ.set(info, (int) (size + capSize));
-                } else {
-                    MemorySegment cap = a.allocate(capSize);
-                    VfioInfoCapHeader.ID.set(cap, VfioRegionInfo.CAP_MSIX_MAPPABLE);
-                    VfioInfoCapHeader.VERSION.set(cap, 1);
-                    UserMemory.copyOut(cap, arg + size, capSize);
-                    VfioRegionInfo.CAP_OFFSET.set(info, (int) size);
-                }
-            }
-            VfioRegionInfo.FLAGS.set(info, flags);
-            UserMemory.copyOut(info, arg, size);
+        } else if (index != VFIO_PCI_ROM_REGION_INDEX) {
+            // No VGA (the model has no VGA devices) and no device-specific regions. The ROM
+            // exists with size 0 and no flags: the model has no option ROMs.
+            throw new ErrnoException(Errno.EINVAL);
         }
+        VfioRegionInfo.OFFSET.set(info, (long) index << OFFSET_SHIFT);
+        VfioRegionInfo.SIZE.set(info, regionSize);
+        VfioRegionInfo.FLAGS.set(info, flags);
     }
 
     private void getIrqInfo(long arg) {
@@ -372,64 +368,53 @@ public final class VfioPciCoreDevice implements InterruptSink {
         }
     }
 
-    /** VFIO_DEVICE_FEATURE: the core's header checks, then vfio-pci's features (low power only). */
-    private void feature(long arg) {
-        long minsz = VfioDeviceFeature.DEF.minSize();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment hdr = UserMemory.copyIn(arg, minsz, a);
-            long argsz = Integer.toUnsignedLong(VfioDeviceFeature.ARGSZ.get(hdr));
-            int flags = VfioDeviceFeature.FLAGS.get(hdr);
-            int get = VfioDeviceFeature.FEATURE_GET;
-            int set = VfioDeviceFeature.FEATURE_SET;
-            int probe = VfioDeviceFeature.FEATURE_PROBE;
-            if (argsz < minsz || (flags & ~(VfioDeviceFeature.FEATURE_MASK | get | set | probe)) != 0) {
+    /**
+     * vfio_pci_core_ioctl_feature after the core's header checks: the low-power features (SET only);
+     * no SR-IOV PF (so no VF token), no dma-buf export: ENOTTY. {@code arg}/{@code argsz} are the payload.
+     */
+    @Override
+    public long deviceFeature(VfioDevice device, int flags, long arg, long argsz) {
+        runtimeResume();
+        int feature = flags & VfioDeviceFeature.FEATURE_MASK;
+        long payload =
+                switch (feature) {
+                    case VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY, VfioDeviceFeature.FEATURE_LOW_POWER_EXIT -> 0;
+                    case VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP ->
+                        VfioDeviceLowPowerEntryWithWakeup.DEF.size();
+                    default -> throw new ErrnoException(Errno.ENOTTY);
+                };
+        // vfio_check_feature
+        if ((flags & VfioDeviceFeature.FEATURE_GET) != 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        if ((flags & VfioDeviceFeature.FEATURE_PROBE) != 0) {
+            return 0;
+        }
+        if ((flags & VfioDeviceFeature.FEATURE_SET) == 0 || argsz < payload) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        EventFdFile wakeup = null;
+        if (feature == VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP) {
+            int fd = UserMemory.getU32(arg + VfioDeviceLowPowerEntryWithWakeup.WAKEUP_EVENTFD.offset());
+            if (fd < 0) {
                 throw new ErrnoException(Errno.EINVAL);
             }
-            if ((flags & probe) == 0 && (flags & set) != 0 && (flags & get) != 0) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            int feature = flags & VfioDeviceFeature.FEATURE_MASK;
-            long payload =
-                    switch (feature) {
-                        case VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY, VfioDeviceFeature.FEATURE_LOW_POWER_EXIT -> 0;
-                        case VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP ->
-                            VfioDeviceLowPowerEntryWithWakeup.DEF.size();
-                        // No migration or dirty-logging ops, not an SR-IOV PF, no dma-buf export.
-                        default -> throw new ErrnoException(Errno.ENOTTY);
-                    };
-            // vfio_check_feature: the low-power features are SET only.
-            if ((flags & get) != 0) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            if ((flags & probe) != 0) {
-                return;
-            }
-            if ((flags & set) == 0 || argsz - minsz < payload) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            EventFdFile wakeup = null;
-            if (feature == VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP) {
-                MemorySegment p = UserMemory.copyIn(arg + minsz, payload, a);
-                int fd = VfioDeviceLowPowerEntryWithWakeup.WAKEUP_EVENTFD.get(p);
-                if (fd < 0) {
-                    throw new ErrnoException(Errno.EINVAL);
+            wakeup = eventfd(fd);
+        }
+        synchronized (this) {
+            if (feature == VfioDeviceFeature.FEATURE_LOW_POWER_EXIT) {
+                pmRuntimeExit();
+            } else if (pmRuntimeEngaged) {
+                if (wakeup != null) {
+                    wakeup.put();
                 }
-                wakeup = eventfd(fd);
-            }
-            synchronized (this) {
-                if (feature == VfioDeviceFeature.FEATURE_LOW_POWER_EXIT) {
-                    pmRuntimeExit();
-                } else if (pmRuntimeEngaged) {
-                    if (wakeup != null) {
-                        wakeup.put();
-                    }
-                    throw new ErrnoException(Errno.EINVAL);
-                } else {
-                    pmRuntimeEngaged = true;
-                    pmWakeEventfd = wakeup;
-                }
+                throw new ErrnoException(Errno.EINVAL);
+            } else {
+                pmRuntimeEngaged = true;
+                pmWakeEventfd = wakeup;
             }
         }
+        return 0;
     }
 
     /**
@@ -453,8 +438,9 @@ public final class VfioPciCoreDevice implements InterruptSink {
 
     // ---- regions -------------------------------------------------------------------------------
 
-    /** pread on the device fd: the region at {@code pos >> 40}. */
-    public long read(MemorySegment buf, long pos) {
+    /** read/pread on the device fd: the region at {@code pos >> 40}. */
+    @Override
+    public long read(VfioDevice device, MemorySegment buf, long pos) {
         byte[] b = new byte[(int) Math.min(buf.byteSize(), Integer.MAX_VALUE)];
         int n = rw(b, pos, false);
         try (Arena a = Arena.ofConfined()) {
@@ -465,8 +451,9 @@ public final class VfioPciCoreDevice implements InterruptSink {
         return n;
     }
 
-    /** pwrite on the device fd. */
-    public long write(MemorySegment buf, long pos) {
+    /** write/pwrite on the device fd. */
+    @Override
+    public long write(VfioDevice device, MemorySegment buf, long pos) {
         byte[] b = new byte[(int) Math.min(buf.byteSize(), Integer.MAX_VALUE)];
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = a.allocate(Math.max(b.length, 1));
@@ -543,7 +530,8 @@ public final class VfioPciCoreDevice implements InterruptSink {
      * mmap of a BAR: the BAR's own RAM. BARs served by a device model cannot be mapped into this
      * process, so only RAM-backed memory BARs advertise MMAP.
      */
-    public MemorySegment mmap(long length, int prot, int mapFlags, long offset) {
+    @Override
+    public MemorySegment mmap(VfioDevice device, long length, int prot, int mapFlags, long offset) {
         long index = offset >>> OFFSET_SHIFT;
         if (index >= VFIO_PCI_NUM_REGIONS || (mapFlags & Linux.Map.SHARED) == 0 || index >= VFIO_PCI_ROM_REGION_INDEX) {
             throw new ErrnoException(Errno.EINVAL);

@@ -71,7 +71,7 @@ final class VfioPciTestDevice {
 
     int cfgRead(int offset, int size) {
         MemorySegment buf = arena.allocate(size);
-        vdev.read(buf, region(VfioConst.VFIO_PCI_CONFIG_REGION_INDEX) + offset);
+        vdev.read(null, buf, region(VfioConst.VFIO_PCI_CONFIG_REGION_INDEX) + offset);
         return (int) le(buf, size);
     }
 
@@ -80,7 +80,7 @@ final class VfioPciTestDevice {
         for (int i = 0; i < size; i++) {
             buf.set(ValueLayout.JAVA_BYTE, i, (byte) (value >>> (8 * i)));
         }
-        vdev.write(buf, region(VfioConst.VFIO_PCI_CONFIG_REGION_INDEX) + offset);
+        vdev.write(null, buf, region(VfioConst.VFIO_PCI_CONFIG_REGION_INDEX) + offset);
     }
 
     /** Sets Command bits through the config region. */
