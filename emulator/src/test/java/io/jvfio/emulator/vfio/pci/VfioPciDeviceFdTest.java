@@ -96,7 +96,6 @@ class VfioPciDeviceFdTest {
                 return t;
             }
         });
-        VfioPciDriver.install(k, VfioPciOptions.DEFAULTS);
     }
 
     @AfterEach
