@@ -89,9 +89,10 @@ class AccessTest extends MockDeviceFixture {
     @DisplayName("rule 31: read/write any byte range; ENOENT unmapped, EPERM on protection")
     void readWrite() {
         int ioas = ioasAlloc();
-        MemorySegment buf = buffer(2 * PAGE);
+        MemorySegment buf = buffer(3 * PAGE);
         mapFixed(ioas, buf.address(), PAGE, BASE);
-        map(ioas, IommuIoasMap.FLAG_READABLE | FIXED, buf.address() + PAGE, PAGE, BASE + PAGE);
+        mapFixed(ioas, buf.address() + PAGE, PAGE, BASE + PAGE);
+        map(ioas, IommuIoasMap.FLAG_READABLE | FIXED, buf.address() + 2 * PAGE, PAGE, BASE + 2 * PAGE);
         int fd = createAccess(ioas, false);
         try {
             assertThat(iovaAlignment(ioas)).isEqualTo(1);
