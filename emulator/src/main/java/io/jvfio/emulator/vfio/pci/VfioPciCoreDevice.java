@@ -62,7 +62,6 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private final int msixCap;
     private VfioPciConfig config;
     private VfioPciIntrs intrs;
-    private boolean nointx;
     private boolean resetWorks;
     private int powerState;
     private boolean pmRuntimeEngaged;
@@ -101,6 +100,14 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         close();
     }
 
+    /** vfio_pci_core_request: asks the user, through the REQ eventfd, to release the device. */
+    @Override
+    public synchronized void request(VfioDevice device, int count) {
+        if (intrs != null) {
+            intrs.request();
+        }
+    }
+
     /**
      * vfio_pci_core_enable: connects the function to memory through {@code dma} (the IOMMU domain or
      * an access object's port), enables decoding, tries a function reset and builds the config view.
@@ -117,8 +124,6 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
             pdev.functionLevelReset();
         }
         pdev.config().write(COMMAND, 2, cmd);
-        // Devices with working INTx masking get INTx-disable cleared, as pci_intx_mask_supported allows.
-        nointx = false;
         powerState = 0;
         intrs = new VfioPciIntrs(this);
         config = new VfioPciConfig(this);
@@ -683,10 +688,6 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     VfioPciIntrs intrs() {
         return intrs;
-    }
-
-    boolean nointx() {
-        return nointx;
     }
 
     int msiCap() {
