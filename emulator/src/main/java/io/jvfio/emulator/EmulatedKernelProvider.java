@@ -4,7 +4,8 @@ import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.KernelProvider;
 
 /**
- * The emulated backend: a fresh kernel with the default configuration on every {@link #open}; the
+ * The emulated backend: on every {@link #open}, a fresh kernel with the default configuration on
+ * the "default" PCI platform (devices unbound, as on a machine without drivers for them); the
  * system property {@code jvfio.emulator.iommufdTest=true} builds it with CONFIG_IOMMUFD_TEST (as
  * the conformance runs do, since the test VM's kernel has it).
  */
@@ -21,7 +22,8 @@ public final class EmulatedKernelProvider implements KernelProvider {
 
     @Override
     public Kernel open() {
-        return EmulatedKernel.create(
-                EmulatorConfig.defaults().withIommufdTest(Boolean.getBoolean("jvfio.emulator.iommufdTest")));
+        return EmulatedKernel.create(EmulatorConfig.defaults()
+                .withPlatform("default")
+                .withIommufdTest(Boolean.getBoolean("jvfio.emulator.iommufdTest")));
     }
 }
