@@ -64,17 +64,22 @@ public final class Group {
 
     /**
      * iommu_device_claim_dma_owner: claims user-owned DMA for {@code newOwner} (an iommufd context,
-     * a VFIO container); nested claims by the same owner count. EBUSY when a kernel driver uses a
-     * member or another owner holds it. The first claim puts the group on the blocking domain.
+     * a VFIO container); nested claims by the same owner count. EPERM while anyone else counts as an
+     * owner, kernel drivers included (they count with no owner); EBUSY when the group is on a
+     * non-default domain or has PASID attachments. The first claim puts the group on the blocking
+     * domain.
      */
     public synchronized void claimDmaOwner(Object newOwner) {
         Objects.requireNonNull(newOwner);
         if (ownerCount > 0) {
             if (owner != newOwner) {
-                throw new ErrnoException(Errno.EBUSY);
+                throw new ErrnoException(Errno.EPERM);
             }
             ownerCount++;
             return;
+        }
+        if (domain != null || !pasidDomains.isEmpty()) {
+            throw new ErrnoException(Errno.EBUSY);
         }
         setDomain(null);
         owner = newOwner;
@@ -92,9 +97,9 @@ public final class Group {
         }
     }
 
-    /** iommu_group_dma_owner_claimed. */
+    /** iommu_group_dma_owner_claimed: any owner count, a kernel driver's included. */
     public synchronized boolean isDmaOwned() {
-        return owner != null;
+        return ownerCount > 0;
     }
 
     /** The domain the group translates through; empty for the blocking or default domain. */

@@ -53,7 +53,15 @@ class DeviceApiTest {
             assertFalse(g.isDmaOwned());
             assertFalse(h.ctx.hasGroup(g));
             g.useDefaultDomain();
-            assertEquals(Errno.EBUSY, errno(() -> IommufdDevice.bind(h.ctx, d)), "kernel driver owns the group");
+            assertTrue(g.isDmaOwned(), "a kernel driver counts as a DMA owner");
+            // iommu_device_claim_dma_owner: another owner (here a kernel driver, owner NULL) is EPERM.
+            assertEquals(Errno.EPERM, errno(() -> IommufdDevice.bind(h.ctx, d)), "kernel driver owns the group");
+            g.unuseDefaultDomain();
+            IommufdDevice first = IommufdDevice.bind(h.ctx, d);
+            try (Harness other = new Harness()) {
+                assertEquals(Errno.EPERM, errno(() -> IommufdDevice.bind(other.ctx, d)), "another iommufd owns it");
+            }
+            first.unbind();
         }
     }
 
