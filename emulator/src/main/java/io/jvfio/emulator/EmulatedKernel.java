@@ -4,7 +4,14 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.IoctlNames;
 import io.jvfio.abi.Linux;
+import io.jvfio.emulator.bus.PciBus;
+import io.jvfio.emulator.bus.PciePortDriver;
+import io.jvfio.emulator.iommu.PciIommu;
 import io.jvfio.emulator.iommufd.Iommufd;
+import io.jvfio.emulator.kvm.KvmDevice;
+import io.jvfio.emulator.pci.PciPlatform;
+import io.jvfio.emulator.pci.PciTopology;
+import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.PollFd;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
@@ -28,8 +35,11 @@ public final class EmulatedKernel implements Kernel {
     private final FaultInjection faults = new FaultInjection();
     private final Task initTask;
     private final ThreadLocal<Task> current = new ThreadLocal<>();
+    private final PciPlatform platform;
+    private final PciBus pciBus;
+    private final Vfio vfio;
 
-    private EmulatedKernel(EmulatorConfig config) {
+    private EmulatedKernel(EmulatorConfig config, PciPlatform platform) {
         this.config = config;
         this.initTask = new Task(
                 new Mm(),
@@ -40,10 +50,24 @@ public final class EmulatedKernel implements Kernel {
                 config.capSysRawio());
         vfs.register("/dev/null", (k, flags) -> new NullFile(flags));
         Iommufd.install(this);
+        KvmDevice.install(this);
+        // Platform bring-up: enumerate the machine's PCI devices (all unbound), load VFIO, then
+        // the drivers, which bind what their ID tables match (vfio-pci binds only on request).
+        this.platform = platform;
+        PciTopology topology = platform != null ? platform.topology() : PciTopology.build(List.of());
+        pciBus = PciBus.install(this, topology, config.noiommu() ? null : PciIommu.probe(topology));
+        vfio = Vfio.install(this, pciBus);
+        pciBus.registerDriver(new PciePortDriver());
     }
 
+    /** A kernel booted on the PCI platform the config names (none if it names none). */
     public static EmulatedKernel create(EmulatorConfig config) {
-        return new EmulatedKernel(config);
+        return new EmulatedKernel(config, config.platform() != null ? PciPlatform.load(config.platform()) : null);
+    }
+
+    /** A kernel booted on {@code platform} (tests build their own machines). */
+    public static EmulatedKernel create(EmulatorConfig config, PciPlatform platform) {
+        return new EmulatedKernel(config, platform);
     }
 
     public static EmulatedKernel create() {
@@ -52,6 +76,21 @@ public final class EmulatedKernel implements Kernel {
 
     public EmulatorConfig config() {
         return config;
+    }
+
+    /** The machine the kernel booted on, or null for one without PCI devices. */
+    public PciPlatform platform() {
+        return platform;
+    }
+
+    /** The PCI bus: devices, drivers, binding. */
+    public PciBus pciBus() {
+        return pciBus;
+    }
+
+    /** The VFIO core. */
+    public Vfio vfio() {
+        return vfio;
     }
 
     /** The namespace subsystems register their nodes in. */

@@ -3,7 +3,10 @@ package io.jvfio.emulator;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.KernelProvider;
 
-/** The emulated backend: a fresh kernel with the default configuration on every {@link #open}. */
+/**
+ * The emulated backend: on every {@link #open}, a fresh kernel with the default configuration on
+ * the "default" PCI platform (devices unbound, as on a machine without drivers for them).
+ */
 public final class EmulatedKernelProvider implements KernelProvider {
     @Override
     public String name() {
@@ -17,6 +20,6 @@ public final class EmulatedKernelProvider implements KernelProvider {
 
     @Override
     public Kernel open() {
-        return EmulatedKernel.create();
+        return EmulatedKernel.create(EmulatorConfig.defaults().withPlatform("default"));
     }
 }

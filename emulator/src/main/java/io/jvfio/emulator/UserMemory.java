@@ -2,6 +2,7 @@ package io.jvfio.emulator;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Extensible;
 import io.jvfio.kernel.nativeimpl.ProcessMemory;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
  */
 public final class UserMemory {
     private static final Path MAPS = Path.of("/proc/self/maps");
+    private static final long TAIL_CHUNK = 4096;
 
     private UserMemory() {}
 
@@ -31,6 +33,27 @@ public final class UserMemory {
     /** copy_to_user of the first {@code length} bytes of {@code src}. */
     public static void copyOut(MemorySegment src, long address, long length) {
         ProcessMemory.copyOut(src, address, length);
+    }
+
+    /**
+     * copy_struct_from_user: a kernel struct of {@code known} bytes from a user struct of {@code
+     * size} bytes: bytes past {@code known} must be zero (E2BIG, checked first), a short struct is
+     * zero-filled. {@code head}, if not null, already holds the first {@code min(size, known)}
+     * bytes.
+     */
+    public static MemorySegment copyStructFromUser(
+            long address, long size, long known, MemorySegment head, Arena arena) {
+        for (long off = known; off < size; off += TAIL_CHUNK) {
+            long n = Math.min(TAIL_CHUNK, size - off);
+            if (!Extensible.allZero(copyIn(address + off, n, arena))) {
+                throw new ErrnoException(Errno.E2BIG);
+            }
+        }
+        long len = Math.min(size, known);
+        MemorySegment struct = arena.allocate(known, 8);
+        MemorySegment in = head != null ? head : copyIn(address, len, arena);
+        MemorySegment.copy(in, 0, struct, 0, len);
+        return struct;
     }
 
     /** get_user of a u32. */

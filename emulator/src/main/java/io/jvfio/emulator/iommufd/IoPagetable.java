@@ -3,6 +3,9 @@ package io.jvfio.emulator.iommufd;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.FaultInjection;
+import io.jvfio.emulator.UserMemory;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -1004,6 +1007,41 @@ final class IoPagetable {
                 area.numLocks -= lockAreas ? 1 : 0;
             }
             cur = end + 1;
+        }
+    }
+
+    /**
+     * iommufd_access_rw's walk: copies between {@code data} and the memory behind [iova,
+     * iova+data.byteSize()): ENOENT unless fully mapped, EINVAL for an area being unmapped, EPERM
+     * without the permission; the pages are read where they live (EFAULT if the user memory went
+     * away).
+     */
+    void rw(long iova, MemorySegment data, boolean write) {
+        long length = data.byteSize();
+        long last = iova + length - 1;
+        iovaLock.readLock().lock();
+        try (Arena arena = Arena.ofConfined()) {
+            long cur = iova;
+            for (Area area : contiguous(iova, last)) {
+                if (area.preventAccess) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+                if ((area.prot & (write ? IOMMU_WRITE : IOMMU_READ)) == 0) {
+                    throw new ErrnoException(Errno.EPERM);
+                }
+                long end = umin(last, area.last);
+                long bytes = end - cur + 1;
+                long host = area.pages.hostAddress(area.startByte(cur));
+                MemorySegment part = data.asSlice(cur - iova, bytes);
+                if (write) {
+                    UserMemory.copyOut(part, host, bytes);
+                } else {
+                    MemorySegment.copy(UserMemory.copyIn(host, bytes, arena), 0, part, 0, bytes);
+                }
+                cur = end + 1;
+            }
+        } finally {
+            iovaLock.readLock().unlock();
         }
     }
 

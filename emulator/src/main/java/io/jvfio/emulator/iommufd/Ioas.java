@@ -32,6 +32,10 @@ final class Ioas extends IommufdObject {
     private static final long ULONG_MAX = IoPagetable.ULONG_MAX;
 
     final IoPagetable iopt;
+    /** The paging HWPTs whose domains this IOAS fills ({@code hwpt_list}); guarded by {@link #mutex}. */
+    final List<HwptPaging> hwpts = new ArrayList<>();
+    /** {@code ioas->mutex}: serialises automatic domain selection and HWPT list changes. */
+    final Object mutex = new Object();
 
     Ioas(IommufdCtx ctx) {
         super(ObjectType.IOAS);

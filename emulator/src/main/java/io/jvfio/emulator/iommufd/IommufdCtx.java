@@ -3,16 +3,26 @@ package io.jvfio.emulator.iommufd;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.OpenFile;
+import io.jvfio.emulator.iommu.Group;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One open /dev/iommu ({@code struct iommufd_ctx}): the object table, the accounting mode and the
- * VFIO compatibility IOAS.
+ * VFIO compatibility IOAS. Public for the in-kernel API (include/linux/iommufd.h) that VFIO uses:
+ * {@link #fromFd}, {@link IommufdDevice#bind}, {@link IommufdAccess#create} and the VFIO compat
+ * helpers here.
  */
-final class IommufdCtx {
+public final class IommufdCtx {
     final EmulatedKernel kernel;
     final ObjectTable objects;
+    /** iommufd_group per IOMMU group with a bound device ({@code ictx->groups}). */
+    final Map<Group, IommufdGroup> groups = new HashMap<>();
+
+    private IommufdFile file;
     /** Held for reading while an IOAS is published, for writing by CHANGE_PROCESS (which locks every IOAS). */
     final ReentrantReadWriteLock ioasCreationLock = new ReentrantReadWriteLock();
 
@@ -25,6 +35,72 @@ final class IommufdCtx {
         this.objects = new ObjectTable(kernel.faults());
         // Opened as /dev/vfio/vfio, iommufd charges like VFIO type1 does: to the process.
         this.accountMode = vfioContainer ? AccountMode.MM : AccountMode.USER;
+    }
+
+    void setFile(IommufdFile file) {
+        this.file = file;
+    }
+
+    /**
+     * iommufd_ctx_from_fd: the context of an open /dev/iommu (or iommufd-backed /dev/vfio/vfio),
+     * holding a reference on its file until {@link #put()}. EBADF for no file, EBADFD for another
+     * kind of file.
+     */
+    public static IommufdCtx fromFd(EmulatedKernel kernel, int fd) {
+        OpenFile f = kernel.fget(fd);
+        if (f instanceof IommufdFile iommufd) {
+            return iommufd.ctx;
+        }
+        f.put();
+        throw new ErrnoException(Errno.EBADFD);
+    }
+
+    /** iommufd_ctx_get: another reference on the context's file. */
+    public IommufdCtx get() {
+        file.get();
+        return this;
+    }
+
+    /** iommufd_ctx_put. */
+    public void put() {
+        file.put();
+    }
+
+    /** iommufd_ctx_has_group: whether a device of {@code group} is bound to this context. */
+    public boolean hasGroup(Group group) {
+        synchronized (groups) {
+            return groups.containsKey(group);
+        }
+    }
+
+    /**
+     * iommufd_vfio_compat_ioas_create (VFIO_GROUP_SET_CONTAINER with an iommufd): creates the compat
+     * IOAS unless one exists; EINVAL in no-IOMMU mode.
+     */
+    public void vfioCompatIoasCreate() {
+        VfioCompat.compatIoasCreate(this);
+    }
+
+    /** iommufd_vfio_compat_ioas_get_id: the compat IOAS's ID (ENODEV if none), for {@link IommufdDevice#attach}. */
+    public int vfioCompatIoasGetId() {
+        Ioas ioas = getCompatIoas();
+        put(ioas);
+        return ioas.id();
+    }
+
+    /** iommufd_vfio_compat_set_no_iommu: EINVAL once a compat IOAS exists. */
+    public void vfioCompatSetNoIommu() {
+        setNoIommuMode();
+    }
+
+    /**
+     * iommufd_object_put_and_try_destroy: drops a reference and destroys the object if the table's
+     * is the last one left (an automatic HWPT whose last device went away).
+     */
+    void putAndTryDestroy(IommufdObject obj) {
+        if (objects.putAndTryRemove(obj)) {
+            obj.destroy();
+        }
     }
 
     AccountMode accountMode() {

@@ -2,7 +2,6 @@ package io.jvfio.emulator.iommufd;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.abi.Extensible;
 import io.jvfio.abi.iommufd.IommuDestroy;
 import io.jvfio.abi.iommufd.IommuOption;
 import io.jvfio.abi.iommufd.IommufdIoctl;
@@ -18,7 +17,6 @@ import java.lang.foreign.ValueLayout;
  * through, IOMMU_DESTROY, IOMMU_OPTION, and teardown on the last close.
  */
 public final class IommufdFile extends OpenFile {
-    private static final long TAIL_CHUNK = 4096;
 
     final IommufdCtx ctx;
     private final int tableSize;
@@ -26,6 +24,7 @@ public final class IommufdFile extends OpenFile {
     IommufdFile(EmulatedKernel kernel, int flags, boolean vfioContainer) {
         super(flags);
         this.ctx = new IommufdCtx(kernel, vfioContainer);
+        ctx.setFile(this);
         this.tableSize = IommufdIoctlTable.size(kernel.config().iommufdTest());
     }
 
@@ -55,7 +54,8 @@ public final class IommufdFile extends OpenFile {
             if (size < op.def().minSize()) {
                 throw new ErrnoException(Errno.EINVAL);
             }
-            MemorySegment cmd = copyStructFromUser(op, arg, size, head, arena);
+            MemorySegment cmd =
+                    UserMemory.copyStructFromUser(arg, size, op.def().size(), head, arena);
             Ucmd u = new Ucmd(ctx, arg, size, op.def(), cmd, arena);
             try {
                 op.handler().execute(u);
@@ -70,26 +70,6 @@ public final class IommufdFile extends OpenFile {
             }
             return 0;
         }
-    }
-
-    /**
-     * copy_struct_from_user: a zero-checked tail (E2BIG) and a zero-filled short struct; {@code
-     * head}, if not null, already holds the first sizeof bytes.
-     */
-    private static MemorySegment copyStructFromUser(
-            IommufdIoctlTable.Op op, long arg, long size, MemorySegment head, Arena arena) {
-        long known = op.def().size();
-        for (long off = known; off < size; off += TAIL_CHUNK) {
-            long n = Math.min(TAIL_CHUNK, size - off);
-            if (!Extensible.allZero(UserMemory.copyIn(arg + off, n, arena))) {
-                throw new ErrnoException(Errno.E2BIG);
-            }
-        }
-        long len = Math.min(size, known);
-        MemorySegment cmd = arena.allocate(known, 8);
-        MemorySegment in = head != null ? head : UserMemory.copyIn(arg, len, arena);
-        MemorySegment.copy(in, 0, cmd, 0, len);
-        return cmd;
     }
 
     private static MemorySegment tryCopyIn(long arg, long length, Arena arena) {

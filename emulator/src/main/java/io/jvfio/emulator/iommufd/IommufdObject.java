@@ -21,7 +21,8 @@ abstract class IommufdObject {
         return type;
     }
 
-    final int id() {
+    /** The object's ID in its iommufd (what user space passes as dev_id, pt_id, ...). */
+    public final int id() {
         return id;
     }
 

@@ -90,6 +90,29 @@ final class ObjectTable {
         return obj;
     }
 
+    /** Drops a reference; unpublishes {@code obj} and returns true if only the table's reference is left. */
+    synchronized boolean putAndTryRemove(IommufdObject obj) {
+        obj.decUsers();
+        if (published.get(obj.id()) && slots.get(obj.id()) == obj && obj.users.compareAndSet(1, 0)) {
+            drop(obj);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * iommufd_object_destroy_user for an object whose kernel user drops its reference now (unbind,
+     * access destroy): unpublishes it; EBUSY (a caller bug in the kernel) if still in use.
+     */
+    synchronized void removeUser(IommufdObject obj) {
+        obj.decUsers();
+        if (!obj.users.compareAndSet(1, 0)) {
+            obj.incUsers();
+            throw new ErrnoException(Errno.EBUSY);
+        }
+        drop(obj);
+    }
+
     private void drop(IommufdObject obj) {
         slots.set(obj.id(), null);
         published.clear(obj.id());

@@ -3,6 +3,7 @@ package io.jvfio.emulator.iommufd;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
+import io.jvfio.abi.iommufd.IommuDestroy;
 import io.jvfio.abi.iommufd.IommuIoasAlloc;
 import io.jvfio.abi.iommufd.IommuIoasCopy;
 import io.jvfio.abi.iommufd.IommuIoasMap;
@@ -98,6 +99,12 @@ final class Harness implements AutoCloseable {
         IommuIoasMapFile.IOVA.set(s, iova);
         kernel.ioctl(fd, IommufdIoctl.IOMMU_IOAS_MAP_FILE, s);
         return IommuIoasMapFile.IOVA.get(s);
+    }
+
+    void ioctlDestroy(int id) {
+        MemorySegment s = IommuDestroy.DEF.allocate(arena);
+        IommuDestroy.ID.set(s, id);
+        kernel.ioctl(fd, IommufdIoctl.IOMMU_DESTROY, s);
     }
 
     long unmap(int ioas, long iova, long length) {

@@ -1,0 +1,326 @@
+package io.jvfio.emulator.bus;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.Vfs;
+import io.jvfio.emulator.iommu.PciIommu;
+import io.jvfio.emulator.pci.ConfigSpace;
+import io.jvfio.emulator.pci.PciAddress;
+import io.jvfio.emulator.pci.PciFunction;
+import io.jvfio.emulator.pci.PciRegs;
+import io.jvfio.emulator.pci.PciTopology;
+import io.jvfio.emulator.sysfs.SysfsAttribute;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The PCI bus of the driver core ({@code pci_bus_type} with drivers/base): the enumerated devices,
+ * the registered drivers, matching (driver_override, dynamic IDs, ID tables), probe and remove,
+ * and their sysfs view: /sys/devices/pci0000:00/..., /sys/bus/pci/{devices,drivers,
+ * drivers_probe,drivers_autoprobe} and /sys/kernel/iommu_groups. The bus's monitor is the
+ * driver core's device lock: binding and unbinding are serialised.
+ */
+public final class PciBus {
+    private static final String BUS = "/sys/bus/pci";
+    /** Longest accepted driver_override (PAGE_SIZE - 1 bytes, newline included, is refused). */
+    private static final int OVERRIDE_MAX = 4096 - 2;
+
+    private final EmulatedKernel kernel;
+    private final Vfs vfs;
+    private final PciTopology topology;
+    private final Map<String, PciDevice> devices = new LinkedHashMap<>();
+    private final Map<String, PciDriver> drivers = new LinkedHashMap<>();
+    private final Map<String, List<int[]>> dynamicIds = new HashMap<>();
+    private final Map<PciDevice, String> sysfsPaths = new HashMap<>();
+    private final PciIommu iommu;
+
+    private PciBus(EmulatedKernel kernel, PciTopology topology, PciIommu iommu) {
+        this.kernel = kernel;
+        this.vfs = kernel.vfs();
+        this.topology = topology;
+        this.iommu = iommu;
+    }
+
+    /**
+     * Enumerates {@code topology} (devices unbound) and publishes the bus in sysfs. {@code iommu} is
+     * the machine's IOMMU as probed for the topology, null for a machine without one (devices then
+     * have no IOMMU group).
+     */
+    public static PciBus install(EmulatedKernel kernel, PciTopology topology, PciIommu iommu) {
+        PciBus bus = new PciBus(kernel, topology, iommu);
+        bus.enumerate();
+        Vfs vfs = kernel.vfs();
+        vfs.register(BUS + "/drivers_probe", SysfsAttribute.writeOnly(bus::driversProbe));
+        vfs.register(BUS + "/drivers_autoprobe", SysfsAttribute.readOnly(() -> "1\n"));
+        return bus;
+    }
+
+    public EmulatedKernel kernel() {
+        return kernel;
+    }
+
+    public PciTopology topology() {
+        return topology;
+    }
+
+    /** The IOMMU (fault log, IOTLB), null on a machine without one. */
+    public PciIommu iommu() {
+        return iommu;
+    }
+
+    /** Every device, in the order Linux adds them. */
+    public synchronized List<PciDevice> devices() {
+        return List.copyOf(devices.values());
+    }
+
+    /** The device named {@code name} ("0000:00:04.0"). */
+    public synchronized Optional<PciDevice> device(String name) {
+        return Optional.ofNullable(devices.get(name));
+    }
+
+    /** The device's directory below /sys/devices (its parents' directories above it). */
+    public String sysfsPath(PciDevice dev) {
+        return sysfsPaths.get(dev);
+    }
+
+    /**
+     * {@code pci_register_driver}: publishes /sys/bus/pci/drivers/NAME and binds the driver to
+     * every unbound device it matches.
+     */
+    public synchronized void registerDriver(PciDriver driver) {
+        if (drivers.putIfAbsent(driver.name(), driver) != null) {
+            throw new IllegalStateException("driver " + driver.name() + " registered twice");
+        }
+        String dir = BUS + "/drivers/" + driver.name();
+        vfs.register(dir + "/bind", SysfsAttribute.writeOnly(s -> bind(driver, s)));
+        vfs.register(dir + "/unbind", SysfsAttribute.writeOnly(s -> unbind(driver, s)));
+        vfs.register(dir + "/new_id", SysfsAttribute.writeOnly(s -> newId(driver, s)));
+        for (PciDevice dev : devices.values()) {
+            if (dev.driver == null && matches(driver, dev)) {
+                try {
+                    probe(driver, dev);
+                } catch (ErrnoException e) {
+                    // driver_attach ignores a failed probe and goes on with the next device
+                }
+            }
+        }
+    }
+
+    /** {@code device_release_driver}: unbinds {@code dev} from its driver, if any. */
+    public synchronized void releaseDriver(PciDevice dev) {
+        PciDriver driver = dev.driver;
+        if (driver == null) {
+            return;
+        }
+        driver.remove(dev);
+        dev.setDriverData(null);
+        if (!driver.driverManagedDma() && dev.iommuGroup() != null) {
+            dev.iommuGroup().unuseDefaultDomain();
+        }
+        dev.driver = null;
+        vfs.unregister(sysfsPaths.get(dev) + "/driver");
+        vfs.unregister(BUS + "/drivers/" + driver.name() + "/" + dev.name());
+    }
+
+    /** {@code device_attach} for one device: the first matching driver whose probe succeeds. */
+    public synchronized void attach(PciDevice dev) {
+        if (dev.driver != null) {
+            return;
+        }
+        for (PciDriver driver : drivers.values()) {
+            if (matches(driver, dev)) {
+                probe(driver, dev);
+                return;
+            }
+        }
+    }
+
+    private void enumerate() {
+        Map<Integer, String> busDirs = new HashMap<>();
+        busDirs.put(0, "/sys/devices/pci0000:00");
+        for (PciFunction f : topology.functions()) {
+            PciAddress a = f.address();
+            PciDevice dev =
+                    new PciDevice(this, a, f, iommu != null ? iommu.device(a).orElseThrow() : null);
+            String dir = busDirs.get(a.bus()) + "/" + a;
+            devices.put(dev.name(), dev);
+            sysfsPaths.put(dev, dir);
+            if (f.isBridge()) {
+                busDirs.put(f.config().read(PciRegs.SECONDARY_BUS, 1), dir);
+            }
+            publish(dev, dir);
+        }
+    }
+
+    private void publish(PciDevice dev, String dir) {
+        ConfigSpace c = dev.function().config();
+        vfs.register(dir + "/vendor", hex(c, PciRegs.VENDOR_ID, 2, 4));
+        vfs.register(dir + "/device", hex(c, PciRegs.DEVICE_ID, 2, 4));
+        vfs.register(dir + "/subsystem_vendor", hex(c, PciRegs.SUBSYSTEM_VENDOR_ID, 2, 4));
+        vfs.register(dir + "/subsystem_device", hex(c, PciRegs.SUBSYSTEM_ID, 2, 4));
+        vfs.register(
+                dir + "/class",
+                SysfsAttribute.readOnly(() -> String.format("0x%06x%n", c.read(PciRegs.CLASS_REVISION, 4) >>> 8)));
+        vfs.register(
+                dir + "/revision",
+                SysfsAttribute.readOnly(() -> String.format("0x%02x%n", c.read(PciRegs.CLASS_REVISION, 1))));
+        vfs.register(
+                dir + "/driver_override",
+                SysfsAttribute.readWrite(
+                        () -> {
+                            synchronized (this) {
+                                // sysfs_emit's %s prints "(null)" for an unset override
+                                return (dev.driverOverride == null ? "(null)" : dev.driverOverride) + "\n";
+                            }
+                        },
+                        s -> setDriverOverride(dev, s)));
+        vfs.symlink(BUS + "/devices/" + dev.name(), "../../.." + dir.substring("/sys".length()));
+        if (dev.iommuGroup() != null) {
+            String group = "/sys/kernel/iommu_groups/" + dev.iommuGroup().id();
+            vfs.symlink(dir + "/iommu_group", relative(dir, group));
+            vfs.symlink(group + "/devices/" + dev.name(), relative(group + "/devices", dir));
+        }
+    }
+
+    private static SysfsAttribute hex(ConfigSpace c, int offset, int size, int digits) {
+        return SysfsAttribute.readOnly(() -> String.format("0x%0" + digits + "x%n", c.read(offset, size)));
+    }
+
+    /** The relative link from a file in directory {@code fromDir} to {@code to}, as sysfs writes links. */
+    public static String relative(String fromDir, String to) {
+        String[] from = fromDir.substring(1).split("/");
+        String[] target = to.substring(1).split("/");
+        int common = 0;
+        while (common < from.length && common < target.length && from[common].equals(target[common])) {
+            common++;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = common; i < from.length; i++) {
+            sb.append("../");
+        }
+        for (int i = common; i < target.length; i++) {
+            sb.append(target[i]).append(i + 1 < target.length ? "/" : "");
+        }
+        return sb.toString();
+    }
+
+    private synchronized void setDriverOverride(PciDevice dev, String s) {
+        if (s.length() >= OVERRIDE_MAX + 1) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        int nul = s.indexOf('\0');
+        String v = nul >= 0 ? s.substring(0, nul) : s;
+        int nl = v.indexOf('\n');
+        v = nl >= 0 ? v.substring(0, nl) : v;
+        dev.driverOverride = v.isEmpty() ? null : v;
+    }
+
+    /** pci_match_device: driver_override decides alone when set, else dynamic IDs, then the ID table. */
+    private boolean matches(PciDriver driver, PciDevice dev) {
+        if (dev.driverOverride != null) {
+            return dev.driverOverride.equals(driver.name());
+        }
+        ConfigSpace c = dev.function().config();
+        int vendor = c.read(PciRegs.VENDOR_ID, 2);
+        int device = c.read(PciRegs.DEVICE_ID, 2);
+        for (int[] id : dynamicIds.getOrDefault(driver.name(), List.of())) {
+            if (id[0] == vendor && id[1] == device) {
+                return true;
+            }
+        }
+        return driver.matchesIdTable(dev);
+    }
+
+    /**
+     * really_probe: a driver that uses the kernel's DMA API takes the group's default domain first
+     * (EBUSY while user space owns the group); then the driver's probe; then the sysfs links.
+     */
+    private void probe(PciDriver driver, PciDevice dev) {
+        if (dev.driver != null) {
+            throw new ErrnoException(Errno.EBUSY);
+        }
+        boolean kernelDma = !driver.driverManagedDma() && dev.iommuGroup() != null;
+        if (kernelDma) {
+            dev.iommuGroup().useDefaultDomain();
+        }
+        try {
+            dev.driver = driver;
+            driver.probe(dev);
+        } catch (RuntimeException e) {
+            dev.driver = null;
+            dev.setDriverData(null);
+            if (kernelDma) {
+                dev.iommuGroup().unuseDefaultDomain();
+            }
+            throw e;
+        }
+        String dir = sysfsPaths.get(dev);
+        String driverDir = BUS + "/drivers/" + driver.name();
+        vfs.symlink(dir + "/driver", relative(dir, driverDir));
+        vfs.symlink(driverDir + "/" + dev.name(), relative(driverDir, dir));
+    }
+
+    /** bus_find_device_by_name: sysfs_streq, so one trailing newline is ignored. */
+    private PciDevice findByName(String buf) {
+        String name = buf.endsWith("\n") ? buf.substring(0, buf.length() - 1) : buf;
+        return devices.get(name);
+    }
+
+    private synchronized void bind(PciDriver driver, String buf) {
+        PciDevice dev = findByName(buf);
+        if (dev == null || !matches(driver, dev)) {
+            throw new ErrnoException(Errno.ENODEV);
+        }
+        probe(driver, dev);
+    }
+
+    private synchronized void unbind(PciDriver driver, String buf) {
+        PciDevice dev = findByName(buf);
+        if (dev == null || dev.driver != driver) {
+            throw new ErrnoException(Errno.ENODEV);
+        }
+        releaseDriver(dev);
+    }
+
+    /** drivers_probe: a device that is bound, or that no driver takes, is success; a failed probe is EINVAL. */
+    private synchronized void driversProbe(String buf) {
+        PciDevice dev = findByName(buf);
+        if (dev == null) {
+            throw new ErrnoException(Errno.ENODEV);
+        }
+        try {
+            attach(dev);
+        } catch (ErrnoException e) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+    }
+
+    /** new_id: "vendor device [subvendor subdevice class class_mask driver_data]" in hex; binds what now matches. */
+    private synchronized void newId(PciDriver driver, String buf) {
+        String[] f = buf.trim().split("\\s+");
+        int[] id;
+        try {
+            if (f.length < 2) {
+                throw new NumberFormatException();
+            }
+            id = new int[] {Integer.parseUnsignedInt(f[0], 16), Integer.parseUnsignedInt(f[1], 16)};
+        } catch (NumberFormatException e) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        dynamicIds.computeIfAbsent(driver.name(), k -> new ArrayList<>()).add(id);
+        for (PciDevice dev : devices.values()) {
+            if (dev.driver == null && matches(driver, dev)) {
+                try {
+                    probe(driver, dev);
+                } catch (ErrnoException e) {
+                    // driver_attach goes on with the next device
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.jvfio.emulator.iommu;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.emulator.pci.DmaFaultException;
+import io.jvfio.emulator.pci.DmaPort;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A device as the IOMMU core knows it ({@code struct device} with its {@code dev_iommu}): its
+ * driver, IOMMU unit, group, DMA port and capabilities. iommufd binds these; a PCI function does
+ * its DMA through {@link #dmaPort()}.
+ *
+ * @see PciIommu for the devices of a PCI platform
+ */
+public final class IommuDevice {
+    private final String name;
+    private final IommuDriver driver;
+    private final Iommu iommu;
+    private final Group group;
+    private final DeviceDma dma;
+    private final boolean dirtyTracking;
+    private final int maxPasids;
+    private final DmaPort port;
+
+    /**
+     * A device behind {@code iommu}, joining {@code group}, issuing DMA as requester {@code
+     * requesterId}. {@code dirtyTracking}: IOMMU_CAP_DIRTY_TRACKING; {@code maxPasids}: the PASID
+     * count (0 without PASID support).
+     */
+    public IommuDevice(
+            String name,
+            IommuDriver driver,
+            Iommu iommu,
+            Group group,
+            int requesterId,
+            boolean dirtyTracking,
+            int maxPasids) {
+        this.name = Objects.requireNonNull(name);
+        this.driver = Objects.requireNonNull(driver);
+        this.iommu = Objects.requireNonNull(iommu);
+        this.group = Objects.requireNonNull(group);
+        this.dma = iommu.addDevice(requesterId);
+        this.dirtyTracking = dirtyTracking;
+        this.maxPasids = maxPasids;
+        this.port = new Port(dma);
+        group.add(this);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public IommuDriver driver() {
+        return driver;
+    }
+
+    public Iommu iommu() {
+        return iommu;
+    }
+
+    public Group group() {
+        return group;
+    }
+
+    /** The hardware port: the attached domain, and DMA that throws {@link IommuFaultException}. */
+    public DeviceDma dma() {
+        return dma;
+    }
+
+    /** The port to give {@code PciFunction.attach}: DMA through the group's domain, faults as {@link DmaFaultException}. */
+    public DmaPort dmaPort() {
+        return port;
+    }
+
+    /** IOMMU_CAP_DIRTY_TRACKING. */
+    public boolean dirtyTracking() {
+        return dirtyTracking;
+    }
+
+    /** dev->iommu->max_pasids. */
+    public int maxPasids() {
+        return maxPasids;
+    }
+
+    /** iommu_get_resv_regions. */
+    public List<ReservedRegion> reservedRegions() {
+        return iommu.reservedRegions();
+    }
+
+    /** The driver's attach_dev checks: EINVAL for another driver's domain or dirty ops without the capability. */
+    void checkAttach(IommuDomain domain) {
+        if (!driver.owns(domain.format()) || (domain.hasDirtyOps() && !dirtyTracking)) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "IommuDevice[" + name + "]";
+    }
+
+    private record Port(DeviceDma dma) implements DmaPort {
+        @Override
+        public void read(long iova, MemorySegment dst) throws DmaFaultException {
+            try {
+                dma.dmaRead(iova, dst);
+            } catch (IommuFaultException e) {
+                throw new DmaFaultException(
+                        e.fault().iova(), false, e.fault().reason().toString());
+            }
+        }
+
+        @Override
+        public void write(long iova, MemorySegment src) throws DmaFaultException {
+            try {
+                dma.dmaWrite(iova, src);
+            } catch (IommuFaultException e) {
+                throw new DmaFaultException(
+                        e.fault().iova(), true, e.fault().reason().toString());
+            }
+        }
+    }
+}

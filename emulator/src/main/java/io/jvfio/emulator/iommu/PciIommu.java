@@ -1,0 +1,66 @@
+package io.jvfio.emulator.iommu;
+
+import io.jvfio.emulator.pci.IommuGroup;
+import io.jvfio.emulator.pci.PciAddress;
+import io.jvfio.emulator.pci.PciFunction;
+import io.jvfio.emulator.pci.PciTopology;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The IOMMU of a PCI platform as the kernel probes it (intel-iommu + iommu.c's bus probe): one
+ * VT-d unit whose devices have the x86 MSI window reserved, an IOMMU {@link Group} per group the
+ * topology formed (same numbers), and an {@link IommuDevice} for every function, DMA-tagged with
+ * its requester ID as the IOMMU sees it. The units support dirty tracking and no PASIDs.
+ */
+public final class PciIommu {
+    private final Iommu iommu = Iommu.create("dmar0", List.of(ReservedRegion.X86_MSI));
+    private final List<Group> groups = new ArrayList<>();
+    private final Map<PciAddress, IommuDevice> devices = new LinkedHashMap<>();
+
+    private PciIommu(PciTopology topology) {
+        for (IommuGroup g : topology.iommuGroups()) {
+            Group group = new Group(g.id());
+            groups.add(group);
+            for (PciAddress a : g.devices()) {
+                devices.put(
+                        a,
+                        new IommuDevice(
+                                a.toString(),
+                                IommuDriver.INTEL_VTD,
+                                iommu,
+                                group,
+                                topology.dmaRequesterId(a),
+                                true,
+                                0));
+            }
+        }
+    }
+
+    /** Probes every function of {@code topology}; their DMA is blocked until a domain is attached. */
+    public static PciIommu probe(PciTopology topology) {
+        return new PciIommu(topology);
+    }
+
+    /** The VT-d unit (its fault log, IOTLB). */
+    public Iommu iommu() {
+        return iommu;
+    }
+
+    /** Groups in ID order. */
+    public List<Group> groups() {
+        return List.copyOf(groups);
+    }
+
+    public Optional<IommuDevice> device(PciAddress address) {
+        return Optional.ofNullable(devices.get(address));
+    }
+
+    /** The IOMMU device of {@code function}. */
+    public IommuDevice device(PciFunction function) {
+        return devices.get(function.address());
+    }
+}

@@ -1,0 +1,173 @@
+package io.jvfio.emulator.iommufd;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * An in-kernel user of an IOAS without an IOMMU ({@code struct iommufd_access}): emulated and
+ * mdev-style devices pin IOVA to reach memory, or copy through it with {@link #rw}. Created with
+ * {@link #create}, attached to an IOAS, destroyed with {@link #destroyAccess}. An UNMAP over pinned
+ * pages calls {@link Ops#unmap}, which must unpin them (rule 13, rule 31).
+ */
+public final class IommufdAccess extends IommufdObject implements IoptAccess {
+    /** {@code struct iommufd_access_ops}. */
+    public interface Ops {
+        /** The access pins pages (raises the IOAS alignment to PAGE_SIZE). */
+        boolean needsPinPages();
+
+        /** [iova, iova+length) is being unmapped: unpin everything pinned inside it before returning. */
+        void unmap(long iova, long length);
+    }
+
+    final IommufdCtx ictx;
+    private final Ops ops;
+    /** Set while attached; null blocks new pins (detach in progress or detached). */
+    private Ioas ioas;
+
+    private IommufdAccess(IommufdCtx ictx, Ops ops) {
+        super(ObjectType.ACCESS);
+        this.ictx = ictx;
+        this.ops = ops;
+    }
+
+    /** iommufd_access_create: publishes an ACCESS object ({@link #id()}), holding the context until destroy. */
+    public static IommufdAccess create(IommufdCtx ictx, Ops ops) {
+        IommufdAccess access = new IommufdAccess(ictx, ops);
+        ictx.objects.allocate(access);
+        access.incUsers(); // the creating driver's reference until destroy
+        ictx.get();
+        ictx.publish(access);
+        return access;
+    }
+
+    /** iommufd_access_destroy: detaches (unpinning through the unmap callback) and frees the object. */
+    public void destroyAccess() {
+        ictx.objects.removeUser(this);
+        destroy();
+    }
+
+    /** iommufd_access_destroy_object. */
+    @Override
+    void destroy() {
+        detach();
+        ictx.put();
+    }
+
+    /** iommufd_access_attach: to IOAS {@code ioasId} (ENOENT); EINVAL if attached already. */
+    public synchronized void attach(int ioasId) {
+        if (ioas != null) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        changeIoasId(ioasId);
+    }
+
+    /** iommufd_access_replace: moves to another IOAS (ENOENT if not attached); the old pins are dropped via unmap. */
+    public synchronized void replace(int ioasId) {
+        if (ioas == null) {
+            throw new ErrnoException(Errno.ENOENT);
+        }
+        changeIoasId(ioasId);
+    }
+
+    /** iommufd_access_detach. */
+    public synchronized void detach() {
+        if (ioas != null) {
+            changeIoas(null);
+        }
+    }
+
+    private void changeIoasId(int id) {
+        Ioas target = ictx.getIoas(id);
+        try {
+            changeIoas(target);
+        } finally {
+            ictx.put(target);
+        }
+    }
+
+    /** iommufd_access_change_ioas. */
+    private void changeIoas(Ioas target) {
+        Ioas cur = ioas;
+        if (cur == target) {
+            return;
+        }
+        if (target != null) {
+            target.iopt.addAccess(this);
+            target.incUsers();
+        }
+        ioas = target;
+        if (cur != null) {
+            ops.unmap(0, -1);
+            cur.iopt.removeAccess(this);
+            cur.decUsers();
+        }
+    }
+
+    /**
+     * iommufd_access_pin_pages: pins the pages under [iova, iova+length) and returns their host
+     * addresses; ENOENT when detached or not fully mapped, EINVAL for a zero length, EOVERFLOW on
+     * wrap, EPERM for a write pin of a read-only mapping.
+     */
+    public long[] pinPages(long iova, long length, boolean write) {
+        Ioas cur;
+        synchronized (this) {
+            cur = ioas;
+        }
+        if (length == 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        if (cur == null) {
+            throw new ErrnoException(Errno.ENOENT);
+        }
+        long first = iova & -Pages.PAGE_SIZE;
+        long end = (iova + length + Pages.PAGE_SIZE - 1) & -Pages.PAGE_SIZE;
+        return cur.iopt.pinPages(first, end - first, write);
+    }
+
+    /** iommufd_access_unpin_pages: releases a pin of {@link #pinPages} with the same range. */
+    public void unpinPages(long iova, long length) {
+        Ioas cur;
+        synchronized (this) {
+            cur = ioas;
+        }
+        if (cur == null || length == 0) {
+            return;
+        }
+        long first = iova & -Pages.PAGE_SIZE;
+        long end = (iova + length + Pages.PAGE_SIZE - 1) & -Pages.PAGE_SIZE;
+        cur.iopt.unpinPages(first, end - first);
+    }
+
+    /**
+     * iommufd_access_rw: copies {@code data} to ({@code write}) or from the IOVA range; EINVAL for
+     * an empty buffer, EOVERFLOW on wrap, ENOENT when detached or unmapped, EPERM on protection.
+     */
+    public void rw(long iova, MemorySegment data, boolean write) {
+        long length = data.byteSize();
+        if (length == 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        if (Long.compareUnsigned(iova + length - 1, iova) < 0) {
+            throw new ErrnoException(Errno.EOVERFLOW);
+        }
+        Ioas cur;
+        synchronized (this) {
+            cur = ioas;
+        }
+        if (cur == null) {
+            throw new ErrnoException(Errno.ENOENT);
+        }
+        cur.iopt.rw(iova, data, write);
+    }
+
+    @Override
+    public long iovaAlignment() {
+        return ops.needsPinPages() ? Pages.PAGE_SIZE : 1;
+    }
+
+    @Override
+    public void notifyUnmap(long iova, long length) {
+        ops.unmap(iova, length);
+    }
+}

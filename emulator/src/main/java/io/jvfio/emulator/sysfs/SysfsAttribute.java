@@ -1,0 +1,98 @@
+package io.jvfio.emulator.sysfs;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
+import io.jvfio.emulator.DeviceNode;
+import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.OpenFile;
+import io.jvfio.emulator.UserMemory;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A sysfs attribute file (kernfs over {@code struct device_attribute}): reading calls {@code show}
+ * for the text (read at the file position, so repeated reads see end of file), writing hands the
+ * written text to {@code store}, which throws an {@link ErrnoException} to fail the write. Opening
+ * for reading a write-only attribute, or for writing a read-only one, is EACCES.
+ */
+public final class SysfsAttribute implements DeviceNode {
+    private final Supplier<String> show;
+    private final Consumer<String> store;
+
+    private SysfsAttribute(Supplier<String> show, Consumer<String> store) {
+        this.show = show;
+        this.store = store;
+    }
+
+    public static SysfsAttribute readOnly(Supplier<String> show) {
+        return new SysfsAttribute(show, null);
+    }
+
+    public static SysfsAttribute writeOnly(Consumer<String> store) {
+        return new SysfsAttribute(null, store);
+    }
+
+    public static SysfsAttribute readWrite(Supplier<String> show, Consumer<String> store) {
+        return new SysfsAttribute(show, store);
+    }
+
+    @Override
+    public OpenFile open(EmulatedKernel kernel, int flags) {
+        int mode = flags & Linux.O.ACCMODE;
+        if ((mode != Linux.O.WRONLY && show == null) || (mode != Linux.O.RDONLY && store == null)) {
+            throw new ErrnoException(Errno.EACCES);
+        }
+        return new AttributeFile(flags);
+    }
+
+    private final class AttributeFile extends OpenFile {
+        private long pos;
+
+        AttributeFile(int flags) {
+            super(flags);
+        }
+
+        @Override
+        public synchronized long read(MemorySegment buf) {
+            long n = pread(buf, pos);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public long pread(MemorySegment buf, long offset) {
+            checkAccess(Linux.O.WRONLY);
+            byte[] text = show.get().getBytes(StandardCharsets.UTF_8);
+            if (offset >= text.length) {
+                return 0;
+            }
+            long n = Math.min(buf.byteSize(), text.length - offset);
+            UserMemory.toSegment(MemorySegment.ofArray(text).asSlice(offset, n), buf, n);
+            return n;
+        }
+
+        @Override
+        public long write(MemorySegment buf) {
+            return pwrite(buf, 0);
+        }
+
+        @Override
+        public long pwrite(MemorySegment buf, long offset) {
+            checkAccess(Linux.O.RDONLY);
+            byte[] text = new byte[(int) Math.min(buf.byteSize(), 4096)];
+            UserMemory.fromSegment(buf, MemorySegment.ofArray(text), text.length);
+            store.accept(new String(text, StandardCharsets.UTF_8));
+            return text.length;
+        }
+
+        /** EBADF for a read on a write-only fd or a write on a read-only one, as the VFS answers. */
+        private void checkAccess(int forbiddenMode) {
+            if ((flags() & Linux.O.ACCMODE) == forbiddenMode) {
+                throw new ErrnoException(Errno.EBADF);
+            }
+        }
+    }
+}

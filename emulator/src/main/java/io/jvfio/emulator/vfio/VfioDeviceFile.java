@@ -1,0 +1,411 @@
+package io.jvfio.emulator.vfio;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.vfio.VfioDeviceAttachIommufdPt;
+import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
+import io.jvfio.abi.vfio.VfioDeviceDetachIommufdPt;
+import io.jvfio.abi.vfio.VfioDeviceFeature;
+import io.jvfio.abi.vfio.VfioIoctl;
+import io.jvfio.abi.vfio.VfioRegionInfo;
+import io.jvfio.emulator.OpenFile;
+import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.iommufd.IommufdCtx;
+import io.jvfio.emulator.iommufd.IommufdDevice;
+import io.jvfio.emulator.kvm.Kvm;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.UUID;
+
+/**
+ * An open VFIO device ({@code struct vfio_device_file} with {@code vfio_device_fops}), obtained
+ * either by opening /dev/vfio/devices/vfioN (the cdev path: inert until VFIO_DEVICE_BIND_IOMMUFD)
+ * or from VFIO_GROUP_GET_DEVICE_FD (the group path: usable at once). Every operation other than
+ * BIND_IOMMUFD is EINVAL until access was granted; then the core handles the cdev-only ioctls,
+ * FEATURE and GET_REGION_INFO and hands the rest to the driver.
+ */
+final class VfioDeviceFile extends OpenFile {
+    final VfioDevice device;
+    /** The group the file was opened through, null for a cdev file. */
+    final VfioGroup group;
+    /** Set once the device is open for this file; never cleared. */
+    private volatile boolean accessGranted;
+    /** The iommufd the device is bound to through this file (cdev) or its group's (group path). */
+    IommufdCtx iommufd;
+    /** The iommufd device ID of a cdev bind. */
+    private int devid;
+    /** The VM kvm-vfio associated with this cdev file ({@code df->kvm}). */
+    volatile Kvm kvm;
+
+    private long pos;
+
+    private VfioDeviceFile(VfioDevice device, VfioGroup group, int flags) {
+        super(flags);
+        this.device = device;
+        this.group = group;
+    }
+
+    /** {@code vfio_device_fops_cdev_open}: an inert file; ENODEV while the device is going away. */
+    static VfioDeviceFile cdevOpen(VfioDevice device, int flags) {
+        if (!device.tryGetRegistration()) {
+            throw new ErrnoException(Errno.ENODEV);
+        }
+        return new VfioDeviceFile(device, null, flags);
+    }
+
+    /** A group-path file whose device was opened by {@link VfioGroupFile}; holds a registration. */
+    static VfioDeviceFile forGroup(VfioDevice device, VfioGroup group, int flags) {
+        return new VfioDeviceFile(device, group, flags);
+    }
+
+    void grantAccess() {
+        accessGranted = true;
+    }
+
+    @Override
+    public long ioctl(long cmd, long arg) {
+        if (cmd == VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD) {
+            bindIommufd(arg);
+            return 0;
+        }
+        if (!accessGranted) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        if (group == null) {
+            if (cmd == VfioIoctl.VFIO_DEVICE_ATTACH_IOMMUFD_PT) {
+                attachPt(arg);
+                return 0;
+            }
+            if (cmd == VfioIoctl.VFIO_DEVICE_DETACH_IOMMUFD_PT) {
+                detachPt(arg);
+                return 0;
+            }
+        }
+        if (cmd == VfioIoctl.VFIO_DEVICE_FEATURE) {
+            return feature(arg);
+        }
+        if (cmd == VfioIoctl.VFIO_DEVICE_GET_REGION_INFO) {
+            getRegionInfo(arg);
+            return 0;
+        }
+        return device.ops().ioctl(device, cmd, arg);
+    }
+
+    @Override
+    public long read(MemorySegment buf) {
+        checkAccess();
+        synchronized (this) {
+            long n = device.ops().read(device, buf, pos);
+            pos += n;
+            return n;
+        }
+    }
+
+    @Override
+    public long pread(MemorySegment buf, long offset) {
+        checkAccess();
+        return device.ops().read(device, buf, offset);
+    }
+
+    @Override
+    public long write(MemorySegment buf) {
+        checkAccess();
+        synchronized (this) {
+            long n = device.ops().write(device, buf, pos);
+            pos += n;
+            return n;
+        }
+    }
+
+    @Override
+    public long pwrite(MemorySegment buf, long offset) {
+        checkAccess();
+        return device.ops().write(device, buf, offset);
+    }
+
+    @Override
+    public MemorySegment mmap(long length, int prot, int mapFlags, long offset) {
+        checkAccess();
+        return device.ops().mmap(device, length, prot, mapFlags, offset);
+    }
+
+    private void checkAccess() {
+        if (!accessGranted) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+    }
+
+    /** {@code vfio_device_fops_release}. */
+    @Override
+    protected void release() {
+        if (group != null) {
+            VfioGroupFile.deviceClose(this);
+        } else {
+            unbindIommufd();
+        }
+        device.putRegistration();
+    }
+
+    /** {@code vfio_df_ioctl_bind_iommufd}. */
+    private void bindIommufd(long arg) {
+        long minsz = VfioDeviceBindIommufd.DEF.minSize();
+        long userSize = Integer.toUnsignedLong(UserMemory.getU32(arg));
+        if (userSize < minsz) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment bind =
+                    UserMemory.copyStructFromUser(arg, userSize, VfioDeviceBindIommufd.DEF.size(), null, arena);
+            int fd = VfioDeviceBindIommufd.IOMMUFD.get(bind);
+            int flags = VfioDeviceBindIommufd.FLAGS.get(bind);
+            if (fd < 0 || (flags & ~VfioDeviceBindIommufd.FLAG_TOKEN) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            if (group != null) {
+                throw new ErrnoException(Errno.EINVAL); // BIND_IOMMUFD is for cdev fds only
+            }
+            VfioGroupFile.blockGroup(device);
+            VfioDeviceSet set = device.devSet;
+            boolean bound = false;
+            set.lock().lock();
+            try {
+                if (accessGranted) {
+                    throw new ErrnoException(Errno.EINVAL); // bound once
+                }
+                device.ops().matchTokenUuid(device, token(bind, flags));
+                iommufd = IommufdCtx.fromFd(device.dev().bus().kernel(), fd);
+                takeKvm(kvm);
+                try {
+                    openDevice();
+                    try {
+                        UserMemory.putU32(arg + VfioDeviceBindIommufd.OUT_DEVID.offset(), devid);
+                    } catch (ErrnoException e) {
+                        closeDevice();
+                        throw e;
+                    }
+                } catch (RuntimeException e) {
+                    putKvm();
+                    iommufd.put();
+                    iommufd = null;
+                    throw e;
+                }
+                device.cdevOpened = true;
+                accessGranted = true;
+                bound = true;
+            } finally {
+                set.lock().unlock();
+                if (!bound) {
+                    VfioGroupFile.unblockGroup(device);
+                }
+            }
+        }
+    }
+
+    private static UUID token(MemorySegment bind, int flags) {
+        if ((flags & VfioDeviceBindIommufd.FLAG_TOKEN) == 0) {
+            return null;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            ByteBuffer b = UserMemory.copyIn(VfioDeviceBindIommufd.TOKEN_UUID_PTR.get(bind), 16, arena)
+                    .asByteBuffer();
+            return new UUID(b.getLong(), b.getLong());
+        }
+    }
+
+    /** {@code vfio_df_unbind_iommufd}: close of a bound cdev file. */
+    private void unbindIommufd() {
+        if (!accessGranted) {
+            return;
+        }
+        VfioDeviceSet set = device.devSet;
+        set.lock().lock();
+        try {
+            closeDevice();
+            putKvm();
+            iommufd.put();
+            iommufd = null;
+            device.cdevOpened = false;
+        } finally {
+            set.lock().unlock();
+        }
+        VfioGroupFile.unblockGroup(device);
+    }
+
+    /** {@code vfio_df_open}: the cdev path opens a device once; the group path any number of times. */
+    void openDevice() {
+        if (device.openCount != 0 && group == null) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        device.openCount++;
+        if (device.openCount == 1) {
+            try {
+                firstOpen();
+            } catch (RuntimeException e) {
+                device.openCount--;
+                throw e;
+            }
+        }
+    }
+
+    /** {@code vfio_df_device_first_open}: bind the device to the iommufd, then the driver's open. */
+    private void firstOpen() {
+        if (!device.isNoiommu()) {
+            devid = VfioIommufd.bind(device, iommufd);
+        }
+        try {
+            device.ops().openDevice(device);
+        } catch (RuntimeException e) {
+            if (!device.isNoiommu()) {
+                VfioIommufd.unbind(device);
+            }
+            throw e;
+        }
+    }
+
+    /** {@code vfio_df_close}. */
+    void closeDevice() {
+        if (device.openCount == 1) {
+            device.ops().closeDevice(device);
+            if (!device.isNoiommu()) {
+                VfioIommufd.unbind(device);
+            }
+        }
+        device.openCount--;
+    }
+
+    /** {@code vfio_device_get_kvm_safe}: the device keeps the VM it was first opened with. */
+    void takeKvm(Kvm vm) {
+        if (vm != null) {
+            device.kvm = vm;
+        }
+    }
+
+    void putKvm() {
+        device.kvm = null;
+    }
+
+    /** {@code vfio_df_ioctl_attach_pt}. */
+    private void attachPt(long arg) {
+        long minsz = VfioDeviceAttachIommufdPt.PT_ID.offset() + 4;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attach = UserMemory.copyIn(arg, minsz, arena);
+            long argsz = VfioDeviceAttachIommufdPt.ARGSZ.getUnsigned(attach);
+            int flags = VfioDeviceAttachIommufdPt.FLAGS.get(attach);
+            int ptId = VfioDeviceAttachIommufdPt.PT_ID.get(attach);
+            if (argsz < minsz || (flags & ~VfioDeviceAttachIommufdPt.ATTACH_PASID) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            int pasid = IommufdDevice.NO_PASID;
+            if ((flags & VfioDeviceAttachIommufdPt.ATTACH_PASID) != 0) {
+                long xend = VfioDeviceAttachIommufdPt.PASID.offset() + 4;
+                if (argsz < xend) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+                pasid = UserMemory.getU32(arg + VfioDeviceAttachIommufdPt.PASID.offset());
+            }
+            device.devSet.lock().lock();
+            try {
+                int hwpt = VfioIommufd.attach(device, pasid, ptId);
+                try {
+                    UserMemory.putU32(arg + VfioDeviceAttachIommufdPt.PT_ID.offset(), hwpt);
+                } catch (ErrnoException e) {
+                    VfioIommufd.detach(device, IommufdDevice.NO_PASID); // as the kernel: the RID, whatever was attached
+                    throw e;
+                }
+            } finally {
+                device.devSet.lock().unlock();
+            }
+        }
+    }
+
+    /** {@code vfio_df_ioctl_detach_pt}: always succeeds once the struct is valid. */
+    private void detachPt(long arg) {
+        long minsz = VfioDeviceDetachIommufdPt.FLAGS.offset() + 4;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment detach = UserMemory.copyIn(arg, minsz, arena);
+            long argsz = VfioDeviceDetachIommufdPt.ARGSZ.getUnsigned(detach);
+            int flags = VfioDeviceDetachIommufdPt.FLAGS.get(detach);
+            if (argsz < minsz || (flags & ~VfioDeviceDetachIommufdPt.DETACH_PASID) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            int pasid = IommufdDevice.NO_PASID;
+            if ((flags & VfioDeviceDetachIommufdPt.DETACH_PASID) != 0) {
+                if (argsz < VfioDeviceDetachIommufdPt.PASID.offset() + 4) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+                pasid = UserMemory.getU32(arg + VfioDeviceDetachIommufdPt.PASID.offset());
+            }
+            device.devSet.lock().lock();
+            try {
+                VfioIommufd.detach(device, pasid);
+            } finally {
+                device.devSet.lock().unlock();
+            }
+        }
+    }
+
+    /** {@code vfio_ioctl_device_feature}: validation, then the driver (the core's own features need migration support, which no emulated driver has). */
+    private long feature(long arg) {
+        long minsz = VfioDeviceFeature.FLAGS.offset() + 4;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment f = UserMemory.copyIn(arg, minsz, arena);
+            long argsz = VfioDeviceFeature.ARGSZ.getUnsigned(f);
+            int flags = VfioDeviceFeature.FLAGS.get(f);
+            if (argsz < minsz) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            int known = VfioDeviceFeature.FEATURE_MASK
+                    | VfioDeviceFeature.FEATURE_SET
+                    | VfioDeviceFeature.FEATURE_GET
+                    | VfioDeviceFeature.FEATURE_PROBE;
+            if ((flags & ~known) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            if ((flags & VfioDeviceFeature.FEATURE_PROBE) == 0
+                    && (flags & VfioDeviceFeature.FEATURE_SET) != 0
+                    && (flags & VfioDeviceFeature.FEATURE_GET) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            switch (flags & VfioDeviceFeature.FEATURE_MASK) {
+                case VfioDeviceFeature.FEATURE_MIGRATION,
+                        VfioDeviceFeature.FEATURE_MIG_DEVICE_STATE,
+                        VfioDeviceFeature.FEATURE_DMA_LOGGING_START,
+                        VfioDeviceFeature.FEATURE_DMA_LOGGING_STOP,
+                        VfioDeviceFeature.FEATURE_DMA_LOGGING_REPORT,
+                        VfioDeviceFeature.FEATURE_MIG_DATA_SIZE,
+                        VfioDeviceFeature.FEATURE_MIG_PRECOPY_INFOv2 -> throw new ErrnoException(Errno.ENOTTY);
+                default -> {
+                    return device.ops().deviceFeature(device, flags, arg + minsz, argsz - minsz);
+                }
+            }
+        }
+    }
+
+    /** {@code vfio_get_region_info}: the driver fills the struct and capabilities; the core places the chain. */
+    private void getRegionInfo(long arg) {
+        long minsz = VfioRegionInfo.OFFSET.offset() + 8;
+        long full = VfioRegionInfo.DEF.size();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(full);
+            MemorySegment.copy(UserMemory.copyIn(arg, minsz, arena), 0, info, 0, minsz);
+            if (VfioRegionInfo.ARGSZ.getUnsigned(info) < minsz) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            VfioInfoCap caps = new VfioInfoCap();
+            device.ops().getRegionInfoCaps(device, info, caps);
+            if (caps.size() > 0) {
+                VfioRegionInfo.FLAGS.set(info, VfioRegionInfo.FLAGS.get(info) | VfioRegionInfo.FLAG_CAPS);
+                if (VfioRegionInfo.ARGSZ.getUnsigned(info) < full + caps.size()) {
+                    VfioRegionInfo.ARGSZ.set(info, (int) (full + caps.size()));
+                    VfioRegionInfo.CAP_OFFSET.set(info, 0);
+                } else {
+                    caps.shift((int) full);
+                    UserMemory.copyOut(caps.buffer(), arg + full, caps.size());
+                    VfioRegionInfo.CAP_OFFSET.set(info, (int) full);
+                }
+            }
+            UserMemory.copyOut(info, arg, minsz);
+        }
+    }
+}
