@@ -12,6 +12,8 @@ import io.jvfio.emulator.kvm.KvmDevice;
 import io.jvfio.emulator.pci.PciPlatform;
 import io.jvfio.emulator.pci.PciTopology;
 import io.jvfio.emulator.vfio.Vfio;
+import io.jvfio.emulator.vfio.pci.VfioPciDriver;
+import io.jvfio.emulator.vfio.pci.VfioPciOptions;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.PollFd;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
@@ -58,6 +60,7 @@ public final class EmulatedKernel implements Kernel {
         pciBus = PciBus.install(this, topology, config.noiommu() ? null : PciIommu.probe(topology));
         vfio = Vfio.install(this, pciBus);
         pciBus.registerDriver(new PciePortDriver());
+        VfioPciDriver.install(this, VfioPciOptions.DEFAULTS);
     }
 
     /** A kernel booted on the PCI platform the config names (none if it names none). */

@@ -3,11 +3,8 @@ package io.jvfio.emulator.vfio;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
-import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
-import io.jvfio.emulator.bus.PciDevice;
-import io.jvfio.emulator.bus.PciDriver;
 import io.jvfio.emulator.pci.PciFunction;
 import io.jvfio.emulator.pci.PciNode;
 import io.jvfio.emulator.pci.PciPlatform;
@@ -17,11 +14,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A small machine for VFIO core tests and a stand-in vfio-pci driver (the real one lives in the
- * vfio-pci package): edu-like functions at 00:04.0 and 00:05.0 (own groups), a root port with ACS
+ * A small machine for VFIO core tests, with the real vfio-pci driver the kernel loads at boot: edu-like functions at 00:04.0 and 00:05.0 (own groups), a root port with ACS
  * with one below it, and a conventional bridge with two (one shared group).
  */
 final class TestMachine {
@@ -33,15 +28,10 @@ final class TestMachine {
     static final String BELOW_BRIDGE_1 = "0000:02:01.0";
     static final String BELOW_BRIDGE_2 = "0000:02:02.0";
 
-    /** The stand-in driver's calls, for assertions. */
-    final AtomicInteger opens = new AtomicInteger();
-
-    final AtomicInteger closes = new AtomicInteger();
     final EmulatedKernel kernel;
 
     private TestMachine(EmulatorConfig config) {
         kernel = EmulatedKernel.create(config, platform());
-        kernel.pciBus().registerDriver(new StandInVfioPci());
     }
 
     static TestMachine boot() {
@@ -121,58 +111,5 @@ final class TestMachine {
             return e.errno();
         }
         throw new AssertionError("expected the call to fail");
-    }
-
-    /** Just enough of vfio-pci to register devices: GET_INFO answers 0, the rest is the core's default. */
-    private final class StandInVfioPci implements PciDriver {
-        @Override
-        public String name() {
-            return "vfio-pci";
-        }
-
-        @Override
-        public boolean matchesIdTable(PciDevice dev) {
-            return false;
-        }
-
-        @Override
-        public void probe(PciDevice dev) {
-            VfioDevice vdev = new VfioDevice(dev, new VfioDeviceOps() {
-                @Override
-                public String name() {
-                    return "vfio-pci";
-                }
-
-                @Override
-                public void openDevice(VfioDevice device) {
-                    opens.incrementAndGet();
-                }
-
-                @Override
-                public void closeDevice(VfioDevice device) {
-                    closes.incrementAndGet();
-                }
-
-                @Override
-                public long ioctl(VfioDevice device, long cmd, long arg) {
-                    if (cmd == VfioIoctl.VFIO_DEVICE_GET_INFO) {
-                        return 0;
-                    }
-                    throw new ErrnoException(Errno.ENOTTY);
-                }
-            });
-            dev.bus().kernel().vfio().registerGroupDev(vdev);
-            dev.setDriverData(vdev);
-        }
-
-        @Override
-        public void remove(PciDevice dev) {
-            dev.bus().kernel().vfio().unregisterGroupDev((VfioDevice) dev.driverData());
-        }
-
-        @Override
-        public boolean driverManagedDma() {
-            return true;
-        }
     }
 }

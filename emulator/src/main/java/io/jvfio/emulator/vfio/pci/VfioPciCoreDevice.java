@@ -1,0 +1,650 @@
+package io.jvfio.emulator.vfio.pci;
+
+import static io.jvfio.abi.vfio.VfioConst.*;
+import static io.jvfio.emulator.pci.PciRegs.*;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
+import io.jvfio.abi.vfio.VfioDeviceFeature;
+import io.jvfio.abi.vfio.VfioDeviceInfo;
+import io.jvfio.abi.vfio.VfioDeviceLowPowerEntryWithWakeup;
+import io.jvfio.abi.vfio.VfioInfoCapHeader;
+import io.jvfio.abi.vfio.VfioIoctl;
+import io.jvfio.abi.vfio.VfioIrqInfo;
+import io.jvfio.abi.vfio.VfioIrqSet;
+import io.jvfio.abi.vfio.VfioPciDependentDevice;
+import io.jvfio.abi.vfio.VfioPciHotResetInfo;
+import io.jvfio.abi.vfio.VfioRegionInfo;
+import io.jvfio.emulator.EventFdFile;
+import io.jvfio.emulator.OpenFile;
+import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.pci.Bar;
+import io.jvfio.emulator.pci.DmaPort;
+import io.jvfio.emulator.pci.InterruptSink;
+import io.jvfio.emulator.pci.MsiMessage;
+import io.jvfio.emulator.pci.PciFunction;
+import io.jvfio.emulator.pci.PciTopology;
+import io.jvfio.emulator.pci.ResetScope;
+import io.jvfio.emulator.vfio.VfioDevice;
+import io.jvfio.emulator.vfio.VfioDeviceOps;
+import io.jvfio.emulator.vfio.VfioInfoCap;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.IntFunction;
+
+/**
+ * A PCI function driven by vfio-pci (the kernel's {@code vfio_pci_core_device}, vfio_pci_core.c):
+ * device info, regions, config space virtualisation, interrupts, resets and features. Every
+ * PCI-backed VFIO device shares it, the mdev wrapper included. {@link #open} and {@link #close} are
+ * the driver's open_device/close_device; the VFIO core hands the device fd's ioctls, reads, writes
+ * and mmaps to the other public methods.
+ */
+public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
+    /** Regions live at {@code index << 40} in the device fd. */
+    public static final int OFFSET_SHIFT = 40;
+
+    private static final long OFFSET_MASK = (1L << OFFSET_SHIFT) - 1;
+
+    private final PciFunction pdev;
+    private final PciTopology topology;
+    private final IntFunction<OpenFile> fget;
+    private final VfioPciOptions options;
+    private final int msiCap;
+    private final int msixCap;
+    private VfioPciConfig config;
+    private VfioPciIntrs intrs;
+    private boolean nointx;
+    private boolean resetWorks;
+    private int powerState;
+    private boolean pmRuntimeEngaged;
+    private EventFdFile pmWakeEventfd;
+
+    /**
+     * @param topology the function's topology (hot reset scope and IOMMU groups)
+     * @param fget the caller's fd lookup (EBADF), taking a reference, for eventfds
+     */
+    public VfioPciCoreDevice(
+            PciFunction pdev, PciTopology topology, IntFunction<OpenFile> fget, VfioPciOptions options) {
+        this.pdev = pdev;
+        this.topology = topology;
+        this.fget = fget;
+        this.options = options;
+        this.msiCap = findCap(CAP_ID_MSI);
+        this.msixCap = findCap(CAP_ID_MSIX);
+        idle();
+    }
+
+    // ---- open / close --------------------------------------------------------------------------
+
+    @Override
+    public String name() {
+        return "vfio-pci";
+    }
+
+    /** open_device: DMA goes through the IOMMU group's domain (blocked in no-IOMMU mode). */
+    @Override
+    public void openDevice(VfioDevice device) {
+        open(device.dev().iommuDevice() != null ? device.dev().iommuDevice().dmaPort() : DmaPort.BLOCKED);
+    }
+
+    @Override
+    public void closeDevice(VfioDevice device) {
+        close();
+    }
+
+    /**
+     * vfio_pci_core_enable: connects the function to memory through {@code dma} (the IOMMU domain or
+     * an access object's port), enables decoding, tries a function reset and builds the config view.
+     */
+    public synchronized void open(DmaPort dma) {
+        writePowerState(0);
+        pdev.attach(dma, this);
+        int cmd = pdev.config().read(COMMAND, 2) & ~COMMAND_MASTER;
+        for (Bar bar : pdev.bars()) {
+            cmd |= bar.type() == Bar.Type.IO ? COMMAND_IO : COMMAND_MEMORY;
+        }
+        resetWorks = pdev.supportsFlr();
+        if (resetWorks) {
+            pdev.functionLevelReset();
+        }
+        pdev.config().write(COMMAND, 2, cmd);
+        // Devices with working INTx masking get INTx-disable cleared, as pci_intx_mask_supported allows.
+        nointx = false;
+        powerState = 0;
+        intrs = new VfioPciIntrs(this);
+        config = new VfioPciConfig(this);
+    }
+
+    /** vfio_pci_core_disable: interrupts off, bus mastering off, the function reset if it can be. */
+    public synchronized void close() {
+        intrs.release();
+        pmRuntimeExit();
+        pdev.config().write(COMMAND, 2, pdev.config().read(COMMAND, 2) & ~COMMAND_MASTER);
+        if (resetWorks) {
+            pdev.functionLevelReset();
+        }
+        pdev.attach(DmaPort.BLOCKED, InterruptSink.NONE);
+        idle();
+    }
+
+    /** An unused device is runtime-suspended to D3hot unless disable_idle_d3 is set. */
+    private void idle() {
+        if (!options.disableIdleD3()) {
+            writePowerState(3);
+        }
+    }
+
+    // ---- InterruptSink -------------------------------------------------------------------------
+
+    @Override
+    public void intx(PciFunction source, boolean asserted) {
+        intrs.intx(asserted);
+    }
+
+    @Override
+    public void msi(PciFunction source, MsiMessage message) {
+        intrs.msi(message);
+    }
+
+    // ---- ioctls --------------------------------------------------------------------------------
+
+    /** vfio_pci_core_ioctl; ENOTTY for other requests. */
+    @Override
+    public long ioctl(VfioDevice device, long request, long arg) {
+        runtimeResume();
+        if (request == VfioIoctl.VFIO_DEVICE_GET_INFO) {
+            getInfo(arg);
+        } else if (request == VfioIoctl.VFIO_DEVICE_GET_IRQ_INFO) {
+            getIrqInfo(arg);
+        } else if (request == VfioIoctl.VFIO_DEVICE_SET_IRQS) {
+            setIrqs(arg);
+        } else if (request == VfioIoctl.VFIO_DEVICE_RESET) {
+            reset();
+        } else if (request == VfioIoctl.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) {
+            hotResetInfo(arg);
+        } else {
+            throw new ErrnoException(Errno.ENOTTY);
+        }
+        return 0;
+    }
+
+    private void getInfo(long arg) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = UserMemory.copyIn(arg, VfioDeviceInfo.DEF.minSize(), a);
+            int argsz = VfioDeviceInfo.ARGSZ.get(info);
+            if (Integer.compareUnsigned(argsz, (int) VfioDeviceInfo.DEF.minSize()) < 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            VfioDeviceInfo.FLAGS.set(info, VfioDeviceInfo.FLAGS_PCI | (resetWorks ? VfioDeviceInfo.FLAGS_RESET : 0));
+            VfioDeviceInfo.NUM_REGIONS.set(info, VFIO_PCI_NUM_REGIONS);
+            VfioDeviceInfo.NUM_IRQS.set(info, VFIO_PCI_NUM_IRQS);
+            UserMemory.copyOut(info, arg, VfioDeviceInfo.DEF.minSize());
+        }
+    }
+
+    /** vfio_pci_ioctl_get_region_info: the core validated argsz and places the chain. */
+    @Override
+    public void getRegionInfoCaps(VfioDevice device, MemorySegment info, VfioInfoCap caps) {
+        runtimeResume();
+        int index = VfioRegionInfo.INDEX.get(info);
+        int flags = 0;
+        long regionSize = 0;
+        if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
+            regionSize = config.size();
+            flags = VfioRegionInfo.FLAG_READ | VfioRegionInfo.FLAG_WRITE;
+        } else if (index >= 0 && index <= VFIO_PCI_BAR5_REGION_INDEX) {
+            Optional<Bar> bar = pdev.bar(index);
+            if (bar.isPresent()) {
+                regionSize = bar.get().size();
+                flags = VfioRegionInfo.FLAG_READ | VfioRegionInfo.FLAG_WRITE;
+                if (mmapSupported(bar.get())) {
+                    flags |= VfioRegionInfo.FLAG_MMAP;
+                    if (index == msixBar()) {
+                        // The MSI-X table may be mmapped: Linux no longer carves it out.
+                        caps.add((int) VfioInfoCapHeader.DEF.size(), VfioRegionInfo.CAP_MSIX_MAPPABLE, 1);
+                    }
+                }
+            }
+        } else if (index != VFIO_PCI_ROM_REGION_INDEX) {
+            // No VGA (the model has no VGA devices) and no device-specific regions. The ROM
+            // exists with size 0 and no flags: the model has no option ROMs.
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        VfioRegionInfo.OFFSET.set(info, (long) index << OFFSET_SHIFT);
+        VfioRegionInfo.SIZE.set(info, regionSize);
+        VfioRegionInfo.FLAGS.set(info, flags);
+    }
+
+    private void getIrqInfo(long arg) {
+        long size = VfioIrqInfo.DEF.minSize();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = UserMemory.copyIn(arg, size, a);
+            int index = VfioIrqInfo.INDEX.get(info);
+            if (Integer.compareUnsigned(VfioIrqInfo.ARGSZ.get(info), (int) size) < 0
+                    || Integer.compareUnsigned(index, VFIO_PCI_NUM_IRQS) >= 0
+                    || (index == VFIO_PCI_ERR_IRQ_INDEX && pdev.pcieType().isEmpty())) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            int flags = VfioIrqInfo.EVENTFD;
+            if (index == VFIO_PCI_INTX_IRQ_INDEX) {
+                flags |= VfioIrqInfo.MASKABLE | VfioIrqInfo.AUTOMASKED;
+            } else {
+                // No dynamic MSI-X allocation in the emulated kernel.
+                flags |= VfioIrqInfo.NORESIZE;
+            }
+            VfioIrqInfo.FLAGS.set(info, flags);
+            VfioIrqInfo.COUNT.set(info, intrs.irqCount(index));
+            UserMemory.copyOut(info, arg, size);
+        }
+    }
+
+    /** vfio_pci_ioctl_set_irqs with vfio_set_irqs_validate_and_prepare, checks in the kernel's order. */
+    private void setIrqs(long arg) {
+        long minsz = VfioIrqSet.DEF.minSize();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment hdr = UserMemory.copyIn(arg, minsz, a);
+            long argsz = Integer.toUnsignedLong(VfioIrqSet.ARGSZ.get(hdr));
+            int flags = VfioIrqSet.FLAGS.get(hdr);
+            int index = VfioIrqSet.INDEX.get(hdr);
+            long start = Integer.toUnsignedLong(VfioIrqSet.START.get(hdr));
+            long count = Integer.toUnsignedLong(VfioIrqSet.COUNT.get(hdr));
+            int max = Integer.compareUnsigned(index, VFIO_PCI_NUM_IRQS) < 0 ? intrs.irqCount(index) : 0;
+            if (argsz < minsz
+                    || Integer.compareUnsigned(index, VFIO_PCI_NUM_IRQS) >= 0
+                    || count >= 0xffffffffL - start
+                    || (flags & ~(VfioIrqSet.DATA_TYPE_MASK | VfioIrqSet.ACTION_TYPE_MASK)) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            if (start >= max || start + count > max) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            int dataSize =
+                    switch (flags & VfioIrqSet.DATA_TYPE_MASK) {
+                        case VfioIrqSet.DATA_NONE -> 0;
+                        case VfioIrqSet.DATA_BOOL -> 1;
+                        case VfioIrqSet.DATA_EVENTFD -> 4;
+                        default -> throw new ErrnoException(Errno.EINVAL);
+                    };
+            if (dataSize != 0 && argsz - minsz < count * dataSize) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            byte[] data = new byte[(int) (count * dataSize)];
+            if (data.length > 0) {
+                MemorySegment.copy(
+                        UserMemory.copyIn(arg + minsz, data.length, a), ValueLayout.JAVA_BYTE, 0, data, 0, data.length);
+            }
+            intrs.setIrqs(flags, index, (int) start, (int) count, data, this::eventfd);
+        }
+    }
+
+    private EventFdFile eventfd(int fd) {
+        OpenFile f = fget.apply(fd);
+        if (f instanceof EventFdFile e) {
+            return e;
+        }
+        f.put();
+        throw new ErrnoException(Errno.EINVAL);
+    }
+
+    /** VFIO_DEVICE_RESET: EINVAL without a function reset. */
+    private void reset() {
+        if (!resetWorks) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        tryResetFunction();
+    }
+
+    /**
+     * pci_try_reset_function: the function's config state is saved around the reset and restored,
+     * so the user's Command bits and interrupt programming survive, as on Linux.
+     */
+    synchronized void tryResetFunction() {
+        int cmd = pdev.config().read(COMMAND, 2);
+        int msiFlags = msiCap == 0 ? 0 : pdev.config().read(msiCap + MSI_FLAGS, 2);
+        byte[] msiRegs = saveCap(msiCap, 24);
+        int msixFlags = msixCap == 0 ? 0 : pdev.config().read(msixCap + MSIX_FLAGS, 2);
+        pdev.functionLevelReset();
+        restoreCap(msiCap, msiRegs);
+        if (msiCap != 0) {
+            pdev.config().write(msiCap + MSI_FLAGS, 2, msiFlags);
+        }
+        if (msixCap != 0 && intrs.irqType() == VFIO_PCI_MSIX_IRQ_INDEX) {
+            programMsix(intrs.irqCount(VFIO_PCI_MSIX_IRQ_INDEX), VfioPciIntrs.HOST_MSI_ADDRESS);
+            pdev.config().write(msixCap + MSIX_FLAGS, 2, msixFlags);
+        }
+        pdev.config().write(COMMAND, 2, cmd);
+    }
+
+    private byte[] saveCap(int cap, int len) {
+        byte[] b = new byte[cap == 0 ? 0 : len];
+        for (int i = 0; i < b.length; i += 4) {
+            VfioPciConfig.putLe(b, i, 4, pdev.config().read(cap + i, 4));
+        }
+        return b;
+    }
+
+    private void restoreCap(int cap, byte[] b) {
+        // Only the message address/data dwords; flags are written last (they enable).
+        for (int i = 4; i < b.length && cap + i + 4 <= pdev.configSize(); i += 4) {
+            pdev.config().write(cap + i, 4, VfioPciConfig.getLe(b, i, 4));
+        }
+    }
+
+    private void hotResetInfo(long arg) {
+        long minsz = VfioPciHotResetInfo.DEF.minSize();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment hdr = UserMemory.copyIn(arg, minsz, a);
+            long argsz = Integer.toUnsignedLong(VfioPciHotResetInfo.ARGSZ.get(hdr));
+            if (argsz < minsz) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            Optional<ResetScope> scope = topology.hotResetScope(pdev.address());
+            if (scope.isEmpty()) {
+                throw new ErrnoException(Errno.ENODEV);
+            }
+            List<io.jvfio.emulator.pci.PciAddress> devices = scope.get().devices();
+            long entry = VfioPciDependentDevice.DEF.size();
+            VfioPciHotResetInfo.FLAGS.set(hdr, 0);
+            VfioPciHotResetInfo.COUNT.set(hdr, devices.size());
+            if (argsz < minsz + entry * devices.size()) {
+                UserMemory.copyOut(hdr, arg, minsz);
+                throw new ErrnoException(Errno.ENOSPC);
+            }
+            MemorySegment out = a.allocate(entry * devices.size());
+            for (int i = 0; i < devices.size(); i++) {
+                MemorySegment e = out.asSlice(i * entry, entry);
+                var d = devices.get(i);
+                VfioPciDependentDevice.GROUP_ID.set(e, topology.iommuGroup(d).id());
+                VfioPciDependentDevice.SEGMENT.set(e, d.segment());
+                VfioPciDependentDevice.BUS.set(e, d.bus());
+                VfioPciDependentDevice.DEVFN.set(e, d.devfn());
+            }
+            UserMemory.copyOut(hdr, arg, minsz);
+            UserMemory.copyOut(out, arg + minsz, out.byteSize());
+        }
+    }
+
+    /**
+     * vfio_pci_core_ioctl_feature after the core's header checks: the low-power features (SET only);
+     * no SR-IOV PF (so no VF token), no dma-buf export: ENOTTY. {@code arg}/{@code argsz} are the payload.
+     */
+    @Override
+    public long deviceFeature(VfioDevice device, int flags, long arg, long argsz) {
+        runtimeResume();
+        int feature = flags & VfioDeviceFeature.FEATURE_MASK;
+        long payload =
+                switch (feature) {
+                    case VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY, VfioDeviceFeature.FEATURE_LOW_POWER_EXIT -> 0;
+                    case VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP ->
+                        VfioDeviceLowPowerEntryWithWakeup.DEF.size();
+                    default -> throw new ErrnoException(Errno.ENOTTY);
+                };
+        // vfio_check_feature
+        if ((flags & VfioDeviceFeature.FEATURE_GET) != 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        if ((flags & VfioDeviceFeature.FEATURE_PROBE) != 0) {
+            return 0;
+        }
+        if ((flags & VfioDeviceFeature.FEATURE_SET) == 0 || argsz < payload) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        EventFdFile wakeup = null;
+        if (feature == VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP) {
+            int fd = UserMemory.getU32(arg + VfioDeviceLowPowerEntryWithWakeup.WAKEUP_EVENTFD.offset());
+            if (fd < 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            wakeup = eventfd(fd);
+        }
+        synchronized (this) {
+            if (feature == VfioDeviceFeature.FEATURE_LOW_POWER_EXIT) {
+                pmRuntimeExit();
+            } else if (pmRuntimeEngaged) {
+                if (wakeup != null) {
+                    wakeup.put();
+                }
+                throw new ErrnoException(Errno.EINVAL);
+            } else {
+                pmRuntimeEngaged = true;
+                pmWakeEventfd = wakeup;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Any access to the device resumes it from runtime suspend; a wakeup eventfd given at low-power
+     * entry is signalled and ends low power (vfio_pci_core_runtime_resume).
+     */
+    private synchronized void runtimeResume() {
+        if (pmWakeEventfd != null) {
+            pmWakeEventfd.signal();
+            pmRuntimeExit();
+        }
+    }
+
+    private void pmRuntimeExit() {
+        pmRuntimeEngaged = false;
+        if (pmWakeEventfd != null) {
+            pmWakeEventfd.put();
+            pmWakeEventfd = null;
+        }
+    }
+
+    // ---- regions -------------------------------------------------------------------------------
+
+    /** read/pread on the device fd: the region at {@code pos >> 40}. */
+    @Override
+    public long read(VfioDevice device, MemorySegment buf, long pos) {
+        byte[] b = new byte[(int) Math.min(buf.byteSize(), Integer.MAX_VALUE)];
+        int n = rw(b, pos, false);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(Math.max(n, 1));
+            MemorySegment.copy(b, 0, k, ValueLayout.JAVA_BYTE, 0, n);
+            UserMemory.toSegment(k, buf, n);
+        }
+        return n;
+    }
+
+    /** write/pwrite on the device fd. */
+    @Override
+    public long write(VfioDevice device, MemorySegment buf, long pos) {
+        byte[] b = new byte[(int) Math.min(buf.byteSize(), Integer.MAX_VALUE)];
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(Math.max(b.length, 1));
+            UserMemory.fromSegment(buf, k, b.length);
+            MemorySegment.copy(k, ValueLayout.JAVA_BYTE, 0, b, 0, b.length);
+        }
+        return rw(b, pos, true);
+    }
+
+    private int rw(byte[] b, long pos, boolean write) {
+        runtimeResume();
+        long index = pos >>> OFFSET_SHIFT;
+        long off = pos & OFFSET_MASK;
+        if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
+            synchronized (this) {
+                config.rw(b, (int) Math.min(off, Integer.MAX_VALUE), write);
+            }
+            return b.length;
+        }
+        if (index <= VFIO_PCI_BAR5_REGION_INDEX) {
+            return barRw(pdev.bar((int) index).orElseThrow(() -> new ErrnoException(Errno.EINVAL)), b, off, write);
+        }
+        throw new ErrnoException(Errno.EINVAL);
+    }
+
+    /**
+     * vfio_pci_bar_rw: EIO while the user's memory decode is off; naturally aligned accesses of up to
+     * 4 bytes; the MSI-X table reads as all-ones and ignores writes (the host owns it).
+     */
+    private int barRw(Bar bar, byte[] b, long off, boolean write) {
+        synchronized (this) {
+            if (bar.type() != Bar.Type.IO && !config.memoryEnabled()) {
+                throw new ErrnoException(Errno.EIO);
+            }
+        }
+        if (off >= bar.size()) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        int count = (int) Math.min(b.length, bar.size() - off);
+        long xStart = -1;
+        long xEnd = -1;
+        if (bar.index() == msixBar()) {
+            int table = pdev.config().read(msixCap + MSIX_TABLE, 4);
+            xStart = table & ~MSIX_BIR;
+            xEnd = xStart + (long) irqCountMsix() * MSIX_ENTRY_SIZE;
+        }
+        int done = 0;
+        while (done < count) {
+            long at = off + done;
+            int left = count - done;
+            int size = left >= 4 && at % 4 == 0 ? 4 : left >= 2 && at % 2 == 0 ? 2 : 1;
+            if (at < xEnd && at + size > xStart) {
+                size = (int) Math.min(left, (at < xStart ? xStart : xEnd) - at);
+                if (at >= xStart) {
+                    if (!write) {
+                        java.util.Arrays.fill(b, done, done + size, (byte) 0xff);
+                    }
+                    done += size;
+                    continue;
+                }
+                size = Integer.highestOneBit(Math.min(size, 4));
+            }
+            if (write) {
+                bar.write(at, size, VfioPciConfig.getLe(b, done, size) & 0xffffffffL);
+            } else {
+                VfioPciConfig.putLe(b, done, size, (int) bar.read(at, size));
+            }
+            done += size;
+        }
+        return count;
+    }
+
+    /**
+     * mmap of a BAR: the BAR's own RAM. BARs served by a device model cannot be mapped into this
+     * process, so only RAM-backed memory BARs advertise MMAP.
+     */
+    @Override
+    public MemorySegment mmap(VfioDevice device, long length, int prot, int mapFlags, long offset) {
+        long index = offset >>> OFFSET_SHIFT;
+        if (index >= VFIO_PCI_NUM_REGIONS || (mapFlags & Linux.Map.SHARED) == 0 || index >= VFIO_PCI_ROM_REGION_INDEX) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        Bar bar = pdev.bar((int) index).filter(this::mmapSupported).orElseThrow(() -> new ErrnoException(Errno.EINVAL));
+        long start = offset & OFFSET_MASK;
+        long physLen = (bar.size() + Linux.PAGE_SIZE - 1) & -Linux.PAGE_SIZE;
+        if (start + length > physLen || start + length > bar.size()) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        return bar.ram().orElseThrow().asSlice(start, length);
+    }
+
+    private boolean mmapSupported(Bar bar) {
+        return bar.type() != Bar.Type.IO && bar.ram().isPresent();
+    }
+
+    // ---- for the config and interrupt code -----------------------------------------------------
+
+    PciFunction pdev() {
+        return pdev;
+    }
+
+    VfioPciConfig config() {
+        return config;
+    }
+
+    VfioPciIntrs intrs() {
+        return intrs;
+    }
+
+    boolean nointx() {
+        return nointx;
+    }
+
+    int msiCap() {
+        return msiCap;
+    }
+
+    int msixCap() {
+        return msixCap;
+    }
+
+    synchronized int powerState() {
+        return powerState;
+    }
+
+    /** The user's PMCSR state write, carried out by vfio-pci. */
+    synchronized void setPowerState(int state) {
+        powerState = state;
+        writePowerState(state);
+    }
+
+    private void writePowerState(int state) {
+        int pm = findCap(CAP_ID_PM);
+        if (pm != 0) {
+            int ctrl = pdev.config().read(pm + PM_CTRL, 2);
+            pdev.config().write(pm + PM_CTRL, 2, ctrl & ~PM_CTRL_STATE_MASK | state);
+        }
+    }
+
+    /** Enables MSI with 2^qmax vectors at the host's address, data 0 (the model adds the vector). */
+    void programMsi(int qmax, long address) {
+        boolean is64 = (pdev.config().read(msiCap + MSI_FLAGS, 2) & MSI_FLAGS_64BIT) != 0;
+        pdev.config().write(msiCap + MSI_ADDRESS_LO, 4, (int) address);
+        if (is64) {
+            pdev.config().write(msiCap + 8, 4, (int) (address >>> 32));
+        }
+        pdev.config().write(msiCap + (is64 ? 12 : 8), 2, 0);
+        int flags = pdev.config().read(msiCap + MSI_FLAGS, 2) & ~MSI_FLAGS_QSIZE;
+        pdev.config().write(msiCap + MSI_FLAGS, 2, flags | qmax << 4 | MSI_FLAGS_ENABLE);
+    }
+
+    /** Enables MSI-X with {@code nvec} unmasked entries carrying the vector number as data. */
+    void programMsix(int nvec, long address) {
+        int table = pdev.config().read(msixCap + MSIX_TABLE, 4);
+        Bar bar = pdev.bar(table & MSIX_BIR).orElseThrow();
+        long base = table & ~MSIX_BIR;
+        for (int v = 0; v < nvec; v++) {
+            long e = base + (long) v * MSIX_ENTRY_SIZE;
+            bar.write(e, 4, address & 0xffffffffL);
+            bar.write(e + 4, 4, address >>> 32);
+            bar.write(e + 8, 4, v);
+            bar.write(e + MSIX_ENTRY_VECTOR_CTRL, 4, 0);
+        }
+        int flags = pdev.config().read(msixCap + MSIX_FLAGS, 2) & ~MSIX_FLAGS_MASKALL;
+        pdev.config().write(msixCap + MSIX_FLAGS, 2, flags | MSIX_FLAGS_ENABLE);
+    }
+
+    void disableMsi(boolean msix) {
+        int cap = msix ? msixCap : msiCap;
+        int enable = msix ? MSIX_FLAGS_ENABLE : MSI_FLAGS_ENABLE;
+        pdev.config().write(cap + MSI_FLAGS, 2, pdev.config().read(cap + MSI_FLAGS, 2) & ~enable);
+    }
+
+    private int msixBar() {
+        return msixCap == 0 ? -1 : pdev.config().read(msixCap + MSIX_TABLE, 4) & MSIX_BIR;
+    }
+
+    private int irqCountMsix() {
+        return (pdev.config().read(msixCap + MSIX_FLAGS, 2) & MSIX_FLAGS_QSIZE) + 1;
+    }
+
+    private int findCap(int id) {
+        if ((pdev.config().read(STATUS, 2) & STATUS_CAP_LIST) == 0) {
+            return 0;
+        }
+        for (int pos = pdev.config().read(CAPABILITY_LIST, 1), n = 0; pos != 0 && n < 48; n++) {
+            if (pdev.config().read(pos, 1) == id) {
+                return pos;
+            }
+            pos = pdev.config().read(pos + CAP_LIST_NEXT, 1);
+        }
+        return 0;
+    }
+}
