@@ -49,6 +49,7 @@ public enum Errno {
     ENOTEMPTY(39),
     ELOOP(40),
     ENOMSG(42),
+    EBADE(52),
     ENODATA(61),
     EOVERFLOW(75),
     EBADFD(77),

@@ -5,7 +5,9 @@ import io.jvfio.kernel.KernelProvider;
 
 /**
  * The emulated backend: on every {@link #open}, a fresh kernel with the default configuration on
- * the "default" PCI platform (devices unbound, as on a machine without drivers for them).
+ * the "default" PCI platform (devices unbound, as on a machine without drivers for them); the
+ * system property {@code jvfio.emulator.iommufdTest=true} builds it with CONFIG_IOMMUFD_TEST (as
+ * the conformance runs do, since the test VM's kernel has it).
  */
 public final class EmulatedKernelProvider implements KernelProvider {
     @Override
@@ -20,6 +22,8 @@ public final class EmulatedKernelProvider implements KernelProvider {
 
     @Override
     public Kernel open() {
-        return EmulatedKernel.create(EmulatorConfig.defaults().withPlatform("default"));
+        return EmulatedKernel.create(EmulatorConfig.defaults()
+                .withPlatform("default")
+                .withIommufdTest(Boolean.getBoolean("jvfio.emulator.iommufdTest")));
     }
 }

@@ -131,8 +131,9 @@ public final class Group {
     }
 
     /**
-     * iommu_attach_device_pasid: EINVAL for PASID 0, a PASID beyond the device's count or a domain
-     * the driver refuses; EBUSY if the PASID is attached already.
+     * iommu_attach_device_pasid: EINVAL for a domain the driver refuses, PASID 0, or a PASID beyond
+     * the count of a member with PASIDs (members without PASIDs are not checked); EBUSY if the
+     * PASID is attached already.
      */
     public synchronized void attachPasid(IommuDevice device, int pasid, IommuDomain target) {
         checkPasid(device, pasid, target);
@@ -161,11 +162,17 @@ public final class Group {
         return Optional.ofNullable(pasidDomains.get(pasid));
     }
 
-    private static void checkPasid(IommuDevice device, int pasid, IommuDomain target) {
-        if (pasid == 0 || Integer.compareUnsigned(pasid, device.maxPasids()) >= 0) {
+    /** The driver must take the domain; a PASID beyond the count of a member that has PASIDs is EINVAL. */
+    private void checkPasid(IommuDevice device, int pasid, IommuDomain target) {
+        device.checkAttach(target);
+        if (pasid == 0) {
             throw new ErrnoException(Errno.EINVAL);
         }
-        device.checkAttach(target);
+        for (IommuDevice d : devices) {
+            if (d.maxPasids() > 0 && Integer.compareUnsigned(pasid, d.maxPasids()) >= 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+        }
     }
 
     private void setDomain(IommuDomain target) {

@@ -4,6 +4,8 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.FaultInjection;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.iommu.DirtyBitmap;
+import io.jvfio.emulator.iommu.IommuDomain;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -1037,6 +1039,52 @@ final class IoPagetable {
                     UserMemory.copyOut(part, host, bytes);
                 } else {
                     MemorySegment.copy(UserMemory.copyIn(host, bytes, arena), 0, part, 0, bytes);
+                }
+                cur = end + 1;
+            }
+        } finally {
+            iovaLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * iopt_set_dirty_tracking: with the IOVA lock held for reading, enabling first clears the dirty
+     * state of every mapped area (a clean snapshot), then toggles the domain's tracking.
+     */
+    void setDirtyTracking(IommuDomain domain, boolean enable) {
+        if (!domain.hasDirtyOps()) {
+            throw new ErrnoException(Errno.EOPNOTSUPP);
+        }
+        iovaLock.readLock().lock();
+        try {
+            if (enable) {
+                for (Area area : areas.values()) {
+                    if (area.pages != null) {
+                        domain.readAndClearDirty(area.iova, area.length(), false, DirtyBitmap.NONE);
+                    }
+                }
+            }
+            domain.setDirtyTracking(enable);
+        } finally {
+            iovaLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * __iommu_read_and_clear_dirty: reports the dirty IOVA of the areas contiguously covering
+     * [iova, last] from its start, stopping silently at a gap (the kernel drops that error).
+     */
+    void readAndClearDirty(IommuDomain domain, long iova, long last, boolean noClear, DirtyBitmap dirty) {
+        iovaLock.readLock().lock();
+        try {
+            long cur = iova;
+            for (Area area = areaFirst(iova, last);
+                    area != null && area.pages != null && ule(area.iova, cur);
+                    area = areaNext(area, last)) {
+                long end = umin(last, area.last);
+                domain.readAndClearDirty(cur, end - cur + 1, noClear, dirty);
+                if (end == last) {
+                    return;
                 }
                 cur = end + 1;
             }

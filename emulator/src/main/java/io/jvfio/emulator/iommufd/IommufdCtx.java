@@ -5,6 +5,7 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.iommu.Group;
+import io.jvfio.emulator.iommu.Iommu;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ public final class IommufdCtx {
     final Map<Group, IommufdGroup> groups = new HashMap<>();
 
     private IommufdFile file;
+    private Iommu mockIommu;
     /** Held for reading while an IOAS is published, for writing by CHANGE_PROCESS (which locks every IOAS). */
     final ReentrantReadWriteLock ioasCreationLock = new ReentrantReadWriteLock();
 
@@ -35,6 +37,17 @@ public final class IommufdCtx {
         this.objects = new ObjectTable(kernel.faults());
         // Opened as /dev/vfio/vfio, iommufd charges like VFIO type1 does: to the process.
         this.accountMode = vfioContainer ? AccountMode.MM : AccountMode.USER;
+    }
+
+    /**
+     * The selftest's mock IOMMU unit behind this context's mock devices (the kernel has one per
+     * module; one per context keeps contexts independent, and no check crosses contexts).
+     */
+    synchronized Iommu mockIommu() {
+        if (mockIommu == null) {
+            mockIommu = Iommu.create("mock", List.of());
+        }
+        return mockIommu;
     }
 
     void setFile(IommufdFile file) {

@@ -4,6 +4,8 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.iommu.IommuDevice;
 import io.jvfio.emulator.iommu.ReservedRegion;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A device bound to an iommufd ({@code struct iommufd_device}, device.c) and the in-kernel API
@@ -122,12 +124,16 @@ public final class IommufdDevice extends IommufdObject {
         }
     }
 
-    /** The HWPT {@code pasid} is attached to, 0 if none (IOMMU_TEST_OP_PASID_CHECK_HWPT). */
-    int attachedHwptId(int pasid) {
+    /** Detaches the RID and every PASID this device attached (selftest object teardown). */
+    void detachAll() {
+        List<Integer> pasids;
         synchronized (igroup) {
-            IommufdGroup.Attach a = igroup.pasidAttach.get(pasid);
-            return a == null || !a.devices.containsKey(id()) ? 0 : a.hwpt.id();
+            pasids = igroup.pasidAttach.entrySet().stream()
+                    .filter(e -> e.getValue().devices.containsKey(id()))
+                    .map(Map.Entry::getKey)
+                    .toList();
         }
+        pasids.forEach(this::detach);
     }
 
     private int changePt(int pasid, int ptId, boolean replace) {

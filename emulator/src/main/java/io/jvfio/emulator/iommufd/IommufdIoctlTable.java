@@ -25,6 +25,8 @@ import io.jvfio.abi.iommufd.IommuVeventqAlloc;
 import io.jvfio.abi.iommufd.IommuVfioIoas;
 import io.jvfio.abi.iommufd.IommuViommuAlloc;
 import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.abi.selftest.IommuTestCmd;
+import io.jvfio.abi.selftest.IommufdTestIoctl;
 
 /**
  * Every /dev/iommu ioctl in one place ({@code iommufd_ioctl_ops[]}): request number, argument
@@ -52,13 +54,10 @@ final class IommufdIoctlTable {
         op(IommufdIoctl.IOMMU_IOAS_UNMAP, IommuIoasUnmap.DEF, Ioas::unmap);
         op(IommufdIoctl.IOMMU_OPTION, IommuOption.DEF, IommufdFile::option);
         op(IommufdIoctl.IOMMU_VFIO_IOAS, IommuVfioIoas.DEF, VfioCompat::vfioIoas);
-        op(IommufdIoctl.IOMMU_HWPT_ALLOC, IommuHwptAlloc.DEF, IommufdIoctlTable::notYetEmulated);
-        op(IommufdIoctl.IOMMU_GET_HW_INFO, IommuHwInfo.DEF, IommufdIoctlTable::notYetEmulated);
-        op(
-                IommufdIoctl.IOMMU_HWPT_SET_DIRTY_TRACKING,
-                IommuHwptSetDirtyTracking.DEF,
-                IommufdIoctlTable::notYetEmulated);
-        op(IommufdIoctl.IOMMU_HWPT_GET_DIRTY_BITMAP, IommuHwptGetDirtyBitmap.DEF, IommufdIoctlTable::notYetEmulated);
+        op(IommufdIoctl.IOMMU_HWPT_ALLOC, IommuHwptAlloc.DEF, HwptIoctls::alloc);
+        op(IommufdIoctl.IOMMU_GET_HW_INFO, IommuHwInfo.DEF, HwptIoctls::getHwInfo);
+        op(IommufdIoctl.IOMMU_HWPT_SET_DIRTY_TRACKING, IommuHwptSetDirtyTracking.DEF, HwptIoctls::setDirtyTracking);
+        op(IommufdIoctl.IOMMU_HWPT_GET_DIRTY_BITMAP, IommuHwptGetDirtyBitmap.DEF, HwptIoctls::getDirtyBitmap);
         op(IommufdIoctl.IOMMU_HWPT_INVALIDATE, IommuHwptInvalidate.DEF, IommufdIoctlTable::notYetEmulated);
         op(IommufdIoctl.IOMMU_FAULT_QUEUE_ALLOC, IommuFaultAlloc.DEF, IommufdIoctlTable::notYetEmulated);
         op(IommufdIoctl.IOMMU_IOAS_MAP_FILE, IommuIoasMapFile.DEF, Ioas::mapFile);
@@ -67,6 +66,7 @@ final class IommufdIoctlTable {
         op(IommufdIoctl.IOMMU_IOAS_CHANGE_PROCESS, IommuIoasChangeProcess.DEF, Ioas::changeProcess);
         op(IommufdIoctl.IOMMU_VEVENTQ_ALLOC, IommuVeventqAlloc.DEF, IommufdIoctlTable::notYetEmulated);
         op(IommufdIoctl.IOMMU_HW_QUEUE_ALLOC, IommuHwQueueAlloc.DEF, IommufdIoctlTable::notYetEmulated);
+        op(IommufdTestIoctl.IOMMU_TEST_CMD, IommuTestCmd.DEF, Selftest::testCmd);
     }
 
     private IommufdIoctlTable() {}

@@ -1,0 +1,81 @@
+package io.jvfio.conformance.iommufd;
+
+import io.jvfio.abi.iommufd.IommuHwptAlloc;
+import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.abi.selftest.IommuTestCmd;
+import io.jvfio.abi.selftest.IommufdTestConst;
+import io.jvfio.abi.selftest.IommufdTestIoctl;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Rules 20–32 need devices: IOMMU_TEST_CMD's mock devices behind the mock IOMMU, which both
+ * backends have (the emulated kernel with {@code jvfio.emulator.iommufdTest}, the test VM's kernel
+ * with CONFIG_IOMMUFD_TEST).
+ */
+abstract class MockDeviceFixture extends IommufdFixture {
+    static final long IOVA = IommufdTestConst.MOCK_APERTURE_START;
+
+    MemorySegment testCmd(int op, int id) {
+        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
+        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
+        IommuTestCmd.OP.set(c, op);
+        IommuTestCmd.ID.set(c, id);
+        return c;
+    }
+
+    /** A mock device's IDs: selftest object, device, HWPT it attached to. */
+    record Mock(int stdevId, int idevId, int hwptId) {}
+
+    Mock mockDomain(int ptId, int devFlags) {
+        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
+        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
+        IommuTestCmd.OP.set(
+                c,
+                devFlags == 0
+                        ? IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN
+                        : IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS);
+        IommuTestCmd.ID.set(c, ptId);
+        IommuTestCmd.MockDomainFlags.DEV_FLAGS.set(c, devFlags);
+        ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
+        return new Mock(
+                IommuTestCmd.MockDomain.OUT_STDEV_ID.get(c),
+                IommuTestCmd.MockDomain.OUT_IDEV_ID.get(c),
+                IommuTestCmd.MockDomain.OUT_HWPT_ID.get(c));
+    }
+
+    int mockReplace(int stdevId, int ptId) {
+        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
+        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
+        IommuTestCmd.OP.set(c, IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE);
+        IommuTestCmd.ID.set(c, stdevId);
+        IommuTestCmd.MockDomainReplace.PT_ID.set(c, ptId);
+        ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
+        return IommuTestCmd.MockDomainReplace.PT_ID.get(c);
+    }
+
+    void checkMap(int hwptId, long iova, long length, long uptr) {
+        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
+        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
+        IommuTestCmd.OP.set(c, IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_MAP);
+        IommuTestCmd.ID.set(c, hwptId);
+        IommuTestCmd.CheckMap.IOVA.set(c, iova);
+        IommuTestCmd.CheckMap.LENGTH.set(c, length);
+        IommuTestCmd.CheckMap.UPTR.set(c, uptr);
+        ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
+    }
+
+    MemorySegment hwptAllocStruct(int devId, int ptId, int flags) {
+        MemorySegment c = IommuHwptAlloc.DEF.allocate(arena);
+        IommuHwptAlloc.SIZE.set(c, (int) IommuHwptAlloc.DEF.size());
+        IommuHwptAlloc.DEV_ID.set(c, devId);
+        IommuHwptAlloc.PT_ID.set(c, ptId);
+        IommuHwptAlloc.FLAGS.set(c, flags);
+        return c;
+    }
+
+    int hwptAlloc(int devId, int ptId, int flags) {
+        MemorySegment c = hwptAllocStruct(devId, ptId, flags);
+        ioctl(IommufdIoctl.IOMMU_HWPT_ALLOC, c);
+        return IommuHwptAlloc.OUT_HWPT_ID.get(c);
+    }
+}
