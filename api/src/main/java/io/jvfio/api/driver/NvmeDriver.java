@@ -149,7 +149,11 @@ public final class NvmeDriver implements AutoCloseable {
             d.bringUp();
             return d;
         } catch (RuntimeException e) {
-            d.close();
+            try {
+                d.close();
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
             throw e;
         }
     }
@@ -180,19 +184,26 @@ public final class NvmeDriver implements AutoCloseable {
             throw new IllegalArgumentException(
                     "I/O queue depth " + options.ioQueueDepth() + " not in 2.." + maxDepth);
         }
-        io = new Queue(1, options.ioQueueDepth(), 1);
         boolean irqs = options.completion() == Completion.MSIX;
+        // Without MSI-X only vector 0 is valid (pin-based), and the queue's interrupts stay off.
+        Queue q = new Queue(1, options.ioQueueDepth(), irqs ? 1 : 0);
         admin.execute(
                 "Create I/O Completion Queue",
                 0x05,
                 0,
-                io.cqIova,
+                q.cqIova,
                 0,
-                (io.depth - 1) << 16 | io.id,
-                io.vector << 16 | (irqs ? 2 : 0) | 1,
+                (q.depth - 1) << 16 | q.id,
+                q.vector << 16 | (irqs ? 2 : 0) | 1,
                 0);
-        admin.execute(
-                "Create I/O Submission Queue", 0x01, 0, io.sqIova, 0, (io.depth - 1) << 16 | io.id, io.id << 16 | 1, 0);
+        try {
+            admin.execute(
+                    "Create I/O Submission Queue", 0x01, 0, q.sqIova, 0, (q.depth - 1) << 16 | q.id, q.id << 16 | 1, 0);
+        } catch (RuntimeException e) {
+            admin.execute("Delete I/O Completion Queue", 0x04, 0, 0, 0, q.id, 0, 0);
+            throw e;
+        }
+        io = q;
     }
 
     /** CC.EN=0 and wait for CSTS.RDY=0: the controller forgets all queues. */
