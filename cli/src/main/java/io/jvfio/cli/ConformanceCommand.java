@@ -1,13 +1,11 @@
 package io.jvfio.cli;
 
 import io.jvfio.conformance.ConformanceSuite;
-import io.jvfio.kernel.KernelProvider;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** jvfio conformance: the boundary suite on one backend, ending with "N passed, M failed". */
@@ -32,20 +30,8 @@ final class ConformanceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        KernelProvider provider;
-        try {
-            provider = KernelProvider.named(backend);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        BackendOption.provider(spec, backend);
         PrintWriter out = spec.commandLine().getOut();
-        if (!provider.available()) {
-            spec.commandLine()
-                    .getErr()
-                    .println("jvfio: the " + backend + " backend is not usable here"
-                            + (backend.equals("native") ? " (/dev/iommu missing or no permission)" : ""));
-            return 2;
-        }
         out.println("conformance on the " + backend + " backend");
         ConformanceSuite.Result r = ConformanceSuite.run(backend, verbose, out);
         out.printf("%.1f s%n", r.elapsed().toMillis() / 1000.0);

@@ -142,8 +142,7 @@ public final class NvmeDriver implements AutoCloseable {
         return start(jvfio, device, ioas, null, options);
     }
 
-    private static NvmeDriver start(
-            Jvfio jvfio, VfioDevice device, Ioas ioas, Iommufd ownedIommufd, Options options) {
+    private static NvmeDriver start(Jvfio jvfio, VfioDevice device, Ioas ioas, Iommufd ownedIommufd, Options options) {
         NvmeDriver d = new NvmeDriver(jvfio, device, ioas, ownedIommufd, options);
         try {
             d.bringUp();
@@ -181,8 +180,7 @@ public final class NvmeDriver implements AutoCloseable {
         long mqes = (read64(CAP) & 0xffff) + 1;
         int maxDepth = (int) Math.min(mqes, PAGE / SQE);
         if (options.ioQueueDepth() < 2 || options.ioQueueDepth() > maxDepth) {
-            throw new IllegalArgumentException(
-                    "I/O queue depth " + options.ioQueueDepth() + " not in 2.." + maxDepth);
+            throw new IllegalArgumentException("I/O queue depth " + options.ioQueueDepth() + " not in 2.." + maxDepth);
         }
         boolean irqs = options.completion() == Completion.MSIX;
         // Without MSI-X only vector 0 is valid (pin-based), and the queue's interrupts stay off.
@@ -256,8 +254,7 @@ public final class NvmeDriver implements AutoCloseable {
     }
 
     private static String ascii(MemorySegment s, long offset, int length) {
-        return new String(s.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII)
-                .strip();
+        return new String(s.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII).strip();
     }
 
     /** What Identify said: model, serial, firmware, namespace 1's size and block size. */
@@ -324,8 +321,8 @@ public final class NvmeDriver implements AutoCloseable {
         }
         long max = identity.maxTransferBytes() == 0 ? (long) PAGE * (PAGE / 8) : identity.maxTransferBytes();
         if (bytes > max) {
-            throw new IllegalArgumentException(name + ": " + bytes + " bytes exceed the controller's " + max
-                    + "-byte maximum transfer");
+            throw new IllegalArgumentException(
+                    name + ": " + bytes + " bytes exceed the controller's " + max + "-byte maximum transfer");
         }
         long start = iovaIn(buffer) + offset;
         long firstLen = PAGE - (start % PAGE);
@@ -505,7 +502,8 @@ public final class NvmeDriver implements AutoCloseable {
                 if (System.nanoTime() - deadline > 0) {
                     long csts = bar0.read(CSTS, 4);
                     if ((csts & CSTS_CFS) != 0) {
-                        throw new NvmeException(what, "controller fatal status (CSTS 0x" + Long.toHexString(csts) + ")");
+                        throw new NvmeException(
+                                what, "controller fatal status (CSTS 0x" + Long.toHexString(csts) + ")");
                     }
                     throw new NvmeTimeoutException(what, options.timeout());
                 }

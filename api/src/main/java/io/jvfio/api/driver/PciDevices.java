@@ -66,9 +66,9 @@ public final class PciDevices {
 
         /** The group's legacy node, /dev/vfio/N, when the device has a group and vfio-pci drives it. */
         public Optional<String> groupDev() {
-            return driver.filter(VFIO_PCI::equals).flatMap(d -> iommuGroup.stream()
-                    .mapToObj(g -> "/dev/vfio/" + g)
-                    .findFirst());
+            return driver.filter(VFIO_PCI::equals)
+                    .flatMap(d ->
+                            iommuGroup.stream().mapToObj(g -> "/dev/vfio/" + g).findFirst());
         }
     }
 
@@ -79,7 +79,8 @@ public final class PciDevices {
             b = "0000:" + b;
         }
         if (!BDF.matcher(b).matches()) {
-            throw new IllegalArgumentException("bad PCI address '" + bdf + "' (expected DDDD:BB:DD.F, e.g. 0000:00:05.0)");
+            throw new IllegalArgumentException(
+                    "bad PCI address '" + bdf + "' (expected DDDD:BB:DD.F, e.g. 0000:00:05.0)");
         }
         return b;
     }
@@ -127,19 +128,24 @@ public final class PciDevices {
     }
 
     /**
-     * Binds {@code bdf} to vfio-pci unless it already is: unbinds its current driver, writes
-     * driver_override, then asks the bus to probe it. Returns whether anything changed.
+     * Binds {@code bdf} to vfio-pci unless it already is: writes driver_override, then asks the bus
+     * to probe it. Returns whether anything changed. A device another driver holds is refused
+     * (IllegalStateException): taking a disk from its driver is for the user to decide.
      */
     public static boolean bindToVfioPci(Kernel kernel, String bdf) {
         PciDevice dev = get(kernel, bdf);
         if (dev.driver().filter(VFIO_PCI::equals).isPresent() && dev.cdev().isPresent()) {
             return false;
         }
+        if (dev.driver().isPresent() && !dev.driver().get().equals(VFIO_PCI)) {
+            throw new IllegalStateException(
+                    dev.bdf() + " is bound to " + dev.driver().get()
+                            + "; unbind it first (echo " + dev.bdf() + " > /sys/bus/pci/drivers/"
+                            + dev.driver().get()
+                            + "/unbind)");
+        }
         String dir = DEVICES + "/" + dev.bdf();
         try {
-            if (dev.driver().isPresent()) {
-                write(kernel, dir + "/driver/unbind", dev.bdf());
-            }
             write(kernel, dir + "/driver_override", VFIO_PCI);
             write(kernel, "/sys/bus/pci/drivers_probe", dev.bdf());
         } catch (ErrnoException e) {

@@ -107,7 +107,9 @@ class NvmeDriverTest {
         try (NvmeDriver nvme = driver(kernel, Completion.MSIX)) {
             long before = nvme.interrupts();
             roundTrip(nvme, 3 * 4096, 0, 3);
-            assertThat(nvme.interrupts()).as("MSI-X interrupts for write and read").isGreaterThanOrEqualTo(before + 2);
+            assertThat(nvme.interrupts())
+                    .as("MSI-X interrupts for write and read")
+                    .isGreaterThanOrEqualTo(before + 2);
         }
     }
 
