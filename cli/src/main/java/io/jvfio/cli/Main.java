@@ -34,6 +34,14 @@ public final class Main {
     /** The configured command line, for callers that redirect its output. */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((ex, args) -> {
+            // One line, not the usage text: what is wrong and where the help is.
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr()
+                    .println("jvfio: " + ex.getMessage() + " (see '"
+                            + cmd.getCommandSpec().qualifiedName() + " --help')");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // A user error is a message, never a stack trace.
             cmd.getErr().println("jvfio: " + UserError.message(ex));

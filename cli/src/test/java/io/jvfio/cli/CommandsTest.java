@@ -68,7 +68,10 @@ class CommandsTest {
     void lsWithAnUnknownBackendIsAUsageError() {
         Run r = run("ls", "--backend", "bogus");
         assertThat(r.exit()).isEqualTo(UserError.USAGE);
-        assertThat(r.err()).contains("no backend 'bogus'").doesNotContain("Exception");
+        assertThat(r.err().strip())
+                .startsWith("jvfio: no backend 'bogus'")
+                .endsWith("(see 'jvfio ls --help')")
+                .doesNotContain("\n");
     }
 
     @Test
