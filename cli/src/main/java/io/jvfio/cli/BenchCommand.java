@@ -40,6 +40,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "The benchmarks jar. Default: bench/target/benchmarks.jar next to this jvfio.")
     Path jar;
 
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Show JMH's whole output, not one progress line per benchmark.")
+    boolean verbose;
+
     @Parameters(paramLabel = "ARG", description = "Passed to the benchmarks jar (e.g. a JMH include regex).")
     List<String> args = new ArrayList<>();
 
@@ -60,21 +65,64 @@ final class BenchCommand implements Callable<Integer> {
             command.addAll(List.of("--quick", "--no-scale"));
         }
         command.addAll(args);
-        out.println("running " + benchmarks + (quick ? " (quick)" : "") + "; JMH progress follows");
+        out.println("running " + benchmarks + (quick ? " (quick)" : ""));
         out.flush();
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Filter filter = new Filter(out);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = r.readLine(); line != null; line = r.readLine()) {
-                out.println(line);
+                if (verbose) {
+                    out.println(line);
+                } else {
+                    filter.accept(line);
+                }
                 out.flush();
             }
         }
         int exit = p.waitFor();
         if (exit != 0) {
-            spec.commandLine().getErr().println("jvfio: the benchmarks exited with " + exit);
+            spec.commandLine()
+                    .getErr()
+                    .println("jvfio: the benchmarks exited with " + exit
+                            + (verbose ? "" : " (run with -v for JMH's output)"));
             return UserError.FAILED;
         }
         return UserError.OK;
+    }
+
+    /**
+     * JMH's output reduced to one progress line per benchmark, then the results the jar prints at
+     * the end (its ratio tables), without JVM warnings.
+     */
+    static final class Filter {
+        private final PrintWriter out;
+        private String pending;
+        private boolean results;
+
+        Filter(PrintWriter out) {
+            this.out = out;
+        }
+
+        void accept(String line) {
+            if (line.startsWith("WARNING:")) {
+                return;
+            }
+            if (results) {
+                out.println(line);
+            } else if (line.startsWith("# Benchmark: ")) {
+                pending = line.substring("# Benchmark: ".length()).replace("io.jvfio.bench.", "");
+            } else if (line.startsWith("# Parameters: ") && pending != null) {
+                pending += " " + line.substring("# Parameters: ".length());
+            } else if (line.startsWith("# Warmup Iteration") && pending != null) {
+                out.println("  " + pending);
+                pending = null;
+            } else if (line.startsWith("benchmark ")) {
+                // the jar's own summary with ratios to the baseline: everything from here on
+                results = true;
+                out.println();
+                out.println(line);
+            }
+        }
     }
 
     /** bench/target/benchmarks.jar of the checkout this jvfio was built in, else below the current directory. */
