@@ -53,6 +53,7 @@ public enum Errno {
     ENODATA(61),
     EOVERFLOW(75),
     EBADFD(77),
+    EUSERS(87),
     EMSGSIZE(90),
     EOPNOTSUPP(95),
     EADDRINUSE(98),

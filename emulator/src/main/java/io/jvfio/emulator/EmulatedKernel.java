@@ -37,7 +37,6 @@ public final class EmulatedKernel implements Kernel {
     private final FaultInjection faults = new FaultInjection();
     private final Task initTask;
     private final ThreadLocal<Task> current = new ThreadLocal<>();
-    private final PciPlatform platform;
     private final PciBus pciBus;
     private final Vfio vfio;
 
@@ -55,7 +54,6 @@ public final class EmulatedKernel implements Kernel {
         KvmDevice.install(this);
         // Platform bring-up: enumerate the machine's PCI devices (all unbound), load VFIO, then
         // the drivers, which bind what their ID tables match (vfio-pci binds only on request).
-        this.platform = platform;
         PciTopology topology = platform != null ? platform.topology() : PciTopology.build(List.of());
         pciBus = PciBus.install(this, topology, config.noiommu() ? null : PciIommu.probe(topology));
         vfio = Vfio.install(this, pciBus);
@@ -79,11 +77,6 @@ public final class EmulatedKernel implements Kernel {
 
     public EmulatorConfig config() {
         return config;
-    }
-
-    /** The machine the kernel booted on, or null for one without PCI devices. */
-    public PciPlatform platform() {
-        return platform;
     }
 
     /** The PCI bus: devices, drivers, binding. */

@@ -89,9 +89,10 @@ class AccessTest extends MockDeviceFixture {
     @DisplayName("rule 31: read/write any byte range; ENOENT unmapped, EPERM on protection")
     void readWrite() {
         int ioas = ioasAlloc();
-        MemorySegment buf = buffer(2 * PAGE);
+        MemorySegment buf = buffer(3 * PAGE);
         mapFixed(ioas, buf.address(), PAGE, BASE);
-        map(ioas, IommuIoasMap.FLAG_READABLE | FIXED, buf.address() + PAGE, PAGE, BASE + PAGE);
+        mapFixed(ioas, buf.address() + PAGE, PAGE, BASE + PAGE);
+        map(ioas, IommuIoasMap.FLAG_READABLE | FIXED, buf.address() + 2 * PAGE, PAGE, BASE + 2 * PAGE);
         int fd = createAccess(ioas, false);
         try {
             assertThat(iovaAlignment(ioas)).isEqualTo(1);
@@ -99,12 +100,12 @@ class AccessTest extends MockDeviceFixture {
             data.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0x0102030405060708L);
             accessRw(fd, BASE + 4093, data.asSlice(0, 8), true);
             assertThat(buf.get(ValueLayout.JAVA_LONG_UNALIGNED, 4093)).isEqualTo(0x0102030405060708L);
-            buf.set(ValueLayout.JAVA_LONG_UNALIGNED, PAGE + 8, 42);
-            accessRw(fd, BASE + PAGE + 8, data.asSlice(16, 8), false);
+            buf.set(ValueLayout.JAVA_LONG_UNALIGNED, 2 * PAGE + 8, 42);
+            accessRw(fd, BASE + 2 * PAGE + 8, data.asSlice(16, 8), false);
             assertThat(data.get(ValueLayout.JAVA_LONG_UNALIGNED, 16)).isEqualTo(42);
-            assertThat(errno(() -> accessRw(fd, BASE + PAGE, data.asSlice(0, 8), true)))
+            assertThat(errno(() -> accessRw(fd, BASE + 2 * PAGE - 4, data.asSlice(0, 8), true)))
                     .isEqualTo(Errno.EPERM);
-            assertThat(errno(() -> accessRw(fd, BASE + 2 * PAGE - 4, data.asSlice(0, 8), false)))
+            assertThat(errno(() -> accessRw(fd, BASE + 3 * PAGE - 4, data.asSlice(0, 8), false)))
                     .isEqualTo(Errno.ENOENT);
             assertThat(errno(() -> accessPages(fd, BASE, PAGE, 0, false))).isEqualTo(Errno.EOPNOTSUPP);
         } finally {

@@ -177,6 +177,31 @@ class DeviceCdevTest extends VfioFixture {
         assertThat(bind(again, iommufd())).isPositive();
     }
 
+    @Test
+    @DisplayName(
+            "VFIO_DEVICE_FEATURE: the core's argsz and flag checks, its migration features without a migration driver")
+    void featureValidation() {
+        int fd = open(edu.cdev());
+        bind(fd, iommufd());
+        MemorySegment f = VfioDeviceFeature.DEF.allocate(arena);
+        VfioDeviceFeature.ARGSZ.set(f, 7);
+        VfioDeviceFeature.FLAGS.set(f, VfioDeviceFeature.FEATURE_PROBE | VfioDeviceFeature.FEATURE_MIGRATION);
+        assertThat(errno(() -> k.ioctl(fd, VfioIoctl.VFIO_DEVICE_FEATURE, f))).isEqualTo(Errno.EINVAL);
+        VfioDeviceFeature.ARGSZ.set(f, (int) VfioDeviceFeature.DEF.size());
+        VfioDeviceFeature.FLAGS.set(f, 1 << 19);
+        assertThat(errno(() -> k.ioctl(fd, VfioIoctl.VFIO_DEVICE_FEATURE, f))).isEqualTo(Errno.EINVAL);
+        VfioDeviceFeature.FLAGS.set(
+                f, VfioDeviceFeature.FEATURE_GET | VfioDeviceFeature.FEATURE_SET | VfioDeviceFeature.FEATURE_MIGRATION);
+        assertThat(errno(() -> k.ioctl(fd, VfioIoctl.VFIO_DEVICE_FEATURE, f))).isEqualTo(Errno.EINVAL);
+        // the edu has no migration driver, and nobody has feature 0xffff
+        VfioDeviceFeature.FLAGS.set(f, VfioDeviceFeature.FEATURE_PROBE | VfioDeviceFeature.FEATURE_MIGRATION);
+        assertThat(errno(() -> k.ioctl(fd, VfioIoctl.VFIO_DEVICE_FEATURE, f))).isEqualTo(Errno.ENOTTY);
+        VfioDeviceFeature.FLAGS.set(f, VfioDeviceFeature.FEATURE_SET | VfioDeviceFeature.FEATURE_MIG_PRECOPY_INFOv2);
+        assertThat(errno(() -> k.ioctl(fd, VfioIoctl.VFIO_DEVICE_FEATURE, f))).isEqualTo(Errno.EINVAL);
+        VfioDeviceFeature.FLAGS.set(f, VfioDeviceFeature.FEATURE_PROBE | VfioDeviceFeature.FEATURE_GET | 0xffff);
+        assertThat(errno(() -> k.ioctl(fd, VfioIoctl.VFIO_DEVICE_FEATURE, f))).isEqualTo(Errno.ENOTTY);
+    }
+
     private void destroy(int iommufd, int id) {
         MemorySegment s = IommuDestroy.DEF.allocate(arena);
         IommuDestroy.ID.set(s, id);

@@ -37,13 +37,11 @@ public final class PciBus {
     private final Map<String, PciDriver> drivers = new LinkedHashMap<>();
     private final Map<String, List<int[]>> dynamicIds = new HashMap<>();
     private final Map<PciDevice, String> sysfsPaths = new HashMap<>();
-    private final PciIommu iommu;
 
-    private PciBus(EmulatedKernel kernel, PciTopology topology, PciIommu iommu) {
+    private PciBus(EmulatedKernel kernel, PciTopology topology) {
         this.kernel = kernel;
         this.vfs = kernel.vfs();
         this.topology = topology;
-        this.iommu = iommu;
     }
 
     /**
@@ -52,8 +50,8 @@ public final class PciBus {
      * have no IOMMU group).
      */
     public static PciBus install(EmulatedKernel kernel, PciTopology topology, PciIommu iommu) {
-        PciBus bus = new PciBus(kernel, topology, iommu);
-        bus.enumerate();
+        PciBus bus = new PciBus(kernel, topology);
+        bus.enumerate(iommu);
         Vfs vfs = kernel.vfs();
         vfs.register(BUS + "/drivers_probe", SysfsAttribute.writeOnly(bus::driversProbe));
         vfs.register(BUS + "/drivers_autoprobe", SysfsAttribute.readOnly(() -> "1\n"));
@@ -66,16 +64,6 @@ public final class PciBus {
 
     public PciTopology topology() {
         return topology;
-    }
-
-    /** The IOMMU (fault log, IOTLB), null on a machine without one. */
-    public PciIommu iommu() {
-        return iommu;
-    }
-
-    /** Every device, in the order Linux adds them. */
-    public synchronized List<PciDevice> devices() {
-        return List.copyOf(devices.values());
     }
 
     /** The device named {@code name} ("0000:00:04.0"). */
@@ -112,7 +100,7 @@ public final class PciBus {
     }
 
     /** {@code device_release_driver}: unbinds {@code dev} from its driver, if any. */
-    public synchronized void releaseDriver(PciDevice dev) {
+    private void releaseDriver(PciDevice dev) {
         PciDriver driver = dev.driver;
         if (driver == null) {
             return;
@@ -128,7 +116,7 @@ public final class PciBus {
     }
 
     /** {@code device_attach} for one device: the first matching driver whose probe succeeds. */
-    public synchronized void attach(PciDevice dev) {
+    private void attach(PciDevice dev) {
         if (dev.driver != null) {
             return;
         }
@@ -140,7 +128,7 @@ public final class PciBus {
         }
     }
 
-    private void enumerate() {
+    private void enumerate(PciIommu iommu) {
         Map<Integer, String> busDirs = new HashMap<>();
         busDirs.put(0, "/sys/devices/pci0000:00");
         for (PciFunction f : topology.functions()) {

@@ -4,19 +4,23 @@ import io.jvfio.emulator.iommu.IommuDomain;
 
 /** What paging and nested HWPTs share ({@code struct iommufd_hw_pagetable}). */
 abstract class HwPagetable extends IommufdObject {
-    IommuDomain domain;
     /** Allocated with IOMMU_HWPT_ALLOC_PASID. */
     final boolean pasidCompat;
+    /** The fault queue of IOMMU_HWPT_FAULT_ID_VALID (one reference held), or null. */
+    Fault fault;
 
     HwPagetable(ObjectType type, boolean pasidCompat) {
         super(type);
         this.pasidCompat = pasidCompat;
     }
 
-    /** __iommufd_hwpt_destroy. */
-    void destroyDomain() {
-        if (domain != null) {
-            domain.close();
+    /** The domain the hardware translates through while a device is attached to this HWPT. */
+    abstract IommuDomain hwDomain();
+
+    /** The fault queue's reference goes with the HWPT. */
+    final void putFault() {
+        if (fault != null) {
+            fault.decUsers();
         }
     }
 }

@@ -6,6 +6,7 @@ import io.jvfio.abi.iommufd.IommuHwInfo;
 import io.jvfio.abi.iommufd.IommuHwInfoVtd;
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
 import io.jvfio.abi.iommufd.IommuHwptGetDirtyBitmap;
+import io.jvfio.abi.iommufd.IommuHwptInvalidate;
 import io.jvfio.abi.iommufd.IommuHwptSetDirtyTracking;
 import io.jvfio.abi.selftest.IommuTestHwInfo;
 import io.jvfio.abi.selftest.IommufdTestConst;
@@ -59,20 +60,23 @@ final class HwptIoctls {
                 throw new ErrnoException(Errno.EINVAL);
             }
             try {
+                if (pt instanceof HwptPaging parent) {
+                    HwptNested nested = HwptNested.alloc(u.ctx, parent, idev, flags, data);
+                    u.newObj = nested;
+                    setFault(u, nested, flags);
+                    IommuHwptAlloc.OUT_HWPT_ID.set(c, nested.id());
+                    u.respond();
+                    return;
+                }
                 if (!(pt instanceof Ioas ioas)) {
-                    throw new ErrnoException(
-                            pt instanceof HwPagetable || pt.type() == ObjectType.VIOMMU
-                                    ? Errno.EOPNOTSUPP
-                                    : Errno.EINVAL);
+                    // vIOMMU parents are not emulated yet: EOPNOTSUPP as a driver without viommu ops.
+                    throw new ErrnoException(pt.type() == ObjectType.VIOMMU ? Errno.EOPNOTSUPP : Errno.EINVAL);
                 }
                 synchronized (ioas.mutex) {
                     HwptPaging hwpt = HwptPaging.alloc(
                             u.ctx, ioas, idev, IommufdDevice.NO_PASID, flags, false, dataLen == 0 ? null : data);
                     u.newObj = hwpt;
-                    if ((flags & IommuHwptAlloc.FAULT_ID_VALID) != 0) {
-                        // Fault queues are not emulated yet: no fault object can exist.
-                        throw new ErrnoException(Errno.ENOENT);
-                    }
+                    setFault(u, hwpt, flags);
                     IommuHwptAlloc.OUT_HWPT_ID.set(c, hwpt.id());
                     u.respond();
                 }
@@ -81,6 +85,67 @@ final class HwptIoctls {
             }
         } finally {
             u.ctx.put(idev);
+        }
+    }
+
+    /** IOMMU_HWPT_FAULT_ID_VALID: the HWPT keeps a reference on the FAULT object {@code fault_id} (ENOENT). */
+    private static void setFault(Ucmd u, HwPagetable hwpt, int flags) {
+        if ((flags & IommuHwptAlloc.FAULT_ID_VALID) != 0) {
+            hwpt.fault = (Fault) u.ctx.objects.get(IommuHwptAlloc.FAULT_ID.get(u.cmd), ObjectType.FAULT);
+        }
+    }
+
+    /** IOMMU_HWPT_INVALIDATE_ENTRY_NUM_MAX. */
+    private static final long INVALIDATE_ENTRY_NUM_MAX = 1L << 19;
+
+    /**
+     * IOMMU_HWPT_INVALIDATE (rule 25): the target must be a nested HWPT (a paging one is EINVAL);
+     * {@code entry_num} is written back on every outcome with the number of entries applied.
+     */
+    static void invalidate(Ucmd u) {
+        MemorySegment c = u.cmd;
+        int[] done = new int[1];
+        RuntimeException failure = null;
+        try {
+            if (IommuHwptInvalidate.RESERVED.get(c) != 0) {
+                throw new ErrnoException(Errno.EOPNOTSUPP);
+            }
+            long uptr = IommuHwptInvalidate.DATA_UPTR.get(c);
+            long entryLen = IommuHwptInvalidate.ENTRY_LEN.getUnsigned(c);
+            long entryNum = IommuHwptInvalidate.ENTRY_NUM.getUnsigned(c);
+            if (entryNum != 0
+                    && (uptr == 0
+                            || entryLen == 0
+                            || entryLen > Pages.PAGE_SIZE
+                            || entryNum > INVALIDATE_ENTRY_NUM_MAX)) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            IommufdObject pt = u.ctx.objects.get(IommuHwptInvalidate.HWPT_ID.get(c), null);
+            try {
+                if (pt instanceof HwptNested nested) {
+                    nested.invalidate(
+                            new UserData(IommuHwptInvalidate.DATA_TYPE.get(c), uptr, entryLen),
+                            entryLen,
+                            entryNum,
+                            done);
+                } else {
+                    // vIOMMUs are not emulated yet (EOPNOTSUPP as without cache_invalidate).
+                    throw new ErrnoException(pt.type() == ObjectType.VIOMMU ? Errno.EOPNOTSUPP : Errno.EINVAL);
+                }
+            } finally {
+                u.ctx.put(pt);
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        IommuHwptInvalidate.ENTRY_NUM.set(c, done[0]);
+        try {
+            u.respond();
+        } catch (ErrnoException e) {
+            throw new ErrnoException(Errno.EFAULT);
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 

@@ -24,6 +24,7 @@ final class HwptPaging extends HwPagetable implements IoptDomain {
 
     final Ioas ioas;
     final boolean nestParent;
+    IommuDomain domain;
     boolean autoDomain;
     private boolean inIoas;
 
@@ -116,8 +117,16 @@ final class HwptPaging extends HwPagetable implements IoptDomain {
             }
             ioas.iopt.removeDomain(this);
         }
-        destroyDomain();
+        if (domain != null) {
+            domain.close();
+        }
+        putFault();
         ioas.decUsers();
+    }
+
+    @Override
+    IommuDomain hwDomain() {
+        return domain;
     }
 
     @Override

@@ -22,8 +22,10 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
 
     final IommufdCtx ictx;
     private final Ops ops;
-    /** Set while attached; null blocks new pins (detach in progress or detached). */
-    private Ioas ioas;
+    /** Set while attached; null blocks new pins (detach or replace in progress, or detached). */
+    private volatile Ioas ioas;
+    /** Where pins are released: stays the old IOAS while a replace drops the old pins. */
+    private volatile Ioas ioasUnpin;
 
     private IommufdAccess(IommufdCtx ictx, Ops ops) {
         super(ObjectType.ACCESS);
@@ -72,7 +74,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
 
     /** iommufd_access_detach. */
     public synchronized void detach() {
-        if (ioas != null) {
+        if (ioasUnpin != null) {
             changeIoas(null);
         }
     }
@@ -86,22 +88,29 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
         }
     }
 
-    /** iommufd_access_change_ioas. */
+    /** iommufd_access_change_ioas: the old pins are dropped through the unmap callback. */
     private void changeIoas(Ioas target) {
-        Ioas cur = ioas;
+        Ioas cur = ioasUnpin;
         if (cur == target) {
             return;
         }
+        ioas = null;
         if (target != null) {
-            target.iopt.addAccess(this);
+            try {
+                target.iopt.addAccess(this);
+            } catch (RuntimeException e) {
+                ioas = cur;
+                throw e;
+            }
             target.incUsers();
         }
-        ioas = target;
         if (cur != null) {
             ops.unmap(0, -1);
             cur.iopt.removeAccess(this);
             cur.decUsers();
         }
+        ioas = target;
+        ioasUnpin = target;
     }
 
     /**
@@ -110,10 +119,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
      * wrap, EPERM for a write pin of a read-only mapping.
      */
     public long[] pinPages(long iova, long length, boolean write) {
-        Ioas cur;
-        synchronized (this) {
-            cur = ioas;
-        }
+        Ioas cur = ioas;
         if (length == 0) {
             throw new ErrnoException(Errno.EINVAL);
         }
@@ -127,10 +133,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
 
     /** iommufd_access_unpin_pages: releases a pin of {@link #pinPages} with the same range. */
     public void unpinPages(long iova, long length) {
-        Ioas cur;
-        synchronized (this) {
-            cur = ioas;
-        }
+        Ioas cur = ioasUnpin;
         if (cur == null || length == 0) {
             return;
         }
@@ -151,10 +154,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
         if (Long.compareUnsigned(iova + length - 1, iova) < 0) {
             throw new ErrnoException(Errno.EOVERFLOW);
         }
-        Ioas cur;
-        synchronized (this) {
-            cur = ioas;
-        }
+        Ioas cur = ioas;
         if (cur == null) {
             throw new ErrnoException(Errno.ENOENT);
         }

@@ -223,6 +223,26 @@ public final class IommufdDevice extends IommufdObject {
         }
     }
 
+    /** iommufd_auto_response_faults: the attachment went away; its outstanding faults are answered. */
+    private static void autoResponse(HwPagetable hwpt, Object handle) {
+        if (hwpt.fault != null) {
+            hwpt.fault.autoResponse(handle);
+        }
+    }
+
+    /**
+     * iommu_report_device_fault for a page request on {@code pasid}: delivered to the fault queue
+     * of the HWPT attached there, or (no queue, not attached) answered at once and dropped.
+     */
+    void reportFault(int pasid, int flags, int grpid, int perm, long addr) {
+        synchronized (igroup) {
+            IommufdGroup.Attach attach = igroup.pasidAttach.get(pasid);
+            if (attach != null && attach.hwpt.fault != null) {
+                attach.hwpt.fault.deliver(new Fault.Iopf(this, attach.handle, flags, pasid, grpid, perm, addr));
+            }
+        }
+    }
+
     private static HwptPaging paging(HwPagetable hwpt) {
         return hwpt instanceof HwptPaging p ? p : null;
     }
@@ -267,9 +287,9 @@ public final class IommufdDevice extends IommufdObject {
     private void attachDevice(HwPagetable hwpt, int pasid) {
         pasidCompat(hwpt, pasid);
         if (pasid == NO_PASID) {
-            dev.group().attach(hwpt.domain);
+            dev.group().attach(hwpt.hwDomain());
         } else {
-            dev.group().attachPasid(dev, pasid, hwpt.domain);
+            dev.group().attachPasid(dev, pasid, hwpt.hwDomain());
         }
     }
 
@@ -321,6 +341,7 @@ public final class IommufdDevice extends IommufdObject {
                 } else {
                     dev.group().detachPasid(pasid);
                 }
+                autoResponse(hwpt, attach.handle);
                 igroup.pasidAttach.remove(pasid);
             }
             HwptPaging paging = paging(hwpt);
@@ -364,9 +385,9 @@ public final class IommufdDevice extends IommufdObject {
             try {
                 pasidCompat(hwpt, pasid);
                 if (pasid == NO_PASID) {
-                    dev.group().replace(hwpt.domain);
+                    dev.group().replace(hwpt.hwDomain());
                 } else {
-                    dev.group().replacePasid(dev, pasid, hwpt.domain);
+                    dev.group().replacePasid(dev, pasid, hwpt.hwDomain());
                 }
             } catch (RuntimeException e) {
                 if (moveResv) {
@@ -377,6 +398,8 @@ public final class IommufdDevice extends IommufdObject {
             if (oldPaging != null && pasid == NO_PASID && (paging == null || paging.ioas != oldPaging.ioas)) {
                 attach.devices.values().forEach(d -> oldPaging.ioas.iopt.removeReserved(d.dev));
             }
+            autoResponse(old, attach.handle);
+            attach.handle = new Object();
             attach.hwpt = hwpt;
             int n = attach.devices.size();
             // The device array's references move to the new HWPT; one stays for the caller to put.

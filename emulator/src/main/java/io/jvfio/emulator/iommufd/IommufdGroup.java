@@ -13,6 +13,9 @@ final class IommufdGroup {
     /** One PASID's attachment ({@code struct iommufd_attach}). */
     static final class Attach {
         HwPagetable hwpt;
+        /** The attach handle faults are tagged with; a new one per attach or replace. */
+        Object handle = new Object();
+
         final Map<Integer, IommufdDevice> devices = new LinkedHashMap<>();
     }
 

@@ -58,8 +58,8 @@ final class IommufdIoctlTable {
         op(IommufdIoctl.IOMMU_GET_HW_INFO, IommuHwInfo.DEF, HwptIoctls::getHwInfo);
         op(IommufdIoctl.IOMMU_HWPT_SET_DIRTY_TRACKING, IommuHwptSetDirtyTracking.DEF, HwptIoctls::setDirtyTracking);
         op(IommufdIoctl.IOMMU_HWPT_GET_DIRTY_BITMAP, IommuHwptGetDirtyBitmap.DEF, HwptIoctls::getDirtyBitmap);
-        op(IommufdIoctl.IOMMU_HWPT_INVALIDATE, IommuHwptInvalidate.DEF, IommufdIoctlTable::notYetEmulated);
-        op(IommufdIoctl.IOMMU_FAULT_QUEUE_ALLOC, IommuFaultAlloc.DEF, IommufdIoctlTable::notYetEmulated);
+        op(IommufdIoctl.IOMMU_HWPT_INVALIDATE, IommuHwptInvalidate.DEF, HwptIoctls::invalidate);
+        op(IommufdIoctl.IOMMU_FAULT_QUEUE_ALLOC, IommuFaultAlloc.DEF, Fault::alloc);
         op(IommufdIoctl.IOMMU_IOAS_MAP_FILE, IommuIoasMapFile.DEF, Ioas::mapFile);
         op(IommufdIoctl.IOMMU_VIOMMU_ALLOC, IommuViommuAlloc.DEF, IommufdIoctlTable::notYetEmulated);
         op(IommufdIoctl.IOMMU_VDEVICE_ALLOC, IommuVdeviceAlloc.DEF, IommufdIoctlTable::notYetEmulated);

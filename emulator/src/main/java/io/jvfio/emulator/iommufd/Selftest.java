@@ -2,6 +2,7 @@ package io.jvfio.emulator.iommufd;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.iommufd.IommuHwptPgfault;
 import io.jvfio.abi.selftest.IommuTestCmd;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.abi.selftest.IommufdTestIoctl;
@@ -52,6 +53,8 @@ final class Selftest extends IommufdObject {
             case IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE -> mockDomainReplace(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_MAP -> checkMap(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_DIRTY -> dirty(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_IOTLB -> checkIotlb(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_TRIGGER_IOPF -> triggerIopf(u);
             case IommufdTestIoctl.IOMMU_TEST_OP_CREATE_ACCESS -> SelftestAccess.create(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_PAGES -> SelftestAccess.accessPages(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_DESTROY_ACCESS_PAGES -> SelftestAccess.destroyPages(u, id);
@@ -271,7 +274,7 @@ final class Selftest extends IommufdObject {
                 if (!(obj instanceof HwPagetable hwpt)) {
                     throw new ErrnoException(Errno.ENOENT);
                 }
-                if (attached.orElse(null) != hwpt.domain) {
+                if (attached.orElse(null) != hwpt.hwDomain()) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
             } finally {
@@ -279,6 +282,44 @@ final class Selftest extends IommufdObject {
             }
         } finally {
             u.ctx.put(s);
+        }
+    }
+
+    /** iommufd_test_md_check_iotlb: EINVAL unless mock IOTLB entry {@code iotlb_id} of the nested HWPT holds {@code iotlb}. */
+    private static void checkIotlb(Ucmd u, int id) {
+        HwptNested hwpt = (HwptNested) u.ctx.objects.get(id, ObjectType.HWPT_NESTED);
+        try {
+            int iotlbId = IommuTestCmd.CheckIotlb.ID.get(u.cmd);
+            synchronized (hwpt) {
+                if (Integer.compareUnsigned(iotlbId, IommufdTestConst.MOCK_NESTED_DOMAIN_IOTLB_ID_MAX) > 0
+                        || hwpt.iotlb[iotlbId] != IommuTestCmd.CheckIotlb.IOTLB.get(u.cmd)) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+            }
+        } finally {
+            u.ctx.put(hwpt);
+        }
+    }
+
+    /** iommufd_test_trigger_iopf: a one-page request (LAST_PAGE, PASID_VALID for a PASID) from a mock device. */
+    private static void triggerIopf(Ucmd u) {
+        MemorySegment c = u.cmd;
+        IommufdDevice idev = HwptIoctls.getDevice(u, IommuTestCmd.TriggerIopf.DEV_ID.get(c));
+        try {
+            if (idev.dev.driver() != IommuDriver.MOCK) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            int pasid = IommuTestCmd.TriggerIopf.PASID.get(c);
+            int flags = IommuHwptPgfault.FLAGS_LAST_PAGE
+                    | (pasid != IommufdDevice.NO_PASID ? IommuHwptPgfault.FLAGS_PASID_VALID : 0);
+            idev.reportFault(
+                    pasid,
+                    flags,
+                    IommuTestCmd.TriggerIopf.GRPID.get(c),
+                    IommuTestCmd.TriggerIopf.PERM.get(c),
+                    IommuTestCmd.TriggerIopf.ADDR.get(c));
+        } finally {
+            u.ctx.put(idev);
         }
     }
 }

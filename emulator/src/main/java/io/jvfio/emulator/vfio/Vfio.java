@@ -49,10 +49,6 @@ public final class Vfio {
         return vfio;
     }
 
-    EmulatedKernel kernel() {
-        return kernel;
-    }
-
     /** Whether the group infrastructure exists ({@code CONFIG_VFIO_GROUP}). */
     public boolean groupEnabled() {
         return groupEnabled;

@@ -345,7 +345,11 @@ final class VfioDeviceFile extends OpenFile {
         }
     }
 
-    /** {@code vfio_ioctl_device_feature}: validation, then the driver (the core's own features need migration support, which no emulated driver has). */
+    /**
+     * {@code vfio_ioctl_device_feature}: validation, then the driver. The core's own features need
+     * migration or dirty-logging support, which no emulated driver has (ENOTTY; PRECOPY_INFOv2
+     * EINVAL).
+     */
     private long feature(long arg) {
         long minsz = VfioDeviceFeature.FLAGS.offset() + 4;
         try (Arena arena = Arena.ofConfined()) {
@@ -373,8 +377,9 @@ final class VfioDeviceFile extends OpenFile {
                         VfioDeviceFeature.FEATURE_DMA_LOGGING_START,
                         VfioDeviceFeature.FEATURE_DMA_LOGGING_STOP,
                         VfioDeviceFeature.FEATURE_DMA_LOGGING_REPORT,
-                        VfioDeviceFeature.FEATURE_MIG_DATA_SIZE,
-                        VfioDeviceFeature.FEATURE_MIG_PRECOPY_INFOv2 -> throw new ErrnoException(Errno.ENOTTY);
+                        VfioDeviceFeature.FEATURE_MIG_DATA_SIZE -> throw new ErrnoException(Errno.ENOTTY);
+                case VfioDeviceFeature.FEATURE_MIG_PRECOPY_INFOv2 ->
+                    throw new ErrnoException(Errno.EINVAL); // no PRE_COPY migration flag
                 default -> {
                     return device.ops().deviceFeature(device, flags, arg + minsz, argsz - minsz);
                 }

@@ -19,7 +19,7 @@ public final class VfioDeviceSet {
     }
 
     /** The key devices were assigned with. */
-    public Object setId() {
+    Object setId() {
         return setId;
     }
 
@@ -42,15 +42,5 @@ public final class VfioDeviceSet {
             n += d.openCount;
         }
         return n;
-    }
-
-    /** {@code vfio_find_device_in_devset}: the set's VFIO device for {@code name} (a device name), or null. */
-    public VfioDevice findDevice(String name) {
-        for (VfioDevice d : devices()) {
-            if (d.name().equals(name)) {
-                return d;
-            }
-        }
-        return null;
     }
 }

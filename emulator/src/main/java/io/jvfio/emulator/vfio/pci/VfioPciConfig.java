@@ -42,9 +42,6 @@ final class VfioPciConfig {
         this.map = new byte[cfgSize];
         java.util.Arrays.fill(map, STD_HEADER_SIZEOF, cfgSize, (byte) CAP_ID_INVALID);
         fill(0, STD_HEADER_SIZEOF);
-        if (vdev.nointx()) {
-            vconfig[INTERRUPT_PIN] = 0;
-        }
         capInit();
         if (cfgSize > CFG_SPACE_SIZE && hw.read(CFG_SPACE_SIZE, 4) != 0) {
             ecapInit();
@@ -356,10 +353,6 @@ final class VfioPciConfig {
     /** Whether the user's Memory Space Enable is set and the function is not in D3hot. */
     boolean memoryEnabled() {
         return (getLe(vconfig, COMMAND, 2) & COMMAND_MEMORY) != 0 && vdev.powerState() < 3;
-    }
-
-    boolean ioEnabled() {
-        return (getLe(vconfig, COMMAND, 2) & COMMAND_IO) != 0;
     }
 
     /** Shadow bytes, for tests and for the interrupt code (MSI address/data as the user wrote them). */

@@ -14,24 +14,29 @@ import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqInfo;
 import io.jvfio.abi.vfio.VfioIrqSet;
 import io.jvfio.abi.vfio.VfioPciDependentDevice;
+import io.jvfio.abi.vfio.VfioPciHotReset;
 import io.jvfio.abi.vfio.VfioPciHotResetInfo;
 import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.emulator.EventFdFile;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.iommufd.IommufdCtx;
 import io.jvfio.emulator.pci.Bar;
 import io.jvfio.emulator.pci.DmaPort;
 import io.jvfio.emulator.pci.InterruptSink;
 import io.jvfio.emulator.pci.MsiMessage;
+import io.jvfio.emulator.pci.PciAddress;
 import io.jvfio.emulator.pci.PciFunction;
 import io.jvfio.emulator.pci.PciTopology;
 import io.jvfio.emulator.pci.ResetScope;
+import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.VfioDeviceOps;
 import io.jvfio.emulator.vfio.VfioInfoCap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.IntFunction;
@@ -57,7 +62,6 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private final int msixCap;
     private VfioPciConfig config;
     private VfioPciIntrs intrs;
-    private boolean nointx;
     private boolean resetWorks;
     private int powerState;
     private boolean pmRuntimeEngaged;
@@ -96,6 +100,14 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         close();
     }
 
+    /** vfio_pci_core_request: asks the user, through the REQ eventfd, to release the device. */
+    @Override
+    public synchronized void request(VfioDevice device, int count) {
+        if (intrs != null) {
+            intrs.request();
+        }
+    }
+
     /**
      * vfio_pci_core_enable: connects the function to memory through {@code dma} (the IOMMU domain or
      * an access object's port), enables decoding, tries a function reset and builds the config view.
@@ -112,8 +124,6 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
             pdev.functionLevelReset();
         }
         pdev.config().write(COMMAND, 2, cmd);
-        // Devices with working INTx masking get INTx-disable cleared, as pci_intx_mask_supported allows.
-        nointx = false;
         powerState = 0;
         intrs = new VfioPciIntrs(this);
         config = new VfioPciConfig(this);
@@ -165,7 +175,9 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         } else if (request == VfioIoctl.VFIO_DEVICE_RESET) {
             reset();
         } else if (request == VfioIoctl.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) {
-            hotResetInfo(arg);
+            hotResetInfo(device, arg);
+        } else if (request == VfioIoctl.VFIO_DEVICE_PCI_HOT_RESET) {
+            hotReset(device, arg);
         } else {
             throw new ErrnoException(Errno.ENOTTY);
         }
@@ -303,38 +315,44 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
      * so the user's Command bits and interrupt programming survive, as on Linux.
      */
     synchronized void tryResetFunction() {
+        Runnable restore = saveState();
+        pdev.functionLevelReset();
+        restore.run();
+    }
+
+    /** pci_save_state: what a reset loses and the kernel puts back (Command, MSI, MSI-X). */
+    private synchronized Runnable saveState() {
         int cmd = pdev.config().read(COMMAND, 2);
         int msiFlags = msiCap == 0 ? 0 : pdev.config().read(msiCap + MSI_FLAGS, 2);
-        byte[] msiRegs = saveCap(msiCap, 24);
+        int[] msiRegs = new int[msiCap == 0 ? 0 : 5];
+        for (int i = 0; i < msiRegs.length; i++) {
+            msiRegs[i] = pdev.config().read(msiCap + 4 + 4 * i, 4);
+        }
         int msixFlags = msixCap == 0 ? 0 : pdev.config().read(msixCap + MSIX_FLAGS, 2);
-        pdev.functionLevelReset();
-        restoreCap(msiCap, msiRegs);
-        if (msiCap != 0) {
-            pdev.config().write(msiCap + MSI_FLAGS, 2, msiFlags);
-        }
-        if (msixCap != 0 && intrs.irqType() == VFIO_PCI_MSIX_IRQ_INDEX) {
-            programMsix(intrs.irqCount(VFIO_PCI_MSIX_IRQ_INDEX), VfioPciIntrs.HOST_MSI_ADDRESS);
-            pdev.config().write(msixCap + MSIX_FLAGS, 2, msixFlags);
-        }
-        pdev.config().write(COMMAND, 2, cmd);
+        boolean msix = intrs.irqType() == VFIO_PCI_MSIX_IRQ_INDEX;
+        return () -> {
+            synchronized (this) {
+                for (int i = 0; i < msiRegs.length; i++) {
+                    pdev.config().write(msiCap + 4 + 4 * i, 4, msiRegs[i]);
+                }
+                if (msiCap != 0) {
+                    pdev.config().write(msiCap + MSI_FLAGS, 2, msiFlags);
+                }
+                if (msix) {
+                    programMsix(intrs.irqCount(VFIO_PCI_MSIX_IRQ_INDEX), VfioPciIntrs.HOST_MSI_ADDRESS);
+                    pdev.config().write(msixCap + MSIX_FLAGS, 2, msixFlags);
+                }
+                pdev.config().write(COMMAND, 2, cmd);
+            }
+        };
     }
 
-    private byte[] saveCap(int cap, int len) {
-        byte[] b = new byte[cap == 0 ? 0 : len];
-        for (int i = 0; i < b.length; i += 4) {
-            VfioPciConfig.putLe(b, i, 4, pdev.config().read(cap + i, 4));
-        }
-        return b;
-    }
-
-    private void restoreCap(int cap, byte[] b) {
-        // Only the message address/data dwords; flags are written last (they enable).
-        for (int i = 4; i < b.length && cap + i + 4 <= pdev.configSize(); i += 4) {
-            pdev.config().write(cap + i, 4, VfioPciConfig.getLe(b, i, 4));
-        }
-    }
-
-    private void hotResetInfo(long arg) {
+    /**
+     * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: the functions a slot or bus reset would reset. A
+     * cdev-opened device reports iommufd device IDs (owned without an ID: 0, not owned: -1, which
+     * clears DEV_ID_OWNED); a group-opened one reports IOMMU group IDs.
+     */
+    private void hotResetInfo(VfioDevice device, long arg) {
         long minsz = VfioPciHotResetInfo.DEF.minSize();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment hdr = UserMemory.copyIn(arg, minsz, a);
@@ -342,30 +360,139 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
             if (argsz < minsz) {
                 throw new ErrnoException(Errno.EINVAL);
             }
-            Optional<ResetScope> scope = topology.hotResetScope(pdev.address());
-            if (scope.isEmpty()) {
-                throw new ErrnoException(Errno.ENODEV);
-            }
-            List<io.jvfio.emulator.pci.PciAddress> devices = scope.get().devices();
+            List<PciAddress> devices = resetScope().devices();
             long entry = VfioPciDependentDevice.DEF.size();
             VfioPciHotResetInfo.FLAGS.set(hdr, 0);
-            VfioPciHotResetInfo.COUNT.set(hdr, devices.size());
-            if (argsz < minsz + entry * devices.size()) {
+            if (devices.size() > (argsz - minsz) / entry) {
+                VfioPciHotResetInfo.COUNT.set(hdr, devices.size());
                 UserMemory.copyOut(hdr, arg, minsz);
                 throw new ErrnoException(Errno.ENOSPC);
             }
-            MemorySegment out = a.allocate(entry * devices.size());
-            for (int i = 0; i < devices.size(); i++) {
-                MemorySegment e = out.asSlice(i * entry, entry);
-                var d = devices.get(i);
-                VfioPciDependentDevice.GROUP_ID.set(e, topology.iommuGroup(d).id());
-                VfioPciDependentDevice.SEGMENT.set(e, d.segment());
-                VfioPciDependentDevice.BUS.set(e, d.bus());
-                VfioPciDependentDevice.DEVFN.set(e, d.devfn());
+            MemorySegment out = a.allocate(Math.max(1, entry * devices.size()));
+            device.devSet().lock().lock();
+            try {
+                boolean cdev = device.cdevOpened();
+                IommufdCtx ictx = device.iommufdCtx();
+                int flags = cdev ? VfioPciHotResetInfo.FLAG_DEV_ID | VfioPciHotResetInfo.FLAG_DEV_ID_OWNED : 0;
+                for (int i = 0; i < devices.size(); i++) {
+                    PciAddress d = devices.get(i);
+                    MemorySegment e = out.asSlice(i * entry, entry);
+                    if (cdev) {
+                        VfioDevice other = inSet(device, d);
+                        int id = other == null ? -Errno.ENODEV.number() : other.iommufdDevId(ictx);
+                        int devid = id > 0
+                                ? id
+                                : id == -Errno.ENOENT.number()
+                                        ? VfioPciDependentDevice.DEVID_OWNED
+                                        : VfioPciDependentDevice.DEVID_NOT_OWNED;
+                        if (devid == VfioPciDependentDevice.DEVID_NOT_OWNED) {
+                            flags &= ~VfioPciHotResetInfo.FLAG_DEV_ID_OWNED;
+                        }
+                        VfioPciDependentDevice.DEVID.set(e, devid);
+                    } else {
+                        VfioPciDependentDevice.GROUP_ID.set(
+                                e, topology.iommuGroup(d).id());
+                    }
+                    VfioPciDependentDevice.SEGMENT.set(e, d.segment());
+                    VfioPciDependentDevice.BUS.set(e, d.bus());
+                    VfioPciDependentDevice.DEVFN.set(e, d.devfn());
+                }
+                VfioPciHotResetInfo.FLAGS.set(hdr, flags);
+            } finally {
+                device.devSet().lock().unlock();
             }
+            VfioPciHotResetInfo.COUNT.set(hdr, devices.size());
             UserMemory.copyOut(hdr, arg, minsz);
-            UserMemory.copyOut(out, arg + minsz, out.byteSize());
+            UserMemory.copyOut(out, arg + minsz, entry * devices.size());
         }
+    }
+
+    /**
+     * VFIO_DEVICE_PCI_HOT_RESET: group fds for group-opened devices, an empty array for cdev-opened
+     * ones (proof of ownership is then the device's iommufd). Every function in the reset scope
+     * must be bound to vfio-pci and owned by the caller.
+     */
+    private void hotReset(VfioDevice device, long arg) {
+        long minsz = VfioPciHotReset.DEF.minSize();
+        List<OpenFile> groups = new ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment hdr = UserMemory.copyIn(arg, minsz, a);
+            long argsz = Integer.toUnsignedLong(VfioPciHotReset.ARGSZ.get(hdr));
+            int count = VfioPciHotReset.COUNT.get(hdr);
+            if (argsz < minsz || VfioPciHotReset.FLAGS.get(hdr) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            device.devSet().lock().lock();
+            boolean cdev;
+            try {
+                cdev = device.cdevOpened();
+            } finally {
+                device.devSet().lock().unlock();
+            }
+            if ((count != 0) == cdev) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            ResetScope scope = resetScope();
+            if (count != 0) {
+                if (Integer.compareUnsigned(count, scope.devices().size()) > 0) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+                MemorySegment fds = UserMemory.copyIn(arg + minsz, 4L * count, a);
+                for (int i = 0; i < count; i++) {
+                    OpenFile f = fget.apply(fds.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i));
+                    groups.add(f);
+                    if (!Vfio.fileIsGroup(f)) {
+                        throw new ErrnoException(Errno.EINVAL);
+                    }
+                }
+            }
+            devSetHotReset(device, scope, groups, cdev ? device.iommufdCtx() : null);
+        } finally {
+            groups.forEach(OpenFile::put);
+        }
+    }
+
+    private void devSetHotReset(VfioDevice device, ResetScope scope, List<OpenFile> groups, IommufdCtx ictx) {
+        device.devSet().lock().lock();
+        try {
+            List<VfioDevice> set = device.devSet().devices();
+            for (PciAddress d : scope.devices()) {
+                if (inSet(device, d) == null) {
+                    throw new ErrnoException(Errno.EINVAL); // a function not bound to vfio-pci
+                }
+            }
+            for (VfioDevice v : set) {
+                boolean inGroups = groups.stream().anyMatch(f -> Vfio.fileHasDev(f, v));
+                boolean inCtx = ictx != null && v.iommufdDevId(ictx) != -Errno.ENODEV.number();
+                if (!inGroups && !inCtx) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+            }
+            List<Runnable> restores = new ArrayList<>();
+            for (VfioDevice v : set) {
+                if (v.ops() instanceof VfioPciCoreDevice core && core.intrs != null) {
+                    restores.add(core.saveState());
+                }
+            }
+            topology.hotReset(scope);
+            restores.forEach(Runnable::run);
+        } finally {
+            device.devSet().lock().unlock();
+        }
+    }
+
+    /** The slot or bus reset that covers this function; ENODEV when there is none (root bus). */
+    private ResetScope resetScope() {
+        return topology.hotResetScope(pdev.address()).orElseThrow(() -> new ErrnoException(Errno.ENODEV));
+    }
+
+    private static VfioDevice inSet(VfioDevice device, PciAddress address) {
+        for (VfioDevice v : device.devSet().devices()) {
+            if (v.dev().address().equals(address)) {
+                return v;
+            }
+        }
+        return null;
     }
 
     /**
@@ -561,10 +688,6 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     VfioPciIntrs intrs() {
         return intrs;
-    }
-
-    boolean nointx() {
-        return nointx;
     }
 
     int msiCap() {

@@ -319,13 +319,11 @@ final class VfioPciIntrs {
         return next;
     }
 
-    /** The device request: vfio-pci asks the user to release the device. */
-    synchronized boolean request() {
-        if (reqTrigger == null) {
-            return false;
+    /** The device request: signals the REQ eventfd, if the user set one. */
+    synchronized void request() {
+        if (reqTrigger != null) {
+            reqTrigger.signal();
         }
-        reqTrigger.signal();
-        return true;
     }
 
     // ---- common --------------------------------------------------------------------------------

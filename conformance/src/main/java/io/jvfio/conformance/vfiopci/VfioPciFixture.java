@@ -1,0 +1,181 @@
+package io.jvfio.conformance.vfiopci;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
+import io.jvfio.abi.iommufd.IommuIoasAlloc;
+import io.jvfio.abi.iommufd.IommuIoasMap;
+import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.abi.vfio.VfioConst;
+import io.jvfio.abi.vfio.VfioDeviceAttachIommufdPt;
+import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
+import io.jvfio.abi.vfio.VfioIoctl;
+import io.jvfio.abi.vfio.VfioIrqSet;
+import io.jvfio.abi.vfio.VfioRegionInfo;
+import io.jvfio.conformance.Backend;
+import io.jvfio.conformance.Conformance;
+import io.jvfio.kernel.Kernel;
+import io.jvfio.kernel.PollFd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A device owned through vfio-pci's cdev and bound to an iommufd with one IOAS attached. On the
+ * emulated backend the default platform's device is bound to vfio-pci through sysfs, as the test
+ * VM does for the real one; on the native backend the device comes from the VM's environment
+ * ({@code JVFIO_EDU_CDEV}, {@code JVFIO_NVME_CDEV}) and the test is skipped without it.
+ */
+@Conformance
+abstract class VfioPciFixture {
+    static final long PAGE = Linux.PAGE_SIZE;
+
+    final Arena arena = Arena.ofShared();
+    private final List<MemorySegment> mappings = new ArrayList<>();
+    Kernel k;
+    int iommufd = -1;
+    int dev = -1;
+    int ioas;
+    long cfg;
+
+    /** Opens the device named {@code kind} ("EDU", "NVME") at {@code bdf} on the emulated platform. */
+    void open(Kernel kernel, String kind, String bdf) {
+        k = kernel;
+        String cdev;
+        if (Backend.isEmulated()) {
+            sysfsWrite("/sys/bus/pci/devices/" + bdf + "/driver_override", "vfio-pci\n");
+            sysfsWrite("/sys/bus/pci/drivers_probe", bdf + "\n");
+            cdev = "/dev/vfio/devices/"
+                    + k.listDirectory("/sys/bus/pci/devices/" + bdf + "/vfio-dev")
+                            .getFirst();
+        } else {
+            cdev = System.getenv("JVFIO_" + kind + "_CDEV");
+            Assumptions.assumeTrue(cdev != null && !cdev.equals("-"), "no " + kind + " bound to vfio-pci");
+        }
+        dev = k.open(cdev, Linux.O.RDWR);
+        iommufd = k.open("/dev/iommu", Linux.O.RDWR);
+        MemorySegment bind = arena.allocate(VfioDeviceBindIommufd.DEF.size());
+        VfioDeviceBindIommufd.ARGSZ.set(bind, (int) VfioDeviceBindIommufd.DEF.size());
+        VfioDeviceBindIommufd.IOMMUFD.set(bind, iommufd);
+        k.ioctl(dev, VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD, bind);
+        MemorySegment alloc = arena.allocate(IommuIoasAlloc.DEF.size());
+        IommuIoasAlloc.SIZE.set(alloc, (int) IommuIoasAlloc.DEF.size());
+        k.ioctl(iommufd, IommufdIoctl.IOMMU_IOAS_ALLOC, alloc);
+        ioas = IommuIoasAlloc.OUT_IOAS_ID.get(alloc);
+        MemorySegment attach = arena.allocate(VfioDeviceAttachIommufdPt.DEF.size());
+        VfioDeviceAttachIommufdPt.ARGSZ.set(attach, (int) VfioDeviceAttachIommufdPt.DEF.size());
+        VfioDeviceAttachIommufdPt.PT_ID.set(attach, ioas);
+        k.ioctl(dev, VfioIoctl.VFIO_DEVICE_ATTACH_IOMMUFD_PT, attach);
+        cfg = VfioRegionInfo.OFFSET.get(regionInfo(VfioConst.VFIO_PCI_CONFIG_REGION_INDEX));
+    }
+
+    @AfterEach
+    void closeAll() {
+        if (dev >= 0) {
+            k.close(dev);
+        }
+        if (iommufd >= 0) {
+            k.close(iommufd);
+        }
+        for (MemorySegment m : mappings) {
+            k.munmap(m);
+        }
+        arena.close();
+    }
+
+    MemorySegment regionInfo(int index) {
+        MemorySegment info = arena.allocate(VfioRegionInfo.DEF.size());
+        VfioRegionInfo.ARGSZ.set(info, (int) VfioRegionInfo.DEF.size());
+        VfioRegionInfo.INDEX.set(info, index);
+        k.ioctl(dev, VfioIoctl.VFIO_DEVICE_GET_REGION_INFO, info);
+        return info;
+    }
+
+    /** Anonymous memory mapped for DMA at a fixed IOVA. */
+    MemorySegment dmaBuffer(long length, long iova) {
+        MemorySegment buf =
+                k.mmap(length, Linux.Prot.READ | Linux.Prot.WRITE, Linux.Map.PRIVATE | Linux.Map.ANONYMOUS, -1, 0);
+        mappings.add(buf);
+        MemorySegment map = arena.allocate(IommuIoasMap.DEF.size());
+        IommuIoasMap.SIZE.set(map, (int) IommuIoasMap.DEF.size());
+        IommuIoasMap.FLAGS.set(
+                map, IommuIoasMap.FLAG_FIXED_IOVA | IommuIoasMap.FLAG_READABLE | IommuIoasMap.FLAG_WRITEABLE);
+        IommuIoasMap.IOAS_ID.set(map, ioas);
+        IommuIoasMap.USER_VA.set(map, buf.address());
+        IommuIoasMap.LENGTH.set(map, length);
+        IommuIoasMap.IOVA.set(map, iova);
+        k.ioctl(iommufd, IommufdIoctl.IOMMU_IOAS_MAP, map);
+        return buf;
+    }
+
+    void pwrite(long pos, int size, long value) {
+        MemorySegment b = arena.allocate(8);
+        b.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, value);
+        k.pwrite(dev, b.asSlice(0, size), pos);
+    }
+
+    long pread(long pos, int size) {
+        MemorySegment b = arena.allocate(8);
+        k.pread(dev, b.asSlice(0, size), pos);
+        long v = b.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        return size == 8 ? v : v & ((1L << (8 * size)) - 1);
+    }
+
+    /** Sets Command bits through the config region. */
+    void enableCommand(int bits) {
+        pwrite(cfg + 4, 2, pread(cfg + 4, 2) | bits);
+    }
+
+    /** An eventfd set as the trigger of vector 0 of {@code index}. */
+    int trigger(int index) {
+        int efd = k.eventfd(0, Linux.Efd.NONBLOCK);
+        MemorySegment irq = arena.allocate(24);
+        VfioIrqSet.ARGSZ.set(irq, 24);
+        VfioIrqSet.FLAGS.set(irq, VfioIrqSet.DATA_EVENTFD | VfioIrqSet.ACTION_TRIGGER);
+        VfioIrqSet.INDEX.set(irq, index);
+        VfioIrqSet.COUNT.set(irq, 1);
+        irq.set(ValueLayout.JAVA_INT_UNALIGNED, 20, efd);
+        k.ioctl(dev, VfioIoctl.VFIO_DEVICE_SET_IRQS, irq);
+        return efd;
+    }
+
+    /** Waits up to 5 s for {@code efd} and takes its count (0 on timeout). */
+    long awaitEventfd(int efd) {
+        k.poll(List.of(new PollFd(efd, (short) Linux.Poll.IN)), 5000);
+        MemorySegment c = arena.allocate(8);
+        try {
+            k.read(efd, c);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EAGAIN) {
+                return 0;
+            }
+            throw e;
+        }
+        return c.get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    /** Polls {@code pos} until {@code (value & mask) == 0}, for at most 5 s. */
+    void awaitClear(long pos, int size, long mask) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while ((pread(pos, size) & mask) != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+    }
+
+    private void sysfsWrite(String path, String text) {
+        int fd = k.open(path, Linux.O.WRONLY);
+        try {
+            byte[] b = text.getBytes(StandardCharsets.UTF_8);
+            MemorySegment buf = arena.allocate(b.length);
+            MemorySegment.copy(MemorySegment.ofArray(b), 0, buf, 0, b.length);
+            k.write(fd, buf);
+        } finally {
+            k.close(fd);
+        }
+    }
+}
