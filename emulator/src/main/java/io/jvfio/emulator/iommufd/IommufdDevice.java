@@ -25,6 +25,9 @@ public final class IommufdDevice extends IommufdObject {
     final IommufdCtx ictx;
     final IommuDevice dev;
     final IommufdGroup igroup;
+    /** The device's vDEVICE, if any; guarded by {@code igroup}. */
+    Vdevice vdev;
+
     /** Selftest mock devices belong to their selftest object and hold no context reference. */
     private final boolean mock;
 
@@ -84,8 +87,20 @@ public final class IommufdDevice extends IommufdObject {
      * default domain) and the context reference. The device must be detached first (EBUSY).
      */
     public void unbind() {
+        removeVdev();
         ictx.objects.removeUser(this);
         destroy();
+    }
+
+    /** iommufd_device_remove_vdev: the vDEVICE goes, its ID tombstoned (DESTROY ENOENT, never reused before close). */
+    private void removeVdev() {
+        Vdevice v;
+        synchronized (igroup) {
+            v = vdev;
+        }
+        if (v != null && ictx.objects.tombstone(v)) {
+            v.destroy();
+        }
     }
 
     @Override

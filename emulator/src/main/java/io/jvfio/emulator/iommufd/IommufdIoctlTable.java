@@ -61,8 +61,8 @@ final class IommufdIoctlTable {
         op(IommufdIoctl.IOMMU_HWPT_INVALIDATE, IommuHwptInvalidate.DEF, HwptIoctls::invalidate);
         op(IommufdIoctl.IOMMU_FAULT_QUEUE_ALLOC, IommuFaultAlloc.DEF, Fault::alloc);
         op(IommufdIoctl.IOMMU_IOAS_MAP_FILE, IommuIoasMapFile.DEF, Ioas::mapFile);
-        op(IommufdIoctl.IOMMU_VIOMMU_ALLOC, IommuViommuAlloc.DEF, IommufdIoctlTable::notYetEmulated);
-        op(IommufdIoctl.IOMMU_VDEVICE_ALLOC, IommuVdeviceAlloc.DEF, IommufdIoctlTable::notYetEmulated);
+        op(IommufdIoctl.IOMMU_VIOMMU_ALLOC, IommuViommuAlloc.DEF, Viommu::alloc);
+        op(IommufdIoctl.IOMMU_VDEVICE_ALLOC, IommuVdeviceAlloc.DEF, Vdevice::alloc);
         op(IommufdIoctl.IOMMU_IOAS_CHANGE_PROCESS, IommuIoasChangeProcess.DEF, Ioas::changeProcess);
         op(IommufdIoctl.IOMMU_VEVENTQ_ALLOC, IommuVeventqAlloc.DEF, IommufdIoctlTable::notYetEmulated);
         op(IommufdIoctl.IOMMU_HW_QUEUE_ALLOC, IommuHwQueueAlloc.DEF, IommufdIoctlTable::notYetEmulated);

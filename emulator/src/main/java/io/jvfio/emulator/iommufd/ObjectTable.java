@@ -113,6 +113,19 @@ final class ObjectTable {
         drop(obj);
     }
 
+    /**
+     * iommufd_object_tombstone_user: unpublishes {@code obj} if only the table holds it, keeping its
+     * ID taken until the context is closed; false if it is gone already.
+     */
+    synchronized boolean tombstone(IommufdObject obj) {
+        if (!published.get(obj.id()) || slots.get(obj.id()) != obj || !obj.users.compareAndSet(1, 0)) {
+            return false;
+        }
+        slots.set(obj.id(), null);
+        published.clear(obj.id());
+        return true;
+    }
+
     private void drop(IommufdObject obj) {
         slots.set(obj.id(), null);
         published.clear(obj.id());

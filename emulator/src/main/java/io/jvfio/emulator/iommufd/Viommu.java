@@ -1,0 +1,79 @@
+package io.jvfio.emulator.iommufd;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.iommufd.IommuViommuAlloc;
+import io.jvfio.abi.selftest.IommuViommuSelftest;
+import io.jvfio.abi.selftest.IommufdTestConst;
+import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.iommu.Iommu;
+import io.jvfio.emulator.iommu.IommuDriver;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A vIOMMU ({@code struct iommufd_viommu}, viommu.c) on a NEST_PARENT paging HWPT, for the mock
+ * driver only; it holds its vDEVICEs by virtual ID. The mock's mmap page is not offered
+ * ({@code out_mmap_offset}/{@code out_mmap_length} stay 0).
+ */
+final class Viommu extends IommufdObject {
+    final HwptPaging hwpt;
+    final Iommu iommu;
+    /** {@code vdevs}: virtual ID to vDEVICE; guarded by this. */
+    final Map<Long, Vdevice> vdevs = new HashMap<>();
+
+    private Viommu(HwptPaging hwpt, Iommu iommu) {
+        super(ObjectType.VIOMMU);
+        this.hwpt = hwpt;
+        this.iommu = iommu;
+    }
+
+    /**
+     * iommufd_viommu_alloc_ioctl: EOPNOTSUPP for flags, the DEFAULT type or a driver/type without
+     * vIOMMU support; ENOENT for the device or HWPT; EINVAL for a HWPT without NEST_PARENT; then the
+     * mock's data (rule 24 copy rules; {@code in_data} echoed to {@code out_data}).
+     */
+    static void alloc(Ucmd u) {
+        MemorySegment c = u.cmd;
+        int type = IommuViommuAlloc.TYPE.get(c);
+        if (IommuViommuAlloc.FLAGS.get(c) != 0 || type == IommuViommuAlloc.TYPE_DEFAULT) {
+            throw new ErrnoException(Errno.EOPNOTSUPP);
+        }
+        IommufdDevice idev = HwptIoctls.getDevice(u, IommuViommuAlloc.DEV_ID.get(c));
+        try {
+            if (idev.dev.driver() != IommuDriver.MOCK || type != IommufdTestConst.IOMMU_VIOMMU_TYPE_SELFTEST) {
+                throw new ErrnoException(Errno.EOPNOTSUPP);
+            }
+            HwptPaging hwpt = HwptIoctls.getHwptPaging(u, IommuViommuAlloc.HWPT_ID.get(c));
+            try {
+                if (!hwpt.nestParent) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+                Viommu viommu = new Viommu(hwpt, idev.dev.iommu());
+                u.ctx.objects.allocate(viommu);
+                u.newObj = viommu;
+                hwpt.incUsers();
+                long len = IommuViommuAlloc.DATA_LEN.getUnsigned(c);
+                if (len != 0) {
+                    UserData data = new UserData(type, IommuViommuAlloc.DATA_UPTR.get(c), len);
+                    MemorySegment d = data.copyStruct(
+                            IommuViommuSelftest.DEF, type, IommuViommuSelftest.OUT_DATA.offset() + 4, u.arena);
+                    IommuViommuSelftest.OUT_DATA.set(d, IommuViommuSelftest.IN_DATA.get(d));
+                    UserMemory.copyOut(d, data.uptr(), Math.min(len, IommuViommuSelftest.DEF.size()));
+                }
+                IommuViommuAlloc.OUT_VIOMMU_ID.set(c, viommu.id());
+                u.respond();
+            } finally {
+                u.ctx.put(hwpt);
+            }
+        } finally {
+            u.ctx.put(idev);
+        }
+    }
+
+    @Override
+    void destroy() {
+        hwpt.decUsers();
+    }
+}
