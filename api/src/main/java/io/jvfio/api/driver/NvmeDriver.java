@@ -78,6 +78,21 @@ public final class NvmeDriver implements AutoCloseable {
 
     private static final int MSIX_INDEX = 2;
 
+    // Admin and NVM command opcodes (NVMe 1.4, 5 and 6).
+    private static final int DELETE_IO_SQ = 0x00;
+    private static final int CREATE_IO_SQ = 0x01;
+    private static final int DELETE_IO_CQ = 0x04;
+    private static final int CREATE_IO_CQ = 0x05;
+    private static final int IDENTIFY = 0x06;
+    private static final int SET_FEATURES = 0x09;
+    private static final int FLUSH = 0x00;
+    private static final int WRITE = 0x01;
+    private static final int READ = 0x02;
+    /** Create I/O queue CDW11: physically contiguous; for CQs, interrupts enabled. */
+    private static final int QUEUE_PC = 1;
+
+    private static final int CQ_IEN = 2;
+
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private final Jvfio jvfio;
@@ -176,7 +191,7 @@ public final class NvmeDriver implements AutoCloseable {
         identity = identify();
         prpList = allocate(PAGE);
         // Set Features, Number of Queues: one I/O SQ and one I/O CQ (0-based counts).
-        admin.execute("Set Features(Number of Queues)", 0x09, 0, 0, 0, 0x07, 0, 0);
+        admin.execute("Set Features(Number of Queues)", SET_FEATURES, 0, 0, 0, 0x07, 0, 0);
         long mqes = (read64(CAP) & 0xffff) + 1;
         int maxDepth = (int) Math.min(mqes, PAGE / SQE);
         if (options.ioQueueDepth() < 2 || options.ioQueueDepth() > maxDepth) {
@@ -187,18 +202,25 @@ public final class NvmeDriver implements AutoCloseable {
         Queue q = new Queue(1, options.ioQueueDepth(), irqs ? 1 : 0);
         admin.execute(
                 "Create I/O Completion Queue",
-                0x05,
+                CREATE_IO_CQ,
                 0,
                 q.cqIova,
                 0,
                 (q.depth - 1) << 16 | q.id,
-                q.vector << 16 | (irqs ? 2 : 0) | 1,
+                q.vector << 16 | (irqs ? CQ_IEN : 0) | QUEUE_PC,
                 0);
         try {
             admin.execute(
-                    "Create I/O Submission Queue", 0x01, 0, q.sqIova, 0, (q.depth - 1) << 16 | q.id, q.id << 16 | 1, 0);
+                    "Create I/O Submission Queue",
+                    CREATE_IO_SQ,
+                    0,
+                    q.sqIova,
+                    0,
+                    (q.depth - 1) << 16 | q.id,
+                    q.id << 16 | QUEUE_PC,
+                    0);
         } catch (RuntimeException e) {
-            admin.execute("Delete I/O Completion Queue", 0x04, 0, 0, 0, q.id, 0, 0);
+            admin.execute("Delete I/O Completion Queue", DELETE_IO_CQ, 0, 0, 0, q.id, 0, 0);
             throw e;
         }
         io = q;
@@ -235,7 +257,7 @@ public final class NvmeDriver implements AutoCloseable {
     private NvmeIdentity identify() {
         DmaBuffer buf = allocate(PAGE);
         MemorySegment s = buf.segment();
-        admin.execute("Identify(controller)", 0x06, 0, buf.iova(), 0, 1, 0, 0);
+        admin.execute("Identify(controller)", IDENTIFY, 0, buf.iova(), 0, 1, 0, 0);
         int vid = Short.toUnsignedInt(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0));
         String serial = ascii(s, 4, 20);
         String model = ascii(s, 24, 40);
@@ -245,7 +267,7 @@ public final class NvmeDriver implements AutoCloseable {
         long minPage = 4096L << ((read64(CAP) >> 48) & 0xf);
         long maxTransfer = mdts == 0 ? 0 : minPage << mdts;
         s.fill((byte) 0);
-        admin.execute("Identify(namespace " + NSID + ")", 0x06, NSID, buf.iova(), 0, 0, 0, 0);
+        admin.execute("Identify(namespace " + NSID + ")", IDENTIFY, NSID, buf.iova(), 0, 0, 0, 0);
         long nsze = s.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
         int format = s.get(ValueLayout.JAVA_BYTE, 26) & 0xf;
         int lbads = Byte.toUnsignedInt(s.get(ValueLayout.JAVA_BYTE, 128 + 4L * format + 2));
@@ -295,18 +317,18 @@ public final class NvmeDriver implements AutoCloseable {
 
     /** Writes {@code blocks} blocks from {@code buffer} at {@code offset} to the namespace at {@code lba}. */
     public synchronized void write(long lba, int blocks, DmaBuffer buffer, long offset) {
-        transfer(0x01, "Write", lba, blocks, buffer, offset);
+        transfer(WRITE, "Write", lba, blocks, buffer, offset);
     }
 
     /** Reads {@code blocks} blocks at {@code lba} into {@code buffer} at {@code offset}. */
     public synchronized void read(long lba, int blocks, DmaBuffer buffer, long offset) {
-        transfer(0x02, "Read", lba, blocks, buffer, offset);
+        transfer(READ, "Read", lba, blocks, buffer, offset);
     }
 
     /** Flush: the volatile write cache reaches the medium. */
     public synchronized void flush() {
         checkOpen();
-        io.execute("Flush", 0x00, NSID, 0, 0, 0, 0, 0);
+        io.execute("Flush", FLUSH, NSID, 0, 0, 0, 0, 0);
     }
 
     private void transfer(int opcode, String name, long lba, int blocks, DmaBuffer buffer, long offset) {
@@ -385,8 +407,8 @@ public final class NvmeDriver implements AutoCloseable {
         RuntimeException first = null;
         try {
             if (io != null) {
-                admin.execute("Delete I/O Submission Queue", 0x00, 0, 0, 0, io.id, 0, 0);
-                admin.execute("Delete I/O Completion Queue", 0x04, 0, 0, 0, io.id, 0, 0);
+                admin.execute("Delete I/O Submission Queue", DELETE_IO_SQ, 0, 0, 0, io.id, 0, 0);
+                admin.execute("Delete I/O Completion Queue", DELETE_IO_CQ, 0, 0, 0, io.id, 0, 0);
             }
             if (admin != null) {
                 bar0.write(CC, 4, bar0.read(CC, 4) | CC_SHN_NORMAL);
