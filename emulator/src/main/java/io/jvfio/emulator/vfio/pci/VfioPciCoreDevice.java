@@ -184,17 +184,20 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         return 0;
     }
 
+    /** vfio_pci_ioctl_get_info: copies back min(argsz, sizeof) bytes (cap_offset 0: no capabilities apply). */
     private void getInfo(long arg) {
+        long minsz = VfioDeviceInfo.DEF.minSize();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = UserMemory.copyIn(arg, VfioDeviceInfo.DEF.minSize(), a);
-            int argsz = VfioDeviceInfo.ARGSZ.get(info);
-            if (Integer.compareUnsigned(argsz, (int) VfioDeviceInfo.DEF.minSize()) < 0) {
+            MemorySegment info = a.allocate(VfioDeviceInfo.DEF.size());
+            MemorySegment.copy(UserMemory.copyIn(arg, minsz, a), 0, info, 0, minsz);
+            long argsz = VfioDeviceInfo.ARGSZ.getUnsigned(info);
+            if (argsz < minsz) {
                 throw new ErrnoException(Errno.EINVAL);
             }
             VfioDeviceInfo.FLAGS.set(info, VfioDeviceInfo.FLAGS_PCI | (resetWorks ? VfioDeviceInfo.FLAGS_RESET : 0));
             VfioDeviceInfo.NUM_REGIONS.set(info, VFIO_PCI_NUM_REGIONS);
             VfioDeviceInfo.NUM_IRQS.set(info, VFIO_PCI_NUM_IRQS);
-            UserMemory.copyOut(info, arg, VfioDeviceInfo.DEF.minSize());
+            UserMemory.copyOut(info, arg, Math.min(argsz, info.byteSize()));
         }
     }
 

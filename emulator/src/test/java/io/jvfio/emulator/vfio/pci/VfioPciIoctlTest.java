@@ -38,8 +38,10 @@ class VfioPciIoctlTest {
     @Test
     void deviceInfo() {
         MemorySegment info = d.arena.allocate(VfioDeviceInfo.DEF.size());
+        info.fill((byte) 0x77);
         VfioDeviceInfo.ARGSZ.set(info, (int) VfioDeviceInfo.DEF.size());
         d.vdev.ioctl(null, VfioIoctl.VFIO_DEVICE_GET_INFO, info.address());
+        assertThat(VfioDeviceInfo.CAP_OFFSET.get(info)).as("no capabilities").isZero();
         assertThat(VfioDeviceInfo.FLAGS.get(info)).isEqualTo(VfioDeviceInfo.FLAGS_PCI | VfioDeviceInfo.FLAGS_RESET);
         assertThat(VfioDeviceInfo.NUM_REGIONS.get(info)).isEqualTo(9);
         assertThat(VfioDeviceInfo.NUM_IRQS.get(info)).isEqualTo(5);
