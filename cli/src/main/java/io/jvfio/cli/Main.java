@@ -14,7 +14,13 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description =
                 "Linux VFIO + iommufd device passthrough in Java: an emulated Linux 7.2 kernel and a native backend.",
-        subcommands = {DemoCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            LsCommand.class,
+            BenchCommand.class,
+            ConformanceCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));
@@ -28,10 +34,18 @@ public final class Main {
     /** The configured command line, for callers that redirect its output. */
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((ex, args) -> {
+            // One line, not the usage text: what is wrong and where the help is.
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr()
+                    .println("jvfio: " + ex.getMessage() + " (see '"
+                            + cmd.getCommandSpec().qualifiedName() + " --help')");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             // A user error is a message, never a stack trace.
-            cmd.getErr().println("jvfio: " + ex.getMessage());
-            return 1;
+            cmd.getErr().println("jvfio: " + UserError.message(ex));
+            return UserError.exitCode(ex);
         });
         return cl;
     }

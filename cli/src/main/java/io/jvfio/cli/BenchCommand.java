@@ -1,0 +1,146 @@
+package io.jvfio.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * jvfio bench: runs the JMH benchmarks jar (bench/target/benchmarks.jar) in a child JVM, streaming
+ * its output; the jar prints each result with its ratio to the in-run baseline.
+ */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Run the JMH benchmarks (bench/target/benchmarks.jar) and print their ratios to the baseline.")
+final class BenchCommand implements Callable<Integer> {
+    static final String BUILD = "./mvnw -B -pl bench -am package -DskipTests";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--quick", description = "Short warm-up and measurement, no 1M-mapping scale run (about a minute).")
+    boolean quick;
+
+    @Option(
+            names = "--jar",
+            paramLabel = "PATH",
+            description = "The benchmarks jar. Default: bench/target/benchmarks.jar next to this jvfio.")
+    Path jar;
+
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Show JMH's whole output, not one progress line per benchmark.")
+    boolean verbose;
+
+    @Parameters(paramLabel = "ARG", description = "Passed to the benchmarks jar (e.g. a JMH include regex).")
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Path benchmarks = jar != null ? jar : defaultJar();
+        PrintWriter out = spec.commandLine().getOut();
+        if (!Files.isRegularFile(benchmarks)) {
+            spec.commandLine().getErr().println("jvfio: " + benchmarks + " is missing; build it with: " + BUILD);
+            return UserError.FAILED;
+        }
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-jar",
+                benchmarks.toString()));
+        if (quick) {
+            command.addAll(List.of("--quick", "--no-scale"));
+        }
+        command.addAll(args);
+        out.println("running " + benchmarks + (quick ? " (quick)" : ""));
+        out.flush();
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Filter filter = new Filter(out);
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                if (verbose) {
+                    out.println(line);
+                } else {
+                    filter.accept(line);
+                }
+                out.flush();
+            }
+        }
+        int exit = p.waitFor();
+        if (exit != 0) {
+            spec.commandLine()
+                    .getErr()
+                    .println("jvfio: the benchmarks exited with " + exit
+                            + (verbose ? "" : " (run with -v for JMH's output)"));
+            return UserError.FAILED;
+        }
+        return UserError.OK;
+    }
+
+    /**
+     * JMH's output reduced to one progress line per benchmark, then the results the jar prints at
+     * the end (its ratio tables), without JVM warnings.
+     */
+    static final class Filter {
+        private final PrintWriter out;
+        private String pending;
+        private boolean results;
+
+        Filter(PrintWriter out) {
+            this.out = out;
+        }
+
+        void accept(String line) {
+            if (line.startsWith("WARNING:")) {
+                return;
+            }
+            if (results) {
+                out.println(line);
+            } else if (line.startsWith("# Benchmark: ")) {
+                pending = line.substring("# Benchmark: ".length()).replace("io.jvfio.bench.", "");
+            } else if (line.startsWith("# Parameters: ") && pending != null) {
+                pending += " " + line.substring("# Parameters: ".length());
+            } else if (line.startsWith("# Warmup Iteration") && pending != null) {
+                out.println("  " + pending);
+                pending = null;
+            } else if (line.startsWith("benchmark ")) {
+                // the jar's own summary with ratios to the baseline: everything from here on
+                results = true;
+                out.println();
+                out.println(line);
+            }
+        }
+    }
+
+    /** bench/target/benchmarks.jar of the checkout this jvfio was built in, else below the current directory. */
+    private static Path defaultJar() {
+        Path self;
+        try {
+            self = Path.of(BenchCommand.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the jvfio jar", e);
+        }
+        // self is cli/target/jvfio-cli.jar (or cli/target/classes): three levels up is the checkout
+        Path checkout = self.toAbsolutePath().getParent().getParent().getParent();
+        return checkout == null
+                ? Path.of("bench/target/benchmarks.jar")
+                : checkout.resolve("bench/target/benchmarks.jar");
+    }
+}
