@@ -33,6 +33,7 @@ import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.VfioDeviceOps;
 import io.jvfio.emulator.vfio.VfioInfoCap;
+import io.jvfio.emulator.vfio.mdev.AccessDmaPort;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -89,10 +90,17 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         return "vfio-pci";
     }
 
-    /** open_device: DMA goes through the IOMMU group's domain (blocked in no-IOMMU mode). */
+    /**
+     * open_device: DMA goes through the IOMMU group's domain (blocked in no-IOMMU mode), or for the
+     * function wrapped as an mdev through the access object the core just bound.
+     */
     @Override
     public void openDevice(VfioDevice device) {
-        open(device.dev().iommuDevice() != null ? device.dev().iommuDevice().dmaPort() : DmaPort.BLOCKED);
+        if (device.isEmulated()) {
+            open(new AccessDmaPort(device.iommufdAccess()));
+        } else {
+            open(device.dev().iommuDevice() != null ? device.dev().iommuDevice().dmaPort() : DmaPort.BLOCKED);
+        }
     }
 
     @Override
@@ -491,7 +499,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     private static VfioDevice inSet(VfioDevice device, PciAddress address) {
         for (VfioDevice v : device.devSet().devices()) {
-            if (v.dev().address().equals(address)) {
+            if (!v.isEmulated() && v.dev().address().equals(address)) {
                 return v;
             }
         }
