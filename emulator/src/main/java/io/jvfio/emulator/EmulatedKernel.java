@@ -94,6 +94,20 @@ public final class EmulatedKernel implements Kernel {
         return vfio;
     }
 
+    /**
+     * Loads the {@link KernelModule} named {@code name} (found through ServiceLoader); ENOENT if
+     * no such module is on the class path, as modprobe's "module not found".
+     */
+    public void modprobe(String name) {
+        for (KernelModule m : java.util.ServiceLoader.load(KernelModule.class)) {
+            if (m.name().equals(name)) {
+                m.load(this);
+                return;
+            }
+        }
+        throw new ErrnoException(Errno.ENOENT);
+    }
+
     /** The mdev bus parents register their types with. */
     public Mdev mdev() {
         return mdev;
