@@ -242,4 +242,31 @@ class MdevVfioTest {
         k.close(iommufd);
         k.munmap(buf);
     }
+
+    @Test
+    void removingAnOpenMdevWaitsForTheUserToCloseIt() throws Exception {
+        mdevBus.registerParent(parent);
+        write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
+        VfioDevice vdev = (VfioDevice) mdevBus.devices().getFirst().driverData();
+        String node = "/dev/vfio/devices/vfio" + vdev.index();
+        String groupNode = "/dev/vfio/" + vdev.index(); // the emulated group is the first fake group
+        int dfd = k.open(node, Linux.O.RDWR);
+        assertThat(exists(groupNode)).isTrue();
+
+        java.util.concurrent.CompletableFuture<Void> remove = java.util.concurrent.CompletableFuture.runAsync(
+                () -> write(PARENT_DIR + "/" + UUID_A + "/remove", "1"));
+        // The nodes go at once, so nobody opens the device again; the removal itself waits.
+        for (int i = 0; i < 500 && exists(node); i++) {
+            Thread.sleep(2);
+        }
+        assertThat(exists(node)).isFalse();
+        assertThat(remove).isNotDone();
+        assertThat(errno(() -> write(PARENT_DIR + "/" + UUID_A + "/remove", "1")))
+                .isEqualTo(Errno.ENOENT);
+
+        k.close(dfd);
+        remove.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(mdevBus.devices()).isEmpty();
+        assertThat(exists(groupNode)).isFalse();
+    }
 }
