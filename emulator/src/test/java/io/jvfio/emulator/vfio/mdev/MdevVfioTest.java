@@ -10,10 +10,12 @@ import io.jvfio.abi.iommufd.IommuIoasAlloc;
 import io.jvfio.abi.iommufd.IommuIoasMap;
 import io.jvfio.abi.iommufd.IommuIoasUnmap;
 import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.abi.vfio.VfioConst;
 import io.jvfio.abi.vfio.VfioDeviceAttachIommufdPt;
 import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.abi.vfio.VfioDeviceDetachIommufdPt;
 import io.jvfio.abi.vfio.VfioIoctl;
+import io.jvfio.abi.vfio.VfioIommuType1DmaMap;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.VfioDeviceOps;
@@ -23,6 +25,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -253,8 +257,8 @@ class MdevVfioTest {
         int dfd = k.open(node, Linux.O.RDWR);
         assertThat(exists(groupNode)).isTrue();
 
-        java.util.concurrent.CompletableFuture<Void> remove = java.util.concurrent.CompletableFuture.runAsync(
-                () -> write(PARENT_DIR + "/" + UUID_A + "/remove", "1"));
+        CompletableFuture<Void> remove =
+                CompletableFuture.runAsync(() -> write(PARENT_DIR + "/" + UUID_A + "/remove", "1"));
         // The nodes go at once, so nobody opens the device again; the removal itself waits.
         for (int i = 0; i < 500 && exists(node); i++) {
             Thread.sleep(2);
@@ -265,8 +269,42 @@ class MdevVfioTest {
                 .isEqualTo(Errno.ENOENT);
 
         k.close(dfd);
-        remove.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        remove.get(5, TimeUnit.SECONDS);
         assertThat(mdevBus.devices()).isEmpty();
         assertThat(exists(groupNode)).isFalse();
+    }
+
+    @Test
+    void theGroupPathBindsAnMdevToTheContainersIoas() {
+        mdevBus.registerParent(parent);
+        write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
+        VfioDevice vdev = (VfioDevice) mdevBus.devices().getFirst().driverData();
+        int group = k.open("/dev/vfio/0", Linux.O.RDWR);
+        int container = k.open("/dev/vfio/vfio", Linux.O.RDWR);
+        MemorySegment fd = arena.allocate(ValueLayout.JAVA_INT);
+        fd.set(ValueLayout.JAVA_INT, 0, container);
+        k.ioctl(group, VfioIoctl.VFIO_GROUP_SET_CONTAINER, fd);
+        k.ioctl(container, VfioIoctl.VFIO_SET_IOMMU, VfioConst.VFIO_TYPE1v2_IOMMU);
+        MemorySegment buf = k.mmap(
+                Linux.PAGE_SIZE, Linux.Prot.READ | Linux.Prot.WRITE, Linux.Map.PRIVATE | Linux.Map.ANONYMOUS, -1, 0);
+        MemorySegment map = VfioIommuType1DmaMap.DEF.allocate(arena);
+        VfioIommuType1DmaMap.FLAGS.set(map, VfioIommuType1DmaMap.FLAG_READ | VfioIommuType1DmaMap.FLAG_WRITE);
+        VfioIommuType1DmaMap.VADDR.set(map, buf.address());
+        VfioIommuType1DmaMap.IOVA.set(map, IOVA);
+        VfioIommuType1DmaMap.SIZE.set(map, Linux.PAGE_SIZE);
+        k.ioctl(container, VfioIoctl.VFIO_IOMMU_MAP_DMA, map);
+
+        int dfd = (int) k.ioctl(group, VfioIoctl.VFIO_GROUP_GET_DEVICE_FD, arena.allocateFrom(UUID_A));
+        // The first open bound the access and attached it to the compat IOAS the map went into.
+        MemorySegment data = arena.allocate(8);
+        data.set(ValueLayout.JAVA_LONG, 0, 0x1122334455667788L);
+        vdev.iommufdAccess().rw(IOVA + 16, data, true);
+        assertThat(buf.get(ValueLayout.JAVA_LONG, 16)).isEqualTo(0x1122334455667788L);
+
+        k.close(dfd);
+        assertThat(vdev.iommufdAccess()).isNull();
+        k.close(group);
+        k.close(container);
+        k.munmap(buf);
     }
 }
