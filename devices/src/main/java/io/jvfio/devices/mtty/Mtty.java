@@ -33,6 +33,7 @@ public final class Mtty implements KernelModule, MdevDriver {
         return "mtty";
     }
 
+    /** The service instance only loads: each kernel gets a module of its own (its port pool). */
     @Override
     public void load(EmulatedKernel k) {
         Mtty module = new Mtty();

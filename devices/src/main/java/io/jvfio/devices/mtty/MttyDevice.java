@@ -97,7 +97,7 @@ final class MttyDevice implements VfioDeviceOps {
     private final int[] barMask = new int[2];
     private final Port[] s = {new Port(), new Port()};
     /** {@code dev_info.num_irqs}: 0 until VFIO_DEVICE_GET_INFO, as the sample keeps it. */
-    private int numIrqs;
+    private volatile int numIrqs;
 
     private int irqIndex = -1;
     private EventFdFile intxEvtfd;
@@ -409,9 +409,7 @@ final class MttyDevice implements VfioDeviceOps {
             VfioDeviceInfo.FLAGS.set(info, VfioDeviceInfo.FLAGS_PCI);
             VfioDeviceInfo.NUM_REGIONS.set(info, VFIO_PCI_NUM_REGIONS);
             VfioDeviceInfo.NUM_IRQS.set(info, VFIO_PCI_NUM_IRQS);
-            synchronized (this) {
-                numIrqs = VFIO_PCI_NUM_IRQS;
-            }
+            numIrqs = VFIO_PCI_NUM_IRQS;
             UserMemory.copyOut(info, arg, minsz);
         }
     }
@@ -422,10 +420,7 @@ final class MttyDevice implements VfioDeviceOps {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment info = UserMemory.copyIn(arg, minsz, a);
             int index = VfioIrqInfo.INDEX.get(info);
-            int num;
-            synchronized (this) {
-                num = numIrqs;
-            }
+            int num = numIrqs;
             if (Integer.toUnsignedLong(VfioIrqInfo.ARGSZ.get(info)) < minsz
                     || Integer.compareUnsigned(index, num) >= 0
                     || (index != VFIO_PCI_INTX_IRQ_INDEX && index != VFIO_PCI_MSI_IRQ_INDEX)) {

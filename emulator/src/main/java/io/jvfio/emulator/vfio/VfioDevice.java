@@ -149,7 +149,7 @@ public final class VfioDevice {
             return iommufdDevice.id();
         }
         Group group = dev != null ? dev.iommuGroup() : null;
-        if (group == null) { // an emulated device's fake group is in no iommufd
+        if (group == null) { // no-IOMMU and emulated devices: no IOMMU group an iommufd could hold
             return -Errno.ENODEV.number();
         }
         return ictx.hasGroup(group) ? -Errno.ENOENT.number() : -Errno.ENODEV.number();
