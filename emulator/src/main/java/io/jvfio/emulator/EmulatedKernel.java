@@ -12,6 +12,8 @@ import io.jvfio.emulator.kvm.KvmDevice;
 import io.jvfio.emulator.pci.PciPlatform;
 import io.jvfio.emulator.pci.PciTopology;
 import io.jvfio.emulator.vfio.Vfio;
+import io.jvfio.emulator.vfio.mdev.Mdev;
+import io.jvfio.emulator.vfio.pci.VfioMdevPciDriver;
 import io.jvfio.emulator.vfio.pci.VfioPciDriver;
 import io.jvfio.emulator.vfio.pci.VfioPciOptions;
 import io.jvfio.kernel.Kernel;
@@ -39,6 +41,7 @@ public final class EmulatedKernel implements Kernel {
     private final ThreadLocal<Task> current = new ThreadLocal<>();
     private final PciBus pciBus;
     private final Vfio vfio;
+    private final Mdev mdev;
 
     private EmulatedKernel(EmulatorConfig config, PciPlatform platform) {
         this.config = config;
@@ -57,8 +60,10 @@ public final class EmulatedKernel implements Kernel {
         PciTopology topology = platform != null ? platform.topology() : PciTopology.build(List.of());
         pciBus = PciBus.install(this, topology, config.noiommu() ? null : PciIommu.probe(topology));
         vfio = Vfio.install(this, pciBus);
+        mdev = new Mdev(this);
         pciBus.registerDriver(new PciePortDriver());
         VfioPciDriver.install(this, VfioPciOptions.DEFAULTS);
+        pciBus.registerDriver(new VfioMdevPciDriver(VfioPciOptions.DEFAULTS));
     }
 
     /** A kernel booted on the PCI platform the config names (none if it names none). */
@@ -87,6 +92,25 @@ public final class EmulatedKernel implements Kernel {
     /** The VFIO core. */
     public Vfio vfio() {
         return vfio;
+    }
+
+    /**
+     * Loads the {@link KernelModule} named {@code name} (found through ServiceLoader); ENOENT if
+     * no such module is on the class path, as modprobe's "module not found".
+     */
+    public void modprobe(String name) {
+        for (KernelModule m : java.util.ServiceLoader.load(KernelModule.class)) {
+            if (m.name().equals(name)) {
+                m.load(this);
+                return;
+            }
+        }
+        throw new ErrnoException(Errno.ENOENT);
+    }
+
+    /** The mdev bus parents register their types with. */
+    public Mdev mdev() {
+        return mdev;
     }
 
     /** The namespace subsystems register their nodes in. */

@@ -76,6 +76,26 @@ public final class Vfio {
      * the sysfs entries. EINVAL if the device has no IOMMU group and no-IOMMU mode is off.
      */
     public void registerGroupDev(VfioDevice device) {
+        if (device.isEmulated()) {
+            throw new IllegalArgumentException(device + " has no IOMMU: use registerEmulatedIommuDev");
+        }
+        register(device);
+    }
+
+    /**
+     * {@code vfio_register_emulated_iommu_dev}: registers a device without an IOMMU of its own
+     * ({@link VfioDevice#emulated}) in a singleton group of its own; it binds to an iommufd
+     * through an access object.
+     */
+    public void registerEmulatedIommuDev(VfioDevice device) {
+        if (!device.isEmulated()) {
+            throw new IllegalArgumentException(device + " is physical: use registerGroupDev");
+        }
+        register(device);
+    }
+
+    /** {@code __vfio_register_dev}. */
+    private void register(VfioDevice device) {
         if (device.devSet == null) {
             assignDeviceSet(device, device);
         }
@@ -91,7 +111,7 @@ public final class Vfio {
             throw e;
         }
         String name = "vfio" + device.index;
-        String sysDir = bus.sysfsPath(device.dev()) + "/vfio-dev/" + name;
+        String sysDir = device.sysfsDir() + "/vfio-dev/" + name;
         kernel.vfs()
                 .register(sysDir + "/dev", SysfsAttribute.readOnly(() -> VFIO_DEV_MAJOR + ":" + device.index + "\n"));
         kernel.vfs().symlink("/sys/class/vfio-dev/" + name, PciBus.relative("/sys/class/vfio-dev", sysDir));
@@ -123,7 +143,7 @@ public final class Vfio {
             kernel.vfs().unregister("/dev/vfio/devices/" + name);
         }
         kernel.vfs().unregister("/sys/class/vfio-dev/" + name);
-        kernel.vfs().unregister(bus.sysfsPath(device.dev()) + "/vfio-dev/" + name + "/dev");
+        kernel.vfs().unregister(device.sysfsDir() + "/vfio-dev/" + name + "/dev");
         device.putRegistration();
         for (int i = 0; !device.awaitUnregistered(i == 0 ? 0 : 10_000); i++) {
             device.ops().request(device, i);
@@ -153,26 +173,30 @@ public final class Vfio {
 
     /** {@code vfio_device_set_group}: the device's VFIO group, found or created. */
     private void setGroup(VfioDevice device) {
+        PciDevice dev = device.dev();
         if (!groupEnabled) {
-            if (device.dev().iommuGroup() == null) {
+            if (dev != null && dev.iommuGroup() == null) {
                 throw new ErrnoException(Errno.EINVAL);
             }
             return;
         }
-        PciDevice dev = device.dev();
         synchronized (groups) {
+            if (dev == null) {
+                device.group = createGroup(fakeGroupId(), null, true);
+                return;
+            }
             if (dev.iommuGroup() == null) {
                 if (!noiommu) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
-                device.group = createGroup(fakeGroupId(), null);
+                device.group = createGroup(fakeGroupId(), null, false);
                 return;
             }
             VfioGroup g = groups.get(dev.iommuGroup().id());
             if (g != null) {
                 g.drivers++;
             } else {
-                g = createGroup(dev.iommuGroup().id(), dev.iommuGroup());
+                g = createGroup(dev.iommuGroup().id(), dev.iommuGroup(), false);
             }
             device.group = g;
         }
@@ -187,13 +211,12 @@ public final class Vfio {
         return id;
     }
 
-    private VfioGroup createGroup(int id, Group iommuGroup) {
-        boolean noiommuGroup = iommuGroup == null;
-        VfioGroup g = new VfioGroup(id, iommuGroup);
+    private VfioGroup createGroup(int id, Group iommuGroup, boolean emulated) {
+        VfioGroup g = new VfioGroup(id, iommuGroup, emulated);
         groups.put(id, g);
         kernel.vfs().register("/dev/vfio/" + g.name(), (k, flags) -> VfioGroupFile.open(g, k, flags));
-        if (noiommuGroup) {
-            // the fake IOMMU group sysfs shows for a no-IOMMU device
+        if (iommuGroup == null) {
+            // the fake IOMMU group sysfs shows for a no-IOMMU or emulated device
             String dir = "/sys/kernel/iommu_groups/" + id;
             kernel.vfs().register(dir + "/name", SysfsAttribute.readOnly(() -> "vfio-noiommu\n"));
         }
@@ -212,7 +235,7 @@ public final class Vfio {
             }
             groups.remove(g.id);
             kernel.vfs().unregister("/dev/vfio/" + g.name());
-            if (g.noiommu) {
+            if (g.iommuGroup == null) {
                 kernel.vfs().unregister("/sys/kernel/iommu_groups/" + g.id + "/name");
             }
         }

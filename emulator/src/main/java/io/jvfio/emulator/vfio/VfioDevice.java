@@ -1,8 +1,10 @@
 package io.jvfio.emulator.vfio;
 
 import io.jvfio.abi.Errno;
+import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.bus.PciDevice;
 import io.jvfio.emulator.iommu.Group;
+import io.jvfio.emulator.iommufd.IommufdAccess;
 import io.jvfio.emulator.iommufd.IommufdCtx;
 import io.jvfio.emulator.iommufd.IommufdDevice;
 import io.jvfio.emulator.kvm.Kvm;
@@ -16,10 +18,20 @@ import java.util.TreeSet;
  * /dev/vfio/devices/vfioN and joins the VFIO group; its remove calls {@link
  * Vfio#unregisterGroupDev}, which waits until user space has closed every file of the device.
  *
+ * <p>A device is either a physical PCI function bound through its IOMMU ({@link
+ * #VfioDevice(PciDevice, VfioDeviceOps)}) or an emulated one ({@link #emulated}, an mdev), which
+ * has no IOMMU of its own: it gets a singleton group and reaches memory through an iommufd access
+ * object ({@code vfio_register_emulated_iommu_dev}, {@code vfio_iommufd_emulated_bind}).
+ *
  * <p>State that the core changes while opening and closing is guarded by the device set's lock.
  */
 public final class VfioDevice {
+    /** The PCI function; null for an emulated device. */
     private final PciDevice dev;
+
+    private final EmulatedKernel kernel;
+    private final String name;
+    private final String sysfsDir;
     private final VfioDeviceOps ops;
     VfioDeviceSet devSet;
     VfioGroup group;
@@ -36,29 +48,70 @@ public final class VfioDevice {
     IommufdDevice iommufdDevice;
     /** The RID is attached to a page table. */
     boolean iommufdAttached;
+    /** The emulated binding ({@code iommufd_access}), null when not bound (guarded by the device set's lock). */
+    IommufdAccess iommufdAccess;
     /** Attached PASIDs. */
     final Set<Integer> pasids = new TreeSet<>();
 
     /** Registration references: the registration itself plus one per open file ({@code refcount}). */
     private int registrations;
 
+    /** A physical PCI function, named and placed in sysfs as the function. */
     public VfioDevice(PciDevice dev, VfioDeviceOps ops) {
+        this(dev, dev.bus().kernel(), dev.name(), dev.bus().sysfsPath(dev), ops);
+    }
+
+    private VfioDevice(PciDevice dev, EmulatedKernel kernel, String name, String sysfsDir, VfioDeviceOps ops) {
         this.dev = dev;
+        this.kernel = kernel;
+        this.name = name;
+        this.sysfsDir = sysfsDir;
         this.ops = ops;
     }
 
-    /** The physical device ({@code vdev->dev}). */
+    /**
+     * A device without an IOMMU of its own (an mdev), to be registered with {@link
+     * Vfio#registerEmulatedIommuDev}; {@code sysfsDir} is its device directory.
+     */
+    public static VfioDevice emulated(EmulatedKernel kernel, String name, String sysfsDir, VfioDeviceOps ops) {
+        return new VfioDevice(null, kernel, name, sysfsDir, ops);
+    }
+
+    /** The physical device ({@code vdev->dev}); null for an emulated device. */
     public PciDevice dev() {
         return dev;
+    }
+
+    /** Whether the device binds through an iommufd access object rather than an IOMMU. */
+    public boolean isEmulated() {
+        return dev == null;
+    }
+
+    EmulatedKernel kernel() {
+        return kernel;
+    }
+
+    /** The device's sysfs directory (vfio-dev/vfioN goes below it). */
+    String sysfsDir() {
+        return sysfsDir;
+    }
+
+    /**
+     * The access object of an emulated device bound to an iommufd ({@code vdev->iommufd_access}),
+     * through which its driver pins or copies ({@code vfio_pin_pages}, {@code vfio_dma_rw}); null
+     * when not bound. Read with the device set's lock held or while the device is open.
+     */
+    public IommufdAccess iommufdAccess() {
+        return iommufdAccess;
     }
 
     public VfioDeviceOps ops() {
         return ops;
     }
 
-    /** The device name, which is the PCI device's ("0000:00:04.0"). */
+    /** The device name: the PCI device's ("0000:00:04.0") or the mdev's UUID. */
     public String name() {
-        return dev.name();
+        return name;
     }
 
     /** N of vfioN; -1 before registration. */
@@ -95,8 +148,8 @@ public final class VfioDevice {
         if (iommufdDevice != null && iommufdDevice.ctx() == ictx) {
             return iommufdDevice.id();
         }
-        Group group = dev.iommuGroup();
-        if (group == null) {
+        Group group = dev != null ? dev.iommuGroup() : null;
+        if (group == null) { // no-IOMMU and emulated devices: no IOMMU group an iommufd could hold
             return -Errno.ENODEV.number();
         }
         return ictx.hasGroup(group) ? -Errno.ENOENT.number() : -Errno.ENODEV.number();

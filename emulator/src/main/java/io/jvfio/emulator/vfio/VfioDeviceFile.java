@@ -174,7 +174,7 @@ final class VfioDeviceFile extends OpenFile {
                     throw new ErrnoException(Errno.EINVAL); // bound once
                 }
                 device.ops().matchTokenUuid(device, token(bind, flags));
-                iommufd = IommufdCtx.fromFd(device.dev().bus().kernel(), fd);
+                iommufd = IommufdCtx.fromFd(device.kernel(), fd);
                 takeKvm(kvm);
                 try {
                     openDevice();
@@ -298,6 +298,9 @@ final class VfioDeviceFile extends OpenFile {
             }
             int pasid = IommufdDevice.NO_PASID;
             if ((flags & VfioDeviceAttachIommufdPt.ATTACH_PASID) != 0) {
+                if (device.isEmulated()) {
+                    throw new ErrnoException(Errno.EOPNOTSUPP); // no pasid_attach_ioas op
+                }
                 long xend = VfioDeviceAttachIommufdPt.PASID.offset() + 4;
                 if (argsz < xend) {
                     throw new ErrnoException(Errno.EINVAL);
@@ -331,6 +334,9 @@ final class VfioDeviceFile extends OpenFile {
             }
             int pasid = IommufdDevice.NO_PASID;
             if ((flags & VfioDeviceDetachIommufdPt.DETACH_PASID) != 0) {
+                if (device.isEmulated()) {
+                    throw new ErrnoException(Errno.EOPNOTSUPP); // no pasid_detach_ioas op
+                }
                 if (argsz < VfioDeviceDetachIommufdPt.PASID.offset() + 4) {
                     throw new ErrnoException(Errno.EINVAL);
                 }

@@ -10,8 +10,9 @@ import java.util.UUID;
  * owns the device file: it checks that access was granted (a bound cdev fd or a group-opened fd)
  * before calling any of these, handles VFIO_DEVICE_BIND_IOMMUFD, ATTACH/DETACH_IOMMUFD_PT,
  * VFIO_DEVICE_FEATURE's validation and VFIO_DEVICE_GET_REGION_INFO's capability chain, and hands
- * everything else here. The iommufd callbacks of the kernel's table are always the physical ones
- * ({@code vfio_iommufd_physical_*}) for PCI devices, so the core uses them directly.
+ * everything else here. The iommufd callbacks of the kernel's table are the physical ones
+ * ({@code vfio_iommufd_physical_*}) for PCI devices and the emulated ones for the rest, so the
+ * core picks them by the device's kind.
  *
  * <p>Every method runs in the calling thread of the syscall; throw {@link ErrnoException} to
  * fail. The defaults are what the core answers when the kernel's op is NULL.
@@ -82,6 +83,12 @@ public interface VfioDeviceOps {
             throw new ErrnoException(Errno.EINVAL);
         }
     }
+
+    /**
+     * {@code dma_unmap}: an emulated device's IOVA range [iova, iova+length) is being unmapped
+     * (length -1: everything, at detach); unpin whatever the driver pinned inside it.
+     */
+    default void dmaUnmap(VfioDevice device, long iova, long length) {}
 
     /**
      * {@code device_feature}: VFIO_DEVICE_FEATURE after the core validated argsz and flags, for

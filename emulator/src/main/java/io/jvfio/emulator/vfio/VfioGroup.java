@@ -15,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class VfioGroup {
     final int id;
     final boolean noiommu;
-    /** The IOMMU group; null for a fake no-IOMMU group. */
+    /** The IOMMU group; null for a fake (no-IOMMU or emulated) group. */
     final Group iommuGroup;
     /** {@code group_lock}: the open file, the iommufd and the cdev count. */
     final ReentrantLock lock = new ReentrantLock();
@@ -32,9 +32,10 @@ final class VfioGroup {
     /** Set by kvm-vfio; devices take it at their first open. */
     volatile Kvm kvm;
 
-    VfioGroup(int id, Group iommuGroup) {
+    /** {@code emulated}: the singleton group of a device without an IOMMU ({@code VFIO_EMULATED_IOMMU}). */
+    VfioGroup(int id, Group iommuGroup, boolean emulated) {
         this.id = id;
-        this.noiommu = iommuGroup == null;
+        this.noiommu = iommuGroup == null && !emulated;
         this.iommuGroup = iommuGroup;
     }
 

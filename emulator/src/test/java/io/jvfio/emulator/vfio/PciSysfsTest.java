@@ -40,7 +40,7 @@ class PciSysfsTest {
                 .isEqualTo(Errno.ENOENT);
         assertThat(k.readlink("/sys/bus/pci/devices/" + TestMachine.ROOT_PORT + "/driver"))
                 .isEqualTo("../../../bus/pci/drivers/pcieport");
-        assertThat(k.listDirectory("/sys/bus/pci/drivers")).containsExactly("pcieport", "vfio-pci");
+        assertThat(k.listDirectory("/sys/bus/pci/drivers")).containsExactly("pcieport", "vfio-mdev-pci", "vfio-pci");
     }
 
     @Test

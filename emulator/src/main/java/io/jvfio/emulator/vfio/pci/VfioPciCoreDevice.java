@@ -12,7 +12,6 @@ import io.jvfio.abi.vfio.VfioDeviceLowPowerEntryWithWakeup;
 import io.jvfio.abi.vfio.VfioInfoCapHeader;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqInfo;
-import io.jvfio.abi.vfio.VfioIrqSet;
 import io.jvfio.abi.vfio.VfioPciDependentDevice;
 import io.jvfio.abi.vfio.VfioPciHotReset;
 import io.jvfio.abi.vfio.VfioPciHotResetInfo;
@@ -33,6 +32,8 @@ import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.VfioDeviceOps;
 import io.jvfio.emulator.vfio.VfioInfoCap;
+import io.jvfio.emulator.vfio.VfioIrqSetArgs;
+import io.jvfio.emulator.vfio.mdev.AccessDmaPort;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -89,10 +90,17 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         return "vfio-pci";
     }
 
-    /** open_device: DMA goes through the IOMMU group's domain (blocked in no-IOMMU mode). */
+    /**
+     * open_device: DMA goes through the IOMMU group's domain (blocked in no-IOMMU mode), or for the
+     * function wrapped as an mdev through the access object the core just bound.
+     */
     @Override
     public void openDevice(VfioDevice device) {
-        open(device.dev().iommuDevice() != null ? device.dev().iommuDevice().dmaPort() : DmaPort.BLOCKED);
+        if (device.isEmulated()) {
+            open(new AccessDmaPort(device.iommufdAccess()));
+        } else {
+            open(device.dev().iommuDevice() != null ? device.dev().iommuDevice().dmaPort() : DmaPort.BLOCKED);
+        }
     }
 
     @Override
@@ -257,43 +265,13 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         }
     }
 
-    /** vfio_pci_ioctl_set_irqs with vfio_set_irqs_validate_and_prepare, checks in the kernel's order. */
+    /** vfio_pci_ioctl_set_irqs: the count of an unknown index is 0. */
     private void setIrqs(long arg) {
-        long minsz = VfioIrqSet.DEF.minSize();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment hdr = UserMemory.copyIn(arg, minsz, a);
-            long argsz = Integer.toUnsignedLong(VfioIrqSet.ARGSZ.get(hdr));
-            int flags = VfioIrqSet.FLAGS.get(hdr);
-            int index = VfioIrqSet.INDEX.get(hdr);
-            long start = Integer.toUnsignedLong(VfioIrqSet.START.get(hdr));
-            long count = Integer.toUnsignedLong(VfioIrqSet.COUNT.get(hdr));
-            int max = Integer.compareUnsigned(index, VFIO_PCI_NUM_IRQS) < 0 ? intrs.irqCount(index) : 0;
-            if (argsz < minsz
-                    || Integer.compareUnsigned(index, VFIO_PCI_NUM_IRQS) >= 0
-                    || count >= 0xffffffffL - start
-                    || (flags & ~(VfioIrqSet.DATA_TYPE_MASK | VfioIrqSet.ACTION_TYPE_MASK)) != 0) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            if (start >= max || start + count > max) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            int dataSize =
-                    switch (flags & VfioIrqSet.DATA_TYPE_MASK) {
-                        case VfioIrqSet.DATA_NONE -> 0;
-                        case VfioIrqSet.DATA_BOOL -> 1;
-                        case VfioIrqSet.DATA_EVENTFD -> 4;
-                        default -> throw new ErrnoException(Errno.EINVAL);
-                    };
-            if (dataSize != 0 && argsz - minsz < count * dataSize) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            byte[] data = new byte[(int) (count * dataSize)];
-            if (data.length > 0) {
-                MemorySegment.copy(
-                        UserMemory.copyIn(arg + minsz, data.length, a), ValueLayout.JAVA_BYTE, 0, data, 0, data.length);
-            }
-            intrs.setIrqs(flags, index, (int) start, (int) count, data, this::eventfd);
-        }
+        VfioIrqSetArgs set = VfioIrqSetArgs.validateAndPrepare(
+                arg,
+                index -> Integer.compareUnsigned(index, VFIO_PCI_NUM_IRQS) < 0 ? intrs.irqCount(index) : 0,
+                VFIO_PCI_NUM_IRQS);
+        intrs.setIrqs(set.flags(), set.index(), set.start(), set.count(), set.data(), this::eventfd);
     }
 
     private EventFdFile eventfd(int fd) {
@@ -491,7 +469,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     private static VfioDevice inSet(VfioDevice device, PciAddress address) {
         for (VfioDevice v : device.devSet().devices()) {
-            if (v.dev().address().equals(address)) {
+            if (!v.isEmulated() && v.dev().address().equals(address)) {
                 return v;
             }
         }
