@@ -128,7 +128,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
         }
         long first = iova & -Pages.PAGE_SIZE;
         long end = (iova + length + Pages.PAGE_SIZE - 1) & -Pages.PAGE_SIZE;
-        return cur.iopt.pinPages(first, end - first, write);
+        return cur.iopt.pinPages(first, end - first, write, false);
     }
 
     /** iommufd_access_unpin_pages: releases a pin of {@link #pinPages} with the same range. */
@@ -139,7 +139,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
         }
         long first = iova & -Pages.PAGE_SIZE;
         long end = (iova + length + Pages.PAGE_SIZE - 1) & -Pages.PAGE_SIZE;
-        cur.iopt.unpinPages(first, end - first);
+        cur.iopt.unpinPages(first, end - first, false);
     }
 
     /**

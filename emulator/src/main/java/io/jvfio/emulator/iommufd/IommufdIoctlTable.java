@@ -64,7 +64,7 @@ final class IommufdIoctlTable {
         op(IommufdIoctl.IOMMU_VIOMMU_ALLOC, IommuViommuAlloc.DEF, Viommu::alloc);
         op(IommufdIoctl.IOMMU_VDEVICE_ALLOC, IommuVdeviceAlloc.DEF, Vdevice::alloc);
         op(IommufdIoctl.IOMMU_IOAS_CHANGE_PROCESS, IommuIoasChangeProcess.DEF, Ioas::changeProcess);
-        op(IommufdIoctl.IOMMU_VEVENTQ_ALLOC, IommuVeventqAlloc.DEF, IommufdIoctlTable::notYetEmulated);
+        op(IommufdIoctl.IOMMU_VEVENTQ_ALLOC, IommuVeventqAlloc.DEF, Veventq::alloc);
         op(IommufdIoctl.IOMMU_HW_QUEUE_ALLOC, IommuHwQueueAlloc.DEF, IommufdIoctlTable::notYetEmulated);
         op(IommufdTestIoctl.IOMMU_TEST_CMD, IommuTestCmd.DEF, Selftest::testCmd);
     }

@@ -4,6 +4,7 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.iommufd.IommuHwptPgfault;
 import io.jvfio.abi.selftest.IommuTestCmd;
+import io.jvfio.abi.selftest.IommuViommuEventSelftest;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.abi.selftest.IommufdTestIoctl;
 import io.jvfio.emulator.UserMemory;
@@ -55,6 +56,7 @@ final class Selftest extends IommufdObject {
             case IommufdTestIoctl.IOMMU_TEST_OP_DIRTY -> dirty(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_IOTLB -> checkIotlb(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_TRIGGER_IOPF -> triggerIopf(u);
+            case IommufdTestIoctl.IOMMU_TEST_OP_TRIGGER_VEVENT -> triggerVevent(u);
             case IommufdTestIoctl.IOMMU_TEST_OP_CREATE_ACCESS -> SelftestAccess.create(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_PAGES -> SelftestAccess.accessPages(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_DESTROY_ACCESS_PAGES -> SelftestAccess.destroyPages(u, id);
@@ -318,6 +320,31 @@ final class Selftest extends IommufdObject {
                     IommuTestCmd.TriggerIopf.GRPID.get(c),
                     IommuTestCmd.TriggerIopf.PERM.get(c),
                     IommuTestCmd.TriggerIopf.ADDR.get(c));
+        } finally {
+            u.ctx.put(idev);
+        }
+    }
+
+    /**
+     * iommufd_test_trigger_vevent: a SELFTEST event carrying the device's virtual ID, reported to
+     * the vIOMMU of the nested HWPT the mock device is attached to; ENOENT if there is none (or the
+     * virtual ID is 0), EOPNOTSUPP without a vEVENTQ of that type.
+     */
+    private static void triggerVevent(Ucmd u) {
+        IommufdDevice idev = HwptIoctls.getDevice(u, IommuTestCmd.TriggerVevent.DEV_ID.get(u.cmd));
+        try {
+            Viommu viommu;
+            long virtId;
+            synchronized (idev.igroup) {
+                viommu = idev.mockViommu;
+                virtId = idev.mockVdevId;
+            }
+            if (viommu == null || virtId == 0) {
+                throw new ErrnoException(Errno.ENOENT);
+            }
+            byte[] event = new byte[(int) IommuViommuEventSelftest.DEF.size()];
+            IommuViommuEventSelftest.VIRT_ID.set(MemorySegment.ofArray(event), (int) virtId);
+            viommu.reportEvent(IommufdTestConst.IOMMU_VEVENTQ_TYPE_SELFTEST, event);
         } finally {
             u.ctx.put(idev);
         }

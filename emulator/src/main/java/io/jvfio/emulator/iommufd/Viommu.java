@@ -22,6 +22,8 @@ final class Viommu extends IommufdObject {
     final Iommu iommu;
     /** {@code vdevs}: virtual ID to vDEVICE; guarded by this. */
     final Map<Long, Vdevice> vdevs = new HashMap<>();
+    /** {@code veventqs}: one vEVENTQ per type; guarded by itself. */
+    final Map<Integer, Veventq> veventqs = new HashMap<>();
 
     private Viommu(HwptPaging hwpt, Iommu iommu) {
         super(ObjectType.VIOMMU);
@@ -69,6 +71,20 @@ final class Viommu extends IommufdObject {
             }
         } finally {
             u.ctx.put(idev);
+        }
+    }
+
+    /**
+     * iommufd_viommu_report_event: queues {@code data} on the vEVENTQ of {@code type}
+     * (EOPNOTSUPP if there is none).
+     */
+    void reportEvent(int type, byte[] data) {
+        synchronized (veventqs) {
+            Veventq q = veventqs.get(type);
+            if (q == null) {
+                throw new ErrnoException(Errno.EOPNOTSUPP);
+            }
+            q.report(data);
         }
     }
 
