@@ -24,6 +24,8 @@ final class Viommu extends IommufdObject {
     final Map<Long, Vdevice> vdevs = new HashMap<>();
     /** {@code veventqs}: one vEVENTQ per type; guarded by itself. */
     final Map<Integer, Veventq> veventqs = new HashMap<>();
+    /** mock_viommu.hw_queue: the HW queues by index; guarded by itself. */
+    final HwQueue[] hwQueues = new HwQueue[IommufdTestConst.IOMMU_TEST_HW_QUEUE_MAX];
 
     private Viommu(HwptPaging hwpt, Iommu iommu) {
         super(ObjectType.VIOMMU);
