@@ -138,9 +138,10 @@ final class HwptIoctls {
                             entryLen,
                             entryNum,
                             done);
+                } else if (pt instanceof Viommu viommu) {
+                    viommu.cacheInvalidate(IommuHwptInvalidate.DATA_TYPE.get(c), uptr, entryLen, entryNum, done);
                 } else {
-                    // vIOMMUs are not emulated yet (EOPNOTSUPP as without cache_invalidate).
-                    throw new ErrnoException(pt.type() == ObjectType.VIOMMU ? Errno.EOPNOTSUPP : Errno.EINVAL);
+                    throw new ErrnoException(Errno.EINVAL);
                 }
             } finally {
                 u.ctx.put(pt);

@@ -2,9 +2,11 @@ package io.jvfio.emulator.iommufd;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.iommu.IommuDevice;
 import io.jvfio.emulator.iommu.IommuDriver;
 import io.jvfio.emulator.iommu.ReservedRegion;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -33,6 +35,13 @@ public final class IommufdDevice extends IommufdObject {
      * attached to and its virtual ID there at that time; guarded by {@code igroup}.
      */
     Viommu mockViommu;
+
+    /** mock_dev.cache: the mock device's caches, cleared by vIOMMU cache invalidation; guarded by itself. */
+    final int[] mockCache = new int[IommufdTestConst.MOCK_DEV_CACHE_NUM];
+
+    {
+        Arrays.fill(mockCache, IommufdTestConst.IOMMU_TEST_DEV_CACHE_DEFAULT);
+    }
 
     long mockVdevId;
 

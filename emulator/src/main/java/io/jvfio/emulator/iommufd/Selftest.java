@@ -387,18 +387,21 @@ final class Selftest extends IommufdObject {
     }
 
     /**
-     * iommufd_test_dev_check_cache: EINVAL unless the mock device's cache entry holds the value.
-     * Nothing invalidates these caches yet (no vIOMMU cache invalidation), so they keep
-     * IOMMU_TEST_DEV_CACHE_DEFAULT.
+     * iommufd_test_dev_check_cache: EINVAL unless the mock device's cache entry holds the value
+     * (IOMMU_TEST_DEV_CACHE_DEFAULT until a vIOMMU cache invalidation clears it).
      */
     private static void checkDevCache(Ucmd u, int id) {
         IommufdDevice idev = HwptIoctls.getDevice(u, id);
         try {
             int cacheId = IommuTestCmd.CheckDevCache.ID.get(u.cmd);
             if (Integer.compareUnsigned(cacheId, IommufdTestConst.MOCK_DEV_CACHE_ID_MAX) > 0
-                    || idev.dev.driver() != IommuDriver.MOCK
-                    || IommuTestCmd.CheckDevCache.CACHE.get(u.cmd) != IommufdTestConst.IOMMU_TEST_DEV_CACHE_DEFAULT) {
+                    || idev.dev.driver() != IommuDriver.MOCK) {
                 throw new ErrnoException(Errno.EINVAL);
+            }
+            synchronized (idev.mockCache) {
+                if (idev.mockCache[cacheId] != IommuTestCmd.CheckDevCache.CACHE.get(u.cmd)) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
             }
         } finally {
             u.ctx.put(idev);
