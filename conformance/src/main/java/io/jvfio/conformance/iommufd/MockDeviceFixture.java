@@ -1,6 +1,8 @@
 package io.jvfio.conformance.iommufd;
 
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
+import io.jvfio.abi.iommufd.IommuVdeviceAlloc;
+import io.jvfio.abi.iommufd.IommuViommuAlloc;
 import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.abi.selftest.IommuTestCmd;
 import io.jvfio.abi.selftest.IommufdTestConst;
@@ -77,5 +79,30 @@ abstract class MockDeviceFixture extends IommufdFixture {
         MemorySegment c = hwptAllocStruct(devId, ptId, flags);
         ioctl(IommufdIoctl.IOMMU_HWPT_ALLOC, c);
         return IommuHwptAlloc.OUT_HWPT_ID.get(c);
+    }
+
+    MemorySegment viommuStruct(int devId, int hwptId, int type) {
+        MemorySegment c = IommuViommuAlloc.DEF.allocate(arena);
+        IommuViommuAlloc.SIZE.set(c, (int) IommuViommuAlloc.DEF.size());
+        IommuViommuAlloc.DEV_ID.set(c, devId);
+        IommuViommuAlloc.HWPT_ID.set(c, hwptId);
+        IommuViommuAlloc.TYPE.set(c, type);
+        return c;
+    }
+
+    int viommuAlloc(int devId, int hwptId) {
+        MemorySegment c = viommuStruct(devId, hwptId, IommufdTestConst.IOMMU_VIOMMU_TYPE_SELFTEST);
+        ioctl(IommufdIoctl.IOMMU_VIOMMU_ALLOC, c);
+        return IommuViommuAlloc.OUT_VIOMMU_ID.get(c);
+    }
+
+    int vdeviceAlloc(int viommuId, int devId, long virtId) {
+        MemorySegment c = IommuVdeviceAlloc.DEF.allocate(arena);
+        IommuVdeviceAlloc.SIZE.set(c, (int) IommuVdeviceAlloc.DEF.size());
+        IommuVdeviceAlloc.VIOMMU_ID.set(c, viommuId);
+        IommuVdeviceAlloc.DEV_ID.set(c, devId);
+        IommuVdeviceAlloc.VIRT_ID.set(c, virtId);
+        ioctl(IommufdIoctl.IOMMU_VDEVICE_ALLOC, c);
+        return IommuVdeviceAlloc.OUT_VDEVICE_ID.get(c);
     }
 }

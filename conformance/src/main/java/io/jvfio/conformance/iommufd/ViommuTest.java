@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
-import io.jvfio.abi.iommufd.IommuVdeviceAlloc;
 import io.jvfio.abi.iommufd.IommuViommuAlloc;
 import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.abi.selftest.IommuViommuSelftest;
@@ -15,31 +14,6 @@ import org.junit.jupiter.api.Test;
 
 /** semantics.md rule 29: vIOMMU and vDEVICE lifecycle and tombstones (mmap regions not covered). */
 class ViommuTest extends MockDeviceFixture {
-    MemorySegment viommuStruct(int devId, int hwptId, int type) {
-        MemorySegment c = IommuViommuAlloc.DEF.allocate(arena);
-        IommuViommuAlloc.SIZE.set(c, (int) IommuViommuAlloc.DEF.size());
-        IommuViommuAlloc.DEV_ID.set(c, devId);
-        IommuViommuAlloc.HWPT_ID.set(c, hwptId);
-        IommuViommuAlloc.TYPE.set(c, type);
-        return c;
-    }
-
-    int viommuAlloc(int devId, int hwptId) {
-        MemorySegment c = viommuStruct(devId, hwptId, IommufdTestConst.IOMMU_VIOMMU_TYPE_SELFTEST);
-        ioctl(IommufdIoctl.IOMMU_VIOMMU_ALLOC, c);
-        return IommuViommuAlloc.OUT_VIOMMU_ID.get(c);
-    }
-
-    int vdeviceAlloc(int viommuId, int devId, long virtId) {
-        MemorySegment c = IommuVdeviceAlloc.DEF.allocate(arena);
-        IommuVdeviceAlloc.SIZE.set(c, (int) IommuVdeviceAlloc.DEF.size());
-        IommuVdeviceAlloc.VIOMMU_ID.set(c, viommuId);
-        IommuVdeviceAlloc.DEV_ID.set(c, devId);
-        IommuVdeviceAlloc.VIRT_ID.set(c, virtId);
-        ioctl(IommufdIoctl.IOMMU_VDEVICE_ALLOC, c);
-        return IommuVdeviceAlloc.OUT_VDEVICE_ID.get(c);
-    }
-
     @Test
     @DisplayName("rule 29: VIOMMU_ALLOC needs a NEST_PARENT HWPT and a real type; data is echoed")
     void viommuAllocation() {

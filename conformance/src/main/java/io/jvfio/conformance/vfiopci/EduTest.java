@@ -34,7 +34,8 @@ class EduTest extends VfioPciFixture {
     @Test
     void factorialRaisesMsi() throws InterruptedException {
         int efd = trigger(VfioConst.VFIO_PCI_MSI_IRQ_INDEX);
-        enableCommand(COMMAND_MEMORY);
+        // An MSI is a DMA write: without bus mastering the interrupt is lost (QEMU and emulation).
+        enableCommand(COMMAND_MEMORY | COMMAND_MASTER);
         assertThat(pread(0, 4)).isEqualTo(0x010000edL);
         pwrite(STATUS, 4, 0x80);
         pwrite(FACTORIAL, 4, 10);

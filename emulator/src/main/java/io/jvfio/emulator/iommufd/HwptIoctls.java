@@ -68,9 +68,19 @@ final class HwptIoctls {
                     u.respond();
                     return;
                 }
+                if (pt instanceof Viommu viommu) {
+                    if (viommu.iommu != idev.dev.iommu()) {
+                        throw new ErrnoException(Errno.EINVAL);
+                    }
+                    HwptNested nested = HwptNested.allocOnViommu(u.ctx, viommu, flags, data);
+                    u.newObj = nested;
+                    setFault(u, nested, flags);
+                    IommuHwptAlloc.OUT_HWPT_ID.set(c, nested.id());
+                    u.respond();
+                    return;
+                }
                 if (!(pt instanceof Ioas ioas)) {
-                    // vIOMMU parents are not emulated yet: EOPNOTSUPP as a driver without viommu ops.
-                    throw new ErrnoException(pt.type() == ObjectType.VIOMMU ? Errno.EOPNOTSUPP : Errno.EINVAL);
+                    throw new ErrnoException(Errno.EINVAL);
                 }
                 synchronized (ioas.mutex) {
                     HwptPaging hwpt = HwptPaging.alloc(
@@ -128,9 +138,10 @@ final class HwptIoctls {
                             entryLen,
                             entryNum,
                             done);
+                } else if (pt instanceof Viommu viommu) {
+                    viommu.cacheInvalidate(IommuHwptInvalidate.DATA_TYPE.get(c), uptr, entryLen, entryNum, done);
                 } else {
-                    // vIOMMUs are not emulated yet (EOPNOTSUPP as without cache_invalidate).
-                    throw new ErrnoException(pt.type() == ObjectType.VIOMMU ? Errno.EOPNOTSUPP : Errno.EINVAL);
+                    throw new ErrnoException(Errno.EINVAL);
                 }
             } finally {
                 u.ctx.put(pt);

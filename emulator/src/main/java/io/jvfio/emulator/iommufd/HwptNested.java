@@ -20,12 +20,31 @@ import java.util.Arrays;
  */
 final class HwptNested extends HwPagetable {
     final HwptPaging parent;
+    /** The vIOMMU it was allocated on (holding it rather than the parent), or null. */
+    final Viommu viommu;
     /** mock_iommu_domain_nested.iotlb. */
     final int[] iotlb = new int[IommufdTestConst.MOCK_NESTED_DOMAIN_IOTLB_NUM];
 
-    private HwptNested(HwptPaging parent, int flags) {
+    private HwptNested(HwptPaging parent, Viommu viommu, int flags) {
         super(ObjectType.HWPT_NESTED, (flags & IommuHwptAlloc.ALLOC_PASID) != 0);
         this.parent = parent;
+        this.viommu = viommu;
+    }
+
+    /**
+     * iommufd_viommu_alloc_hwpt_nested + mock_viommu_alloc_domain_nested: EOPNOTSUPP for flags
+     * other than FAULT_ID_VALID/PASID or no data; the parent is the vIOMMU's HWPT, and the vIOMMU
+     * is held instead of it. (The caller checked the device is behind the vIOMMU's IOMMU.)
+     */
+    static HwptNested allocOnViommu(IommufdCtx ctx, Viommu viommu, int flags, UserData data) {
+        if ((flags & ~(IommuHwptAlloc.FAULT_ID_VALID | IommuHwptAlloc.ALLOC_PASID)) != 0 || data.len() == 0) {
+            throw new ErrnoException(Errno.EOPNOTSUPP);
+        }
+        HwptNested hwpt = new HwptNested(viommu.hwpt, viommu, flags);
+        ctx.objects.allocate(hwpt);
+        viommu.incUsers();
+        hwpt.fill(ctx, data);
+        return hwpt;
     }
 
     /**
@@ -42,9 +61,16 @@ final class HwptNested extends HwPagetable {
         if (parent.autoDomain || !parent.nestParent || !idev.dev.driver().owns(parent.domain.format())) {
             throw new ErrnoException(Errno.EINVAL);
         }
-        HwptNested hwpt = new HwptNested(parent, flags);
+        HwptNested hwpt = new HwptNested(parent, null, flags);
         ctx.objects.allocate(hwpt);
         parent.incUsers();
+        hwpt.fill(ctx, data);
+        return hwpt;
+    }
+
+    /** __mock_domain_alloc_nested's data: EOPNOTSUPP for another type, then the copy rules; aborts on failure. */
+    private void fill(IommufdCtx ctx, UserData data) {
+        HwptNested hwpt = this;
         try {
             if (data.type() != IommufdTestConst.IOMMU_HWPT_DATA_SELFTEST) {
                 throw new ErrnoException(Errno.EOPNOTSUPP);
@@ -61,7 +87,6 @@ final class HwptNested extends HwPagetable {
             ctx.objects.abort(hwpt);
             throw e;
         }
-        return hwpt;
     }
 
     @Override
@@ -72,7 +97,11 @@ final class HwptNested extends HwPagetable {
     @Override
     void destroy() {
         putFault();
-        parent.decUsers();
+        if (viommu != null) {
+            viommu.decUsers();
+        } else {
+            parent.decUsers();
+        }
     }
 
     /**

@@ -22,20 +22,54 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
 
     final IommufdCtx ictx;
     private final Ops ops;
+    /** iommufd_access_create_internal (HW queues): no context reference, pins lock their areas. */
+    private final boolean internal;
     /** Set while attached; null blocks new pins (detach or replace in progress, or detached). */
     private volatile Ioas ioas;
     /** Where pins are released: stays the old IOAS while a replace drops the old pins. */
     private volatile Ioas ioasUnpin;
 
-    private IommufdAccess(IommufdCtx ictx, Ops ops) {
+    private IommufdAccess(IommufdCtx ictx, Ops ops, boolean internal) {
         super(ObjectType.ACCESS);
         this.ictx = ictx;
         this.ops = ops;
+        this.internal = internal;
+    }
+
+    /** The internal accesses' ops: they pin, and locked areas are never unmapped under them. */
+    private static final Ops INTERNAL_OPS = new Ops() {
+        @Override
+        public boolean needsPinPages() {
+            return true;
+        }
+
+        @Override
+        public void unmap(long iova, long length) {}
+    };
+
+    /**
+     * iommufd_access_create_internal: a published ACCESS object (an ID user space sees, DESTROY
+     * EBUSY) that holds no context reference; its pins lock the IOAS areas (UNMAP EBUSY).
+     */
+    static IommufdAccess createInternal(IommufdCtx ictx) {
+        IommufdAccess access = new IommufdAccess(ictx, INTERNAL_OPS, true);
+        ictx.objects.allocate(access);
+        access.incUsers();
+        ictx.publish(access);
+        return access;
+    }
+
+    /** iommufd_access_attach_internal. */
+    synchronized void attachInternal(Ioas target) {
+        if (ioas != null) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        changeIoas(target);
     }
 
     /** iommufd_access_create: publishes an ACCESS object ({@link #id()}), holding the context until destroy. */
     public static IommufdAccess create(IommufdCtx ictx, Ops ops) {
-        IommufdAccess access = new IommufdAccess(ictx, ops);
+        IommufdAccess access = new IommufdAccess(ictx, ops, false);
         ictx.objects.allocate(access);
         access.incUsers(); // the creating driver's reference until destroy
         ictx.get();
@@ -53,7 +87,9 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
     @Override
     void destroy() {
         detach();
-        ictx.put();
+        if (!internal) {
+            ictx.put();
+        }
     }
 
     /** iommufd_access_attach: to IOAS {@code ioasId} (ENOENT); EINVAL if attached already. */
@@ -128,7 +164,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
         }
         long first = iova & -Pages.PAGE_SIZE;
         long end = (iova + length + Pages.PAGE_SIZE - 1) & -Pages.PAGE_SIZE;
-        return cur.iopt.pinPages(first, end - first, write, false);
+        return cur.iopt.pinPages(first, end - first, write, internal);
     }
 
     /** iommufd_access_unpin_pages: releases a pin of {@link #pinPages} with the same range. */
@@ -139,7 +175,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
         }
         long first = iova & -Pages.PAGE_SIZE;
         long end = (iova + length + Pages.PAGE_SIZE - 1) & -Pages.PAGE_SIZE;
-        cur.iopt.unpinPages(first, end - first, false);
+        cur.iopt.unpinPages(first, end - first, internal);
     }
 
     /**

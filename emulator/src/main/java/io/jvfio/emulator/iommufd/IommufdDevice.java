@@ -2,8 +2,11 @@ package io.jvfio.emulator.iommufd;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.iommu.IommuDevice;
+import io.jvfio.emulator.iommu.IommuDriver;
 import io.jvfio.emulator.iommu.ReservedRegion;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -27,6 +30,20 @@ public final class IommufdDevice extends IommufdObject {
     final IommufdGroup igroup;
     /** The device's vDEVICE, if any; guarded by {@code igroup}. */
     Vdevice vdev;
+    /**
+     * mock_dev.viommu/vdev_id: for a mock device, the vIOMMU of the nested HWPT its RID was last
+     * attached to and its virtual ID there at that time; guarded by {@code igroup}.
+     */
+    Viommu mockViommu;
+
+    /** mock_dev.cache: the mock device's caches, cleared by vIOMMU cache invalidation; guarded by itself. */
+    final int[] mockCache = new int[IommufdTestConst.MOCK_DEV_CACHE_NUM];
+
+    {
+        Arrays.fill(mockCache, IommufdTestConst.IOMMU_TEST_DEV_CACHE_DEFAULT);
+    }
+
+    long mockVdevId;
 
     /** Selftest mock devices belong to their selftest object and hold no context reference. */
     private final boolean mock;
@@ -302,9 +319,40 @@ public final class IommufdDevice extends IommufdObject {
     private void attachDevice(HwPagetable hwpt, int pasid) {
         pasidCompat(hwpt, pasid);
         if (pasid == NO_PASID) {
+            long vdevId = mockVdevId(hwpt);
             dev.group().attach(hwpt.hwDomain());
+            setMockViommu(hwpt, vdevId);
         } else {
             dev.group().attachPasid(dev, pasid, hwpt.hwDomain());
+        }
+    }
+
+    /**
+     * mock_domain_nop_attach's vIOMMU step: a mock device attaching to a nested HWPT of a vIOMMU
+     * needs a vDEVICE there (ENOENT); returns its virtual ID (0 otherwise).
+     */
+    private long mockVdevId(HwPagetable hwpt) {
+        if (dev.driver() != IommuDriver.MOCK || !(hwpt instanceof HwptNested n) || n.viommu == null) {
+            return 0;
+        }
+        synchronized (n.viommu) {
+            for (Vdevice v : n.viommu.vdevs.values()) {
+                if (v.idev == this) {
+                    return v.virtId;
+                }
+            }
+        }
+        throw new ErrnoException(Errno.ENOENT);
+    }
+
+    private void setMockViommu(HwPagetable hwpt, long vdevId) {
+        if (dev.driver() != IommuDriver.MOCK) {
+            return;
+        }
+        Viommu v = hwpt instanceof HwptNested n ? n.viommu : null;
+        if (v != mockViommu) {
+            mockViommu = v;
+            mockVdevId = vdevId;
         }
     }
 
@@ -353,6 +401,7 @@ public final class IommufdDevice extends IommufdObject {
             if (attach.devices.isEmpty()) {
                 if (pasid == NO_PASID) {
                     dev.group().detach();
+                    setMockViommu(null, 0);
                 } else {
                     dev.group().detachPasid(pasid);
                 }
@@ -400,7 +449,9 @@ public final class IommufdDevice extends IommufdObject {
             try {
                 pasidCompat(hwpt, pasid);
                 if (pasid == NO_PASID) {
+                    long vdevId = mockVdevId(hwpt);
                     dev.group().replace(hwpt.hwDomain());
+                    setMockViommu(hwpt, vdevId);
                 } else {
                     dev.group().replacePasid(dev, pasid, hwpt.hwDomain());
                 }

@@ -1,7 +1,5 @@
 package io.jvfio.emulator.iommufd;
 
-import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.StructDef;
 import io.jvfio.abi.iommufd.IommuDestroy;
 import io.jvfio.abi.iommufd.IommuFaultAlloc;
@@ -64,8 +62,8 @@ final class IommufdIoctlTable {
         op(IommufdIoctl.IOMMU_VIOMMU_ALLOC, IommuViommuAlloc.DEF, Viommu::alloc);
         op(IommufdIoctl.IOMMU_VDEVICE_ALLOC, IommuVdeviceAlloc.DEF, Vdevice::alloc);
         op(IommufdIoctl.IOMMU_IOAS_CHANGE_PROCESS, IommuIoasChangeProcess.DEF, Ioas::changeProcess);
-        op(IommufdIoctl.IOMMU_VEVENTQ_ALLOC, IommuVeventqAlloc.DEF, IommufdIoctlTable::notYetEmulated);
-        op(IommufdIoctl.IOMMU_HW_QUEUE_ALLOC, IommuHwQueueAlloc.DEF, IommufdIoctlTable::notYetEmulated);
+        op(IommufdIoctl.IOMMU_VEVENTQ_ALLOC, IommuVeventqAlloc.DEF, Veventq::alloc);
+        op(IommufdIoctl.IOMMU_HW_QUEUE_ALLOC, IommuHwQueueAlloc.DEF, HwQueue::alloc);
         op(IommufdTestIoctl.IOMMU_TEST_CMD, IommuTestCmd.DEF, Selftest::testCmd);
     }
 
@@ -83,10 +81,5 @@ final class IommufdIoctlTable {
     /** The slot for {@code index} (nr - 0x80), or null for a hole. */
     static Op get(int index) {
         return OPS[index];
-    }
-
-    /** Part 2 (HWPTs, devices, accesses, faults, vIOMMUs) replaces these. */
-    private static void notYetEmulated(Ucmd u) {
-        throw new ErrnoException(Errno.EOPNOTSUPP, null, u.def.cName() + " is not emulated yet");
     }
 }

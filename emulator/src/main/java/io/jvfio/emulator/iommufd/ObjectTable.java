@@ -5,6 +5,7 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.FaultInjection;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -160,6 +161,9 @@ final class ObjectTable {
         for (IommufdObject obj : out) {
             drop(obj);
         }
+        // A vDEVICE holds its device, whose selftest owner unbinds it: taken in the same round,
+        // the vDEVICE must go first (the kernel's unbind would remove it while still in the table).
+        out.sort(Comparator.comparing(o -> o.type() != ObjectType.VDEVICE));
         return out;
     }
 }

@@ -11,6 +11,8 @@ import io.jvfio.emulator.UserMemory;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The memory behind one MAP or MAP_FILE ({@code struct iopt_pages}): a run of whole pages of user
@@ -118,6 +120,24 @@ final class Pages {
      * unmapped or wrongly protected user memory, EINVAL beyond a file's end or for a file that is
      * not shmem) and charged (ENOMEM over RLIMIT_MEMLOCK). All or nothing.
      */
+    /** Page sets of user memory with pins: what MD_CHECK_REFS counts (each pins a page once). */
+    private static final Set<Pages> PINNED_USER = ConcurrentHashMap.newKeySet();
+
+    /** The pin count of the user page at {@code pageAddress} (FOLL_PIN references / bias): page sets pinning it. */
+    static int userPinRefs(long pageAddress) {
+        int refs = 0;
+        for (Pages p : PINNED_USER) {
+            if (Long.compareUnsigned(pageAddress - p.base, p.npages * PAGE_SIZE) < 0) {
+                synchronized (p) {
+                    if (p.pins != null && p.pins.covers((pageAddress - p.base) / PAGE_SIZE)) {
+                        refs++;
+                    }
+                }
+            }
+        }
+        return refs;
+    }
+
     synchronized void pin(long first, long last) {
         if (pins == null) {
             pins = new PinMap();
@@ -134,6 +154,9 @@ final class Pages {
                 faults.point("pfn_reader_user_pin");
                 updatePinned(count, true);
                 charged = count;
+                if (file == null) {
+                    PINNED_USER.add(this);
+                }
             }
         } catch (RuntimeException e) {
             pins.remove(first, last);
@@ -152,6 +175,9 @@ final class Pages {
         }
         if (count > 0) {
             updatePinned(count, false);
+        }
+        if (pins.isEmpty()) {
+            PINNED_USER.remove(this);
         }
     }
 

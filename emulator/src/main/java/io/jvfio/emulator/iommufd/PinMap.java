@@ -74,6 +74,12 @@ final class PinMap {
         return runs.isEmpty();
     }
 
+    /** Whether page index {@code page} has a user. */
+    boolean covers(long page) {
+        Map.Entry<Long, Run> e = runs.floorEntry(page);
+        return e != null && e.getValue().last >= page && e.getValue().count > 0;
+    }
+
     /** Number of pages with at least one user. */
     long coveredPages() {
         long n = 0;

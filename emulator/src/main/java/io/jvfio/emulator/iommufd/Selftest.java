@@ -4,6 +4,7 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.iommufd.IommuHwptPgfault;
 import io.jvfio.abi.selftest.IommuTestCmd;
+import io.jvfio.abi.selftest.IommuViommuEventSelftest;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.abi.selftest.IommufdTestIoctl;
 import io.jvfio.emulator.UserMemory;
@@ -55,6 +56,10 @@ final class Selftest extends IommufdObject {
             case IommufdTestIoctl.IOMMU_TEST_OP_DIRTY -> dirty(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_IOTLB -> checkIotlb(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_TRIGGER_IOPF -> triggerIopf(u);
+            case IommufdTestIoctl.IOMMU_TEST_OP_TRIGGER_VEVENT -> triggerVevent(u);
+            case IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_REFS -> checkRefs(u);
+            case IommufdTestIoctl.IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT -> setTempMemoryLimit(u);
+            case IommufdTestIoctl.IOMMU_TEST_OP_DEV_CHECK_CACHE -> checkDevCache(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_CREATE_ACCESS -> SelftestAccess.create(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_PAGES -> SelftestAccess.accessPages(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_DESTROY_ACCESS_PAGES -> SelftestAccess.destroyPages(u, id);
@@ -318,6 +323,86 @@ final class Selftest extends IommufdObject {
                     IommuTestCmd.TriggerIopf.GRPID.get(c),
                     IommuTestCmd.TriggerIopf.PERM.get(c),
                     IommuTestCmd.TriggerIopf.ADDR.get(c));
+        } finally {
+            u.ctx.put(idev);
+        }
+    }
+
+    /**
+     * iommufd_test_trigger_vevent: a SELFTEST event carrying the device's virtual ID, reported to
+     * the vIOMMU of the nested HWPT the mock device is attached to; ENOENT if there is none (or the
+     * virtual ID is 0), EOPNOTSUPP without a vEVENTQ of that type.
+     */
+    private static void triggerVevent(Ucmd u) {
+        IommufdDevice idev = HwptIoctls.getDevice(u, IommuTestCmd.TriggerVevent.DEV_ID.get(u.cmd));
+        try {
+            Viommu viommu;
+            long virtId;
+            synchronized (idev.igroup) {
+                viommu = idev.mockViommu;
+                virtId = idev.mockVdevId;
+            }
+            if (viommu == null || virtId == 0) {
+                throw new ErrnoException(Errno.ENOENT);
+            }
+            byte[] event = new byte[(int) IommuViommuEventSelftest.DEF.size()];
+            IommuViommuEventSelftest.VIRT_ID.set(MemorySegment.ofArray(event), (int) virtId);
+            viommu.reportEvent(IommufdTestConst.IOMMU_VEVENTQ_TYPE_SELFTEST, event);
+        } finally {
+            u.ctx.put(idev);
+        }
+    }
+
+    /**
+     * iommufd_test_md_check_refs: EINVAL unless page-aligned without wrap; EFAULT for unmapped
+     * memory; EIO unless every page is pinned exactly {@code refs} times (by page sets of user
+     * memory; memfd pages are counted through their own mapping, not the user's).
+     */
+    private static void checkRefs(Ucmd u) {
+        long length = IommuTestCmd.CheckRefs.LENGTH.get(u.cmd);
+        long uptr = IommuTestCmd.CheckRefs.UPTR.get(u.cmd);
+        int refs = IommuTestCmd.CheckRefs.REFS.get(u.cmd);
+        if (length % Pages.PAGE_SIZE != 0
+                || uptr % Pages.PAGE_SIZE != 0
+                || Long.compareUnsigned(uptr + length, uptr) < 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        for (; length != 0; length -= Pages.PAGE_SIZE, uptr += Pages.PAGE_SIZE) {
+            UserMemory.checkPinnable(uptr, Pages.PAGE_SIZE, false);
+            if (Pages.userPinRefs(uptr) != refs) {
+                throw new ErrnoException(Errno.EIO);
+            }
+        }
+    }
+
+    /**
+     * IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT: EINVAL below an unsigned long plus a u32. The limit sizes
+     * the kernel's pin batches, which have no visible effect here, so it is only validated.
+     */
+    private static void setTempMemoryLimit(Ucmd u) {
+        int limit = IommuTestCmd.MemoryLimit.LIMIT.get(u.cmd);
+        if (Integer.compareUnsigned(limit, Long.BYTES + Integer.BYTES) < 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+    }
+
+    /**
+     * iommufd_test_dev_check_cache: EINVAL unless the mock device's cache entry holds the value
+     * (IOMMU_TEST_DEV_CACHE_DEFAULT until a vIOMMU cache invalidation clears it).
+     */
+    private static void checkDevCache(Ucmd u, int id) {
+        IommufdDevice idev = HwptIoctls.getDevice(u, id);
+        try {
+            int cacheId = IommuTestCmd.CheckDevCache.ID.get(u.cmd);
+            if (Integer.compareUnsigned(cacheId, IommufdTestConst.MOCK_DEV_CACHE_ID_MAX) > 0
+                    || idev.dev.driver() != IommuDriver.MOCK) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            synchronized (idev.mockCache) {
+                if (idev.mockCache[cacheId] != IommuTestCmd.CheckDevCache.CACHE.get(u.cmd)) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+            }
         } finally {
             u.ctx.put(idev);
         }

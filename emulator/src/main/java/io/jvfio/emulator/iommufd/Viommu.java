@@ -3,12 +3,16 @@ package io.jvfio.emulator.iommufd;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.iommufd.IommuViommuAlloc;
+import io.jvfio.abi.selftest.IommuViommuInvalidateSelftest;
 import io.jvfio.abi.selftest.IommuViommuSelftest;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.iommu.Iommu;
 import io.jvfio.emulator.iommu.IommuDriver;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -22,6 +26,10 @@ final class Viommu extends IommufdObject {
     final Iommu iommu;
     /** {@code vdevs}: virtual ID to vDEVICE; guarded by this. */
     final Map<Long, Vdevice> vdevs = new HashMap<>();
+    /** {@code veventqs}: one vEVENTQ per type; guarded by itself. */
+    final Map<Integer, Veventq> veventqs = new HashMap<>();
+    /** mock_viommu.hw_queue: the HW queues by index; guarded by itself. */
+    final HwQueue[] hwQueues = new HwQueue[IommufdTestConst.IOMMU_TEST_HW_QUEUE_MAX];
 
     private Viommu(HwptPaging hwpt, Iommu iommu) {
         super(ObjectType.VIOMMU);
@@ -69,6 +77,79 @@ final class Viommu extends IommufdObject {
             }
         } finally {
             u.ctx.put(idev);
+        }
+    }
+
+    /**
+     * iommufd_viommu_report_event: queues {@code data} on the vEVENTQ of {@code type}
+     * (EOPNOTSUPP if there is none).
+     */
+    void reportEvent(int type, byte[] data) {
+        synchronized (veventqs) {
+            Veventq q = veventqs.get(type);
+            if (q == null) {
+                throw new ErrnoException(Errno.EOPNOTSUPP);
+            }
+            q.report(data);
+        }
+    }
+
+    /**
+     * mock_viommu_cache_invalidate: a zero-length array of the SELFTEST type only validates it;
+     * otherwise the whole array is copied first (EINVAL for another type or no entries, EFAULT,
+     * E2BIG for non-zero bytes past the kernel's entry), then entries are applied in order until
+     * one fails: EOPNOTSUPP for unknown flags, EINVAL for a cache ID above the maximum or an
+     * unknown virtual ID. {@code done[0]} counts the entries applied.
+     */
+    void cacheInvalidate(int type, long uptr, long entryLen, long entryNum, int[] done) {
+        int dataType = IommufdTestConst.IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST;
+        if (entryNum == 0 && type == dataType) {
+            return;
+        }
+        if (type != dataType || entryNum == 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        long size = IommuViommuInvalidateSelftest.DEF.size();
+        int[][] cmds = new int[(int) entryNum][];
+        try (Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < entryNum; i++) {
+                MemorySegment user = UserMemory.copyIn(uptr + entryLen * i, entryLen, arena);
+                for (long b = size; b < entryLen; b++) {
+                    if (user.get(ValueLayout.JAVA_BYTE, b) != 0) {
+                        throw new ErrnoException(Errno.E2BIG);
+                    }
+                }
+                MemorySegment e = arena.allocate(size, 8);
+                MemorySegment.copy(user, 0, e, 0, Math.min(size, entryLen));
+                cmds[i] = new int[] {
+                    IommuViommuInvalidateSelftest.FLAGS.get(e),
+                    IommuViommuInvalidateSelftest.VDEV_ID.get(e),
+                    IommuViommuInvalidateSelftest.CACHE_ID.get(e)
+                };
+            }
+        }
+        for (int[] cmd : cmds) {
+            if ((cmd[0] & ~IommufdTestConst.IOMMU_TEST_INVALIDATE_FLAG_ALL) != 0) {
+                throw new ErrnoException(Errno.EOPNOTSUPP);
+            }
+            if (Integer.compareUnsigned(cmd[2], IommufdTestConst.MOCK_DEV_CACHE_ID_MAX) > 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            synchronized (this) {
+                Vdevice v = vdevs.get(Integer.toUnsignedLong(cmd[1]));
+                if (v == null) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+                int[] cache = v.idev.mockCache;
+                synchronized (cache) {
+                    if ((cmd[0] & IommufdTestConst.IOMMU_TEST_INVALIDATE_FLAG_ALL) != 0) {
+                        Arrays.fill(cache, 0);
+                    } else {
+                        cache[cmd[2]] = 0;
+                    }
+                }
+            }
+            done[0]++;
         }
     }
 

@@ -249,7 +249,11 @@ public final class PciFunction {
     }
 
     private void deliver(MsiMessage message) {
-        sink.msi(this, message);
+        // An MSI is a memory write by the function: without Bus Master Enable it never leaves it.
+        // QEMU drops it the same way (seen with edu in the test VM), so drivers must set the bit.
+        if ((config.get(COMMAND, 2) & COMMAND_MASTER) != 0) {
+            sink.msi(this, message);
+        }
     }
 
     private void updateIntx() {

@@ -231,6 +231,11 @@ class PciFunctionTest {
         c.write(0x5c, 2, 0x4020);
         c.write(0x50 + MSI_FLAGS, 2, MSI_FLAGS_ENABLE | 2 << 4); // 4 vectors
         f.notifyMsi(3);
+        assertThat(sink.msi)
+                .as("an MSI is a DMA write: dropped without bus mastering")
+                .isEmpty();
+        c.write(COMMAND, 2, COMMAND_MASTER);
+        f.notifyMsi(3);
         assertThat(sink.msi).containsExactly(new MsiMessage(0x1_fee00000L, 0x4023));
         c.write(0x60, 4, 0b0100); // mask vector 2
         f.notifyMsi(2);
@@ -253,6 +258,7 @@ class PciFunctionTest {
         assertThat(f.config().read(0x40 + MSIX_TABLE, 4)).isEqualTo(0x2000);
         assertThat(f.config().read(0x40 + MSIX_PBA, 4)).isEqualTo(0x3000);
         f.config().write(0x40 + MSIX_FLAGS, 2, MSIX_FLAGS_ENABLE);
+        f.config().write(COMMAND, 2, COMMAND_MASTER); // MSI-X messages are DMA writes
         long entry5 = 0x2000 + 5 * 16;
         assertThat(bar0.read(entry5 + 12, 4)).isEqualTo(1); // masked at reset
         bar0.write(entry5, 8, 0xfee01000L);

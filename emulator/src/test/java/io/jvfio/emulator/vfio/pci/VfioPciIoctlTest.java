@@ -229,6 +229,7 @@ class VfioPciIoctlTest {
         assertThat(d.pdev.msiEnabled()).isTrue();
         // The user now sees two vectors granted.
         assertThat((d.cfgRead(0x50 + MSI_FLAGS, 2) & MSI_FLAGS_QMASK) >> 1).isEqualTo(1);
+        d.cfgWrite(COMMAND, 2, COMMAND_MASTER); // MSIs are DMA writes
         d.pdev.notifyMsi(1);
         assertThat(d.count(a)).isZero();
         assertThat(d.count(b)).isEqualTo(1);
@@ -246,6 +247,7 @@ class VfioPciIoctlTest {
     void msixVectorsSignalTheirEventfds() {
         int a = d.eventfd();
         setIrqs(24, TRIGGER_FD, VFIO_PCI_MSIX_IRQ_INDEX, 5, 1, a);
+        d.cfgWrite(COMMAND, 2, COMMAND_MASTER); // MSI-X messages are DMA writes
         d.pdev.notifyMsix(5);
         assertThat(d.count(a)).isEqualTo(1);
         d.pdev.notifyMsix(4);
