@@ -57,6 +57,12 @@ class NvmeTest extends VfioPciFixture {
     /** Submits a command on queue {@code q} and returns the status field of its completion. */
     private int submit(int q, int opcode, int nsid, long prp1, int cdw10, int cdw11, int cdw12)
             throws InterruptedException {
+        return submit(q, opcode, nsid, prp1, 0, cdw10, cdw11, cdw12);
+    }
+
+    /** As above, with PRP2 (the second page, or the address of a PRP list). */
+    private int submit(int q, int opcode, int nsid, long prp1, long prp2, int cdw10, int cdw11, int cdw12)
+            throws InterruptedException {
         long sq = q == 0 ? ASQ : IOSQ;
         long cq = q == 0 ? ACQ : IOCQ;
         MemorySegment e = mem.asSlice(sq + 64L * sqTail[q], 64);
@@ -65,6 +71,7 @@ class NvmeTest extends VfioPciFixture {
         e.set(ValueLayout.JAVA_INT_UNALIGNED, 0, opcode | id << 16);
         e.set(ValueLayout.JAVA_INT_UNALIGNED, 4, nsid);
         e.set(ValueLayout.JAVA_LONG_UNALIGNED, 24, prp1);
+        e.set(ValueLayout.JAVA_LONG_UNALIGNED, 32, prp2);
         e.set(ValueLayout.JAVA_INT_UNALIGNED, 40, cdw10);
         e.set(ValueLayout.JAVA_INT_UNALIGNED, 44, cdw11);
         e.set(ValueLayout.JAVA_INT_UNALIGNED, 48, cdw12);
@@ -119,7 +126,7 @@ class NvmeTest extends VfioPciFixture {
         createIoQueues();
         // A 12 KiB read: PRP1 is mapped, PRP2 names a PRP list page at an unmapped IOVA. Fetching
         // the list faults in the IOMMU and the command fails before any data moves.
-        assertThat(submit(1, 0x02, 1, IOVA + READBACK, UNMAPPED_IOVA, 0, 23)).isEqualTo(DATA_TRANSFER_ERROR);
+        assertThat(submit(1, 0x02, 1, IOVA + READBACK, UNMAPPED_IOVA, 0, 0, 23)).isEqualTo(DATA_TRANSFER_ERROR);
         // The controller is still usable afterwards.
         assertThat(submit(1, 0x02, 1, IOVA + READBACK, 0, 0, 0)).isZero();
         assertThat(pread(0x1c, 4) & 0x2).as("no fatal status").isZero();
