@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
-import io.jvfio.abi.Linux;
 import io.jvfio.api.DeviceInfo;
 import io.jvfio.api.DmaAccess;
 import io.jvfio.api.DmaBuffer;
@@ -24,19 +22,18 @@ import io.jvfio.api.VfioContainer;
 import io.jvfio.api.VfioDevice;
 import io.jvfio.api.VfioException;
 import io.jvfio.api.VfioGroup;
+import io.jvfio.conformance.Backend;
 import io.jvfio.conformance.Conformance;
+import io.jvfio.conformance.TestDevices;
 import io.jvfio.kernel.Kernel;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,36 +55,6 @@ class EduDeviceApiTest {
         }
     }
 
-    /** The PCI address of an edu device bound to vfio-pci, read through the boundary's sysfs. */
-    private static String edu(Kernel kernel) {
-        String root = "/sys/bus/pci/devices";
-        try {
-            for (String bdf : kernel.listDirectory(root)) {
-                String dev = root + "/" + bdf;
-                if (readFile(kernel, dev + "/vendor").equals("0x1234")
-                        && readFile(kernel, dev + "/device").equals("0x11e8")
-                        && kernel.listDirectory(dev).contains("vfio-dev")) {
-                    return bdf;
-                }
-            }
-        } catch (ErrnoException e) {
-            Assumptions.abort("no PCI devices in sysfs here: " + e.getMessage());
-        }
-        Assumptions.abort("no edu device bound to vfio-pci");
-        throw new AssertionError("unreachable");
-    }
-
-    private static String readFile(Kernel kernel, String path) {
-        int fd = kernel.open(path, Linux.O.RDONLY);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(64);
-            long n = kernel.read(fd, buf);
-            return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII).strip();
-        } finally {
-            kernel.close(fd);
-        }
-    }
-
     /** Starts a DMA of {@code count} bytes and waits until the engine is idle again. */
     private static void dma(Region bar0, long src, long dst, long count, boolean toRam, boolean irq) {
         bar0.write(0x80, 8, src);
@@ -105,7 +72,7 @@ class EduDeviceApiTest {
     private record Attached(Iommufd iommufd, VfioDevice device, Ioas ioas, int hwpt) {}
 
     private Attached attach(Kernel kernel) {
-        String bdf = edu(kernel);
+        String bdf = TestDevices.locate(kernel, TestDevices.Kind.EDU).bdf();
         jvfio = Jvfio.open(kernel);
         Iommufd iommufd = jvfio.openIommufd();
         VfioDevice device = jvfio.openPciDevice(bdf);
@@ -116,7 +83,7 @@ class EduDeviceApiTest {
 
     @Test
     void aCdevIsInertUntilBound(Kernel kernel) {
-        String bdf = edu(kernel);
+        String bdf = TestDevices.locate(kernel, TestDevices.Kind.EDU).bdf();
         jvfio = Jvfio.open(kernel);
         VfioDevice device = jvfio.openPciDevice(bdf);
 
@@ -144,8 +111,14 @@ class EduDeviceApiTest {
         assertThat(bar0.read(0x00, 4)).as("edu identification").isEqualTo(0x010000edL);
         bar0.write(0x04, 4, 0x12345678);
         assertThat(bar0.read(0x04, 4)).as("liveness register inverts").isEqualTo(~0x12345678L & 0xffffffffL);
-        MemorySegment mapped = bar0.mmap();
-        assertThat(mapped.get(ValueLayout.JAVA_INT, 0)).isEqualTo(0x010000ed);
+        if (Backend.isEmulated()) {
+            // A mapped MMIO BAR cannot trap loads and stores in Java, so the emulation does not offer
+            // it (docs/differences.md); Linux does.
+            assertThat(bar0.info().mmappable()).isFalse();
+        } else {
+            MemorySegment mapped = bar0.mmap();
+            assertThat(mapped.get(ValueLayout.JAVA_INT, 0)).isEqualTo(0x010000ed);
+        }
     }
 
     @Test
@@ -220,7 +193,7 @@ class EduDeviceApiTest {
 
     @Test
     void aManualPagingHwptCarriesDma(Kernel kernel) {
-        String bdf = edu(kernel);
+        String bdf = TestDevices.locate(kernel, TestDevices.Kind.EDU).bdf();
         jvfio = Jvfio.open(kernel);
         Iommufd iommufd = jvfio.openIommufd();
         VfioDevice device = jvfio.openPciDevice(bdf);
@@ -246,7 +219,7 @@ class EduDeviceApiTest {
 
     @Test
     void dirtyTrackingFollowsTheIommusCapability(Kernel kernel) {
-        String bdf = edu(kernel);
+        String bdf = TestDevices.locate(kernel, TestDevices.Kind.EDU).bdf();
         jvfio = Jvfio.open(kernel);
         Iommufd iommufd = jvfio.openIommufd();
         VfioDevice device = jvfio.openPciDevice(bdf);
@@ -276,7 +249,7 @@ class EduDeviceApiTest {
 
     @Test
     void theLegacyGroupAndContainerPath(Kernel kernel) {
-        String bdf = edu(kernel);
+        String bdf = TestDevices.locate(kernel, TestDevices.Kind.EDU).bdf();
         jvfio = Jvfio.open(kernel);
         VfioContainer container = jvfio.openContainer();
         VfioGroup group = jvfio.openGroupOf(bdf);

@@ -10,18 +10,14 @@ import io.jvfio.api.driver.NvmeDriver;
 import io.jvfio.api.driver.NvmeDriver.Completion;
 import io.jvfio.api.driver.NvmeIdentity;
 import io.jvfio.api.driver.NvmeStatusException;
-import io.jvfio.api.driver.PciDevices;
 import io.jvfio.conformance.Backend;
 import io.jvfio.conformance.Conformance;
+import io.jvfio.conformance.TestDevices;
 import io.jvfio.kernel.Kernel;
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +27,6 @@ import org.junit.jupiter.api.Test;
  */
 @Conformance
 class NvmeDriverTest {
-    private static final String EMULATED_NVME = "0000:00:05.0";
 
     private Jvfio jvfio;
 
@@ -43,35 +38,9 @@ class NvmeDriverTest {
     }
 
     private NvmeDriver driver(Kernel kernel, Completion completion) {
-        String bdf = locate(kernel);
+        String bdf = TestDevices.locate(kernel, TestDevices.Kind.NVME).bdf();
         jvfio = Jvfio.open(kernel);
         return NvmeDriver.open(jvfio, bdf, NvmeDriver.Options.defaults().withCompletion(completion));
-    }
-
-    private static String locate(Kernel kernel) {
-        if (Backend.isEmulated()) {
-            Assumptions.assumeTrue(
-                    kernel.listDirectory("/sys/bus/pci/drivers").contains(PciDevices.VFIO_PCI),
-                    "vfio-pci is not in this build");
-            PciDevices.bindToVfioPci(kernel, EMULATED_NVME);
-            return EMULATED_NVME;
-        }
-        String bdf = System.getenv("JVFIO_NVME_BDF");
-        if (bdf != null) {
-            return bdf;
-        }
-        try {
-            for (String line : Files.readAllLines(Path.of("/run/jvfio/devices"))) {
-                String[] w = line.trim().split("\\s+");
-                if (w.length > 1 && w[0].equals("nvme")) {
-                    return w[1];
-                }
-            }
-        } catch (IOException e) {
-            Assumptions.abort("no NVMe device: neither JVFIO_NVME_BDF nor /run/jvfio/devices (" + e + ")");
-        }
-        Assumptions.abort("no nvme line in /run/jvfio/devices");
-        throw new AssertionError();
     }
 
     @Test
@@ -150,7 +119,7 @@ class NvmeDriverTest {
     void closeShutsDownAndReleasesTheDevice(Kernel kernel) {
         String bdf;
         try (NvmeDriver nvme = driver(kernel, Completion.POLL)) {
-            bdf = locate(kernel);
+            bdf = TestDevices.locate(kernel, TestDevices.Kind.NVME).bdf();
             nvme.flush();
         }
         // Unbound from the iommufd and closed: the cdev opens and binds again.

@@ -9,20 +9,16 @@ import io.jvfio.abi.vfio.VfioDeviceAttachIommufdPt;
 import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.abi.vfio.VfioDeviceDetachIommufdPt;
 import io.jvfio.abi.vfio.VfioIoctl;
-import io.jvfio.conformance.Backend;
 import io.jvfio.conformance.Conformance;
+import io.jvfio.conformance.TestDevices;
 import io.jvfio.kernel.Kernel;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
@@ -36,25 +32,16 @@ import org.junit.jupiter.api.BeforeEach;
  */
 @Conformance
 abstract class VfioFixture {
-    static final String EMULATED_EDU = "0000:00:04.0";
-    static final Path INVENTORY = Path.of("/run/jvfio/devices");
-
-    /** Where the edu is: its address, its group's node, its cdev. */
-    record Edu(String bdf, String groupDev, String cdev) {
-        String groupId() {
-            return groupDev.substring(groupDev.lastIndexOf('/') + 1);
-        }
-    }
 
     Kernel k;
-    Edu edu;
+    TestDevices.Located edu;
     final Arena arena = Arena.ofShared();
     private final List<Integer> fds = new ArrayList<>();
 
     @BeforeEach
     void findEdu(Kernel kernel) {
         k = kernel;
-        edu = locate(k);
+        edu = TestDevices.locate(k, TestDevices.Kind.EDU);
     }
 
     @AfterEach
@@ -67,50 +54,6 @@ abstract class VfioFixture {
             }
         }
         arena.close();
-    }
-
-    /** The edu device bound to vfio-pci, on either backend. */
-    static Edu locate(Kernel k) {
-        if (!Backend.isEmulated()) {
-            return fromEnvironment();
-        }
-        String dev = "/sys/bus/pci/devices/" + EMULATED_EDU;
-        writeText(k, dev + "/driver_override", "vfio-pci\n");
-        writeText(k, "/sys/bus/pci/drivers_probe", EMULATED_EDU + "\n");
-        String group = k.readlink(dev + "/iommu_group");
-        String cdev = k.listDirectory(dev + "/vfio-dev").getFirst();
-        return new Edu(
-                EMULATED_EDU, "/dev/vfio/" + group.substring(group.lastIndexOf('/') + 1), "/dev/vfio/devices/" + cdev);
-    }
-
-    private static Edu fromEnvironment() {
-        String bdf = System.getenv("JVFIO_EDU_BDF");
-        String cdev = System.getenv("JVFIO_EDU_CDEV");
-        String group = System.getenv("JVFIO_EDU_GROUP_DEV");
-        if (bdf != null && cdev != null && group != null) {
-            return new Edu(bdf, group, cdev);
-        }
-        try {
-            for (String line : Files.readAllLines(INVENTORY)) {
-                String[] w = line.trim().split("\\s+");
-                if (w.length > 1 && w[0].equals("edu")) {
-                    return new Edu(w[1], value(w, "group_dev"), value(w, "cdev"));
-                }
-            }
-        } catch (IOException e) {
-            Assumptions.abort("no edu device: neither JVFIO_EDU_* nor " + INVENTORY + " (" + e + ")");
-        }
-        Assumptions.abort("no edu line in " + INVENTORY);
-        throw new AssertionError();
-    }
-
-    private static String value(String[] words, String key) {
-        for (int i = 0; i + 1 < words.length; i++) {
-            if (words[i].equals(key)) {
-                return words[i + 1];
-            }
-        }
-        throw new IllegalStateException("inventory line without " + key);
     }
 
     static void writeText(Kernel k, String path, String text) {

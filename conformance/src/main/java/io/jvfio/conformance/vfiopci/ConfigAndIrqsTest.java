@@ -8,6 +8,7 @@ import io.jvfio.abi.vfio.VfioConst;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqInfo;
 import io.jvfio.abi.vfio.VfioIrqSet;
+import io.jvfio.conformance.TestDevices;
 import io.jvfio.kernel.Kernel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,7 +21,7 @@ class ConfigAndIrqsTest extends VfioPciFixture {
 
     @BeforeEach
     void openEdu(Kernel kernel) {
-        open(kernel, "EDU", "0000:00:04.0");
+        open(kernel, TestDevices.Kind.EDU);
     }
 
     private Errno errno(Runnable r) {

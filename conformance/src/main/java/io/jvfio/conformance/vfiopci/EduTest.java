@@ -3,6 +3,7 @@ package io.jvfio.conformance.vfiopci;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.vfio.VfioConst;
+import io.jvfio.conformance.TestDevices;
 import io.jvfio.kernel.Kernel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,7 +29,7 @@ class EduTest extends VfioPciFixture {
 
     @BeforeEach
     void openEdu(Kernel kernel) {
-        open(kernel, "EDU", "0000:00:04.0");
+        open(kernel, TestDevices.Kind.EDU);
     }
 
     @Test

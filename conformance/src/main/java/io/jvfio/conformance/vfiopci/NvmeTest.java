@@ -3,6 +3,7 @@ package io.jvfio.conformance.vfiopci;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.conformance.Backend;
+import io.jvfio.conformance.TestDevices;
 import io.jvfio.kernel.Kernel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -38,7 +39,7 @@ class NvmeTest extends VfioPciFixture {
 
     @BeforeEach
     void openNvme(Kernel kernel) throws InterruptedException {
-        open(kernel, "NVME", "0000:00:05.0");
+        open(kernel, TestDevices.Kind.NVME);
         mem = dmaBuffer(16 * PAGE, IOVA);
         enableCommand(0x2 | 0x4);
         pwrite(0x14, 4, 0); // CC.EN = 0

@@ -12,18 +12,16 @@ import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqSet;
 import io.jvfio.abi.vfio.VfioRegionInfo;
-import io.jvfio.conformance.Backend;
 import io.jvfio.conformance.Conformance;
+import io.jvfio.conformance.TestDevices;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.PollFd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A device owned through vfio-pci's cdev and bound to an iommufd with one IOAS attached. On the
@@ -43,20 +41,10 @@ abstract class VfioPciFixture {
     int ioas;
     long cfg;
 
-    /** Opens the device named {@code kind} ("EDU", "NVME") at {@code bdf} on the emulated platform. */
-    void open(Kernel kernel, String kind, String bdf) {
+    /** Opens the test device of {@code kind} through its cdev, bound to a new iommufd with one IOAS. */
+    void open(Kernel kernel, TestDevices.Kind kind) {
         k = kernel;
-        String cdev;
-        if (Backend.isEmulated()) {
-            sysfsWrite("/sys/bus/pci/devices/" + bdf + "/driver_override", "vfio-pci\n");
-            sysfsWrite("/sys/bus/pci/drivers_probe", bdf + "\n");
-            cdev = "/dev/vfio/devices/"
-                    + k.listDirectory("/sys/bus/pci/devices/" + bdf + "/vfio-dev")
-                            .getFirst();
-        } else {
-            cdev = System.getenv("JVFIO_" + kind + "_CDEV");
-            Assumptions.assumeTrue(cdev != null && !cdev.equals("-"), "no " + kind + " bound to vfio-pci");
-        }
+        String cdev = TestDevices.locate(k, kind).cdev();
         dev = k.open(cdev, Linux.O.RDWR);
         iommufd = k.open("/dev/iommu", Linux.O.RDWR);
         MemorySegment bind = arena.allocate(VfioDeviceBindIommufd.DEF.size());
@@ -164,18 +152,6 @@ abstract class VfioPciFixture {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while ((pread(pos, size) & mask) != 0 && System.nanoTime() < deadline) {
             Thread.sleep(1);
-        }
-    }
-
-    private void sysfsWrite(String path, String text) {
-        int fd = k.open(path, Linux.O.WRONLY);
-        try {
-            byte[] b = text.getBytes(StandardCharsets.UTF_8);
-            MemorySegment buf = arena.allocate(b.length);
-            MemorySegment.copy(MemorySegment.ofArray(b), 0, buf, 0, b.length);
-            k.write(fd, buf);
-        } finally {
-            k.close(fd);
         }
     }
 }
