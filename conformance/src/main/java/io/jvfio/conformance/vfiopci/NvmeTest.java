@@ -25,6 +25,8 @@ class NvmeTest extends VfioPciFixture {
     private static final long IDENTIFY = 0x4000;
     private static final long DATA = 0x5000;
     private static final long READBACK = 0x6000;
+    /** Status field bit 14: the controller says retrying is pointless. */
+    private static final int DO_NOT_RETRY = 0x4000;
     /** Page-aligned, below edu/NVMe DMA limits, and never mapped by these tests. */
     private static final long UNMAPPED_IOVA = 0x8000000;
 
@@ -127,7 +129,8 @@ class NvmeTest extends VfioPciFixture {
         createIoQueues();
         // A 12 KiB read: PRP1 is mapped, PRP2 names a PRP list page at an unmapped IOVA. Fetching
         // the list faults in the IOMMU and the command fails before any data moves.
-        assertThat(submit(1, 0x02, 1, IOVA + READBACK, UNMAPPED_IOVA, 0, 0, 23)).isEqualTo(DATA_TRANSFER_ERROR);
+        assertThat(submit(1, 0x02, 1, IOVA + READBACK, UNMAPPED_IOVA, 0, 0, 23))
+                .isEqualTo(DATA_TRANSFER_ERROR | DO_NOT_RETRY);
         // The controller is still usable afterwards.
         assertThat(submit(1, 0x02, 1, IOVA + READBACK, 0, 0, 0)).isZero();
         assertThat(pread(0x1c, 4) & 0x2).as("no fatal status").isZero();

@@ -540,7 +540,14 @@ public final class NvmeController {
         if (Long.compareUnsigned(slba, lbas() - blocks) > 0 || blocks > lbas()) {
             throw new Failure(LBA_RANGE | DNR);
         }
-        List<Prp.Segment> segments = Prp.map(pci.dma(), c.prp1(), c.prp2(), bytes, pageSize());
+        List<Prp.Segment> segments;
+        try {
+            segments = Prp.map(pci.dma(), c.prp1(), c.prp2(), bytes, pageSize());
+        } catch (Failure f) {
+            // QEMU ends a read/write that fails before its I/O is issued (mapping the PRPs included)
+            // with Do Not Retry set: seen as 0x4004 for a faulting PRP list in the test VM.
+            throw new Failure(f.status | DNR);
+        }
         MemorySegment blocksOnDisk = namespace.asSlice(slba * LBA_SIZE, bytes);
         if (write) {
             MemorySegment staged = scratch.allocate(bytes); // nothing lands on disk unless all of it arrived
