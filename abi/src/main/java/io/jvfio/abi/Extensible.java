@@ -19,9 +19,7 @@ public final class Extensible {
 
     /** EINVAL when {@code userSize} is below the struct's minimum. */
     public static void checkMinimum(StructDef def, long userSize) {
-        if (userSize < def.minSize()) {
-            throw new ErrnoException(Errno.EINVAL, null, def.cName() + " size " + userSize + " < " + def.minSize());
-        }
+        requireMinimum(def, "size", userSize);
     }
 
     /**
@@ -43,8 +41,13 @@ public final class Extensible {
 
     /** VFIO: the kernel copies exactly its known prefix ({@code minSize}) after checking argsz. */
     public static void checkArgsz(StructDef def, long argsz) {
-        if (argsz < def.minSize()) {
-            throw new ErrnoException(Errno.EINVAL, null, def.cName() + " argsz " + argsz + " < " + def.minSize());
+        requireMinimum(def, "argsz", argsz);
+    }
+
+    private static void requireMinimum(StructDef def, String prefix, long given) {
+        if (given < def.minSize()) {
+            throw new ErrnoException(
+                    Errno.EINVAL, null, def.cName() + " " + prefix + " " + given + " < " + def.minSize());
         }
     }
 

@@ -94,9 +94,8 @@ final class VfioDeviceFile extends OpenFile {
 
     @Override
     public long read(MemorySegment buf) {
-        checkAccess();
         synchronized (this) {
-            long n = device.ops().read(device, buf, pos);
+            long n = pread(buf, pos);
             pos += n;
             return n;
         }
@@ -110,9 +109,8 @@ final class VfioDeviceFile extends OpenFile {
 
     @Override
     public long write(MemorySegment buf) {
-        checkAccess();
         synchronized (this) {
-            long n = device.ops().write(device, buf, pos);
+            long n = pwrite(buf, pos);
             pos += n;
             return n;
         }
