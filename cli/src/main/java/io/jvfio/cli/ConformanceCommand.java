@@ -26,6 +26,12 @@ final class ConformanceCommand implements Callable<Integer> {
     String backend;
 
     @Option(
+            names = "--tests",
+            paramLabel = "REGEX",
+            description = "Run only the test classes whose fully qualified name matches REGEX (e.g. '.*Dmabuf.*').")
+    String tests;
+
+    @Option(
             names = {"-v", "--verbose"},
             description = "Print every test, not only failures.")
     boolean verbose;
@@ -40,7 +46,7 @@ final class ConformanceCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         out.println("conformance on the " + backend + " backend");
-        ConformanceSuite.Result r = ConformanceSuite.run(backend, verbose, out);
+        ConformanceSuite.Result r = ConformanceSuite.run(backend, tests, verbose, out);
         out.printf("%.1f s%n", r.elapsed().toMillis() / 1000.0);
         out.println(r.summary());
         out.flush();

@@ -1,5 +1,6 @@
 package io.jvfio.conformance;
 
+import static org.junit.platform.engine.discovery.ClassNameFilter.includeClassNamePatterns;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
 
 import java.io.PrintWriter;
@@ -29,11 +30,18 @@ public final class ConformanceSuite {
 
     private ConformanceSuite() {}
 
-    public static Result run(String backend, boolean verbose, PrintWriter out) {
+    /**
+     * Runs the suite, or only the test classes whose fully qualified name matches {@code
+     * classPattern} (a regular expression, e.g. {@code .*Dmabuf.*}), when it is not null.
+     */
+    public static Result run(String backend, String classPattern, boolean verbose, PrintWriter out) {
         System.setProperty(Backend.PROPERTY, backend);
-        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectPackage(ConformanceSuite.class.getPackageName()))
-                .build();
+        LauncherDiscoveryRequestBuilder builder = LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectPackage(ConformanceSuite.class.getPackageName()));
+        if (classPattern != null) {
+            builder.filters(includeClassNamePatterns(classPattern));
+        }
+        LauncherDiscoveryRequest request = builder.build();
         AtomicLong passed = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong skipped = new AtomicLong();
