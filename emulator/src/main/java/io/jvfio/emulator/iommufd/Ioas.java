@@ -226,8 +226,7 @@ final class Ioas extends IommufdObject {
             if (file instanceof DmaBuf dmabuf) {
                 try {
                     // The page set keeps the buffer reference on success.
-                    pages = Pages.ofDmabuf(
-                            u.ctx.kernel, u.ctx.kernel.currentTask(), dmabuf, start, length, writable);
+                    pages = Pages.ofDmabuf(u.ctx.kernel, u.ctx.kernel.currentTask(), dmabuf, start, length, writable);
                 } catch (RuntimeException e) {
                     dmabuf.put();
                     throw e;

@@ -89,8 +89,7 @@ final class Pages {
      * ENODEV while revoked). Never pinned or charged. On success the page set owns the caller's
      * reference to {@code dmabuf}; on failure the caller still does.
      */
-    static Pages ofDmabuf(
-            EmulatedKernel kernel, Task task, DmaBuf dmabuf, long start, long length, boolean writable) {
+    static Pages ofDmabuf(EmulatedKernel kernel, Task task, DmaBuf dmabuf, long start, long length, boolean writable) {
         if (Long.compareUnsigned(dmabuf.size(), start + length - 1) <= 0
                 || Long.compareUnsigned(length / PAGE_SIZE, MAX_NPFNS) >= 0) {
             throw new ErrnoException(Errno.EINVAL);
