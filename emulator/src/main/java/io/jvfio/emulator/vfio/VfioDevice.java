@@ -87,7 +87,7 @@ public final class VfioDevice {
         return dev == null;
     }
 
-    EmulatedKernel kernel() {
+    public EmulatedKernel kernel() {
         return kernel;
     }
 
