@@ -87,7 +87,7 @@ public final class VfioDevice {
         return dev == null;
     }
 
-    public EmulatedKernel kernel() {
+    EmulatedKernel kernel() {
         return kernel;
     }
 

@@ -18,6 +18,7 @@ import io.jvfio.abi.vfio.VfioPciHotReset;
 import io.jvfio.abi.vfio.VfioPciHotResetInfo;
 import io.jvfio.abi.vfio.VfioRegionDmaRange;
 import io.jvfio.abi.vfio.VfioRegionInfo;
+import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EventFdFile;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
@@ -45,7 +46,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.IntFunction;
 
 /**
  * A PCI function driven by vfio-pci (the kernel's {@code vfio_pci_core_device}, vfio_pci_core.c):
@@ -62,7 +62,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     private final PciFunction pdev;
     private final PciTopology topology;
-    private final IntFunction<OpenFile> fget;
+    private final EmulatedKernel kernel;
     private final VfioPciOptions options;
     private final int msiCap;
     private final int msixCap;
@@ -77,13 +77,12 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     /**
      * @param topology the function's topology (hot reset scope and IOMMU groups)
-     * @param fget the caller's fd lookup (EBADF), taking a reference, for eventfds
+     * @param kernel the kernel whose fd table the device's ioctls use (eventfds, group fds, dma-buf fds)
      */
-    public VfioPciCoreDevice(
-            PciFunction pdev, PciTopology topology, IntFunction<OpenFile> fget, VfioPciOptions options) {
+    public VfioPciCoreDevice(PciFunction pdev, PciTopology topology, EmulatedKernel kernel, VfioPciOptions options) {
         this.pdev = pdev;
         this.topology = topology;
-        this.fget = fget;
+        this.kernel = kernel;
         this.options = options;
         this.msiCap = findCap(CAP_ID_MSI);
         this.msixCap = findCap(CAP_ID_MSIX);
@@ -283,7 +282,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     private EventFdFile eventfd(int fd) {
-        OpenFile f = fget.apply(fd);
+        OpenFile f = kernel.fget(fd);
         if (f instanceof EventFdFile e) {
             return e;
         }
@@ -432,7 +431,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
                 }
                 MemorySegment fds = UserMemory.copyIn(arg + minsz, 4L * count, a);
                 for (int i = 0; i < count; i++) {
-                    OpenFile f = fget.apply(fds.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i));
+                    OpenFile f = kernel.fget(fds.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i));
                     groups.add(f);
                     if (!Vfio.fileIsGroup(f)) {
                         throw new ErrnoException(Errno.EINVAL);
@@ -507,7 +506,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         runtimeResume();
         int feature = flags & VfioDeviceFeature.FEATURE_MASK;
         if (feature == VfioDeviceFeature.FEATURE_DMA_BUF) {
-            return featureDmaBuf(device, flags, arg, argsz);
+            return featureDmaBuf(flags, arg, argsz);
         }
         long payload =
                 switch (feature) {
@@ -584,7 +583,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
      * VFIO_DEVICE_FEATURE_DMA_BUF (GET only): exports ranges of a memory BAR as a new dma-buf whose
      * fd is the ioctl's return value. Revoked from the start if memory decode is off.
      */
-    private long featureDmaBuf(VfioDevice device, int flags, long arg, long argsz) {
+    private long featureDmaBuf(int flags, long arg, long argsz) {
         long minsz = VfioDeviceFeatureDmaBuf.DEF.size();
         // vfio_check_feature
         if ((flags & VfioDeviceFeature.FEATURE_SET) != 0) {
@@ -632,7 +631,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
             if (total < 0) {
                 throw new ErrnoException(Errno.EINVAL);
             }
-            device.kernel().faults().point("vfio_pci_core_feature_dma_buf");
+            kernel.faults().point("vfio_pci_core_feature_dma_buf");
             // vfio_pci_core_get_dmabuf_phys: only memory BARs are peer-to-peer providers.
             if (bar.type() == Bar.Type.IO) {
                 throw new ErrnoException(Errno.EINVAL);
@@ -652,12 +651,12 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
                 phys.add(new PhysVec(paddr, len));
             }
             VfioPciDmaBuf priv = new VfioPciDmaBuf(this, phys);
-            priv.dmabuf = DmaBuf.export(device.kernel(), total, VfioDeviceFeatureDmaBuf.OPEN_FLAGS.get(req), priv);
+            priv.dmabuf = DmaBuf.export(kernel, total, VfioDeviceFeatureDmaBuf.OPEN_FLAGS.get(req), priv);
             synchronized (this) {
                 priv.revoked = !config.memoryEnabled();
                 dmabufs.add(priv);
             }
-            return device.kernel().installFd(priv.dmabuf);
+            return kernel.installFd(priv.dmabuf);
         }
     }
 
