@@ -434,6 +434,17 @@ final class IoPagetable {
             return;
         }
         pages.pin(area.firstPage(), area.lastPage());
+        try {
+            mapAllDomains(area, pages);
+        } catch (RuntimeException e) {
+            pages.unpin(area.firstPage(), area.lastPage());
+            throw e;
+        }
+        area.storageDomain = domains.getFirst();
+    }
+
+    /** Maps the area into every domain; on failure the domains mapped so far are unmapped again. */
+    private void mapAllDomains(Area area, Pages pages) {
         int mapped = 0;
         try {
             for (IoptDomain d : domains) {
@@ -444,10 +455,8 @@ final class IoPagetable {
             for (int i = 0; i < mapped; i++) {
                 domains.get(i).unmap(area.iova, area.length());
             }
-            pages.unpin(area.firstPage(), area.lastPage());
             throw e;
         }
-        area.storageDomain = domains.getFirst();
     }
 
     /**
@@ -459,16 +468,9 @@ final class IoPagetable {
         synchronized (pages) {
             pages.dmabuf().trackAll(area, domains);
             if (!pages.dmabuf().revoked()) {
-                int mapped = 0;
                 try {
-                    for (IoptDomain d : domains) {
-                        d.map(area.iova, pages.hostAddress(area.startByte), area.length(), area.prot);
-                        mapped++;
-                    }
+                    mapAllDomains(area, pages);
                 } catch (RuntimeException e) {
-                    for (int i = 0; i < mapped; i++) {
-                        domains.get(i).unmap(area.iova, area.length());
-                    }
                     pages.dmabuf().untrackAll(area);
                     throw e;
                 }
