@@ -34,7 +34,11 @@ public final class Virqfd implements EventFdFile.Listener {
      * {@code fget} takes a file reference, dropped here: the virqfd keeps only the eventfd context.
      */
     public static void enable(
-            IntFunction<OpenFile> fget, int fd, BooleanSupplier handler, Runnable thread, AtomicReference<Virqfd> slot) {
+            IntFunction<OpenFile> fget,
+            int fd,
+            BooleanSupplier handler,
+            Runnable thread,
+            AtomicReference<Virqfd> slot) {
         OpenFile f = fget.apply(fd);
         try {
             if (!(f instanceof EventFdFile e)) {

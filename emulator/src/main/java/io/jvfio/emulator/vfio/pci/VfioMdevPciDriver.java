@@ -117,8 +117,8 @@ public final class VfioMdevPciDriver implements PciDriver {
 
         @Override
         public void probe(MdevDevice mdev) {
-            VfioPciCoreDevice core =
-                    new VfioPciCoreDevice(dev.function(), dev.bus().topology(), kernel::fget, VfioMdevPciDriver.this::options);
+            VfioPciCoreDevice core = new VfioPciCoreDevice(
+                    dev.function(), dev.bus().topology(), kernel::fget, VfioMdevPciDriver.this::options);
             VfioDevice vdev = VfioDevice.emulated(
                     kernel, mdev.uuid().toString(), dev.bus().sysfsPath(dev) + "/" + mdev.uuid(), core);
             kernel.vfio().registerEmulatedIommuDev(vdev);

@@ -34,7 +34,6 @@ import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.VfioDeviceOps;
 import io.jvfio.emulator.vfio.VfioInfoCap;
 import io.jvfio.emulator.vfio.VfioIrqSetArgs;
-import io.jvfio.emulator.vfio.Virqfd;
 import io.jvfio.emulator.vfio.mdev.AccessDmaPort;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

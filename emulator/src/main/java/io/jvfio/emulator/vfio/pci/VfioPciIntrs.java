@@ -38,6 +38,7 @@ final class VfioPciIntrs {
     private boolean virqDisabled;
     /** Without PCI 2.3 masking: the line is disabled at the interrupt controller (disable_irq). */
     private boolean lineDisabled;
+
     private final AtomicReference<Virqfd> unmaskFd = new AtomicReference<>();
     private EventFdFile errTrigger;
     private EventFdFile reqTrigger;
