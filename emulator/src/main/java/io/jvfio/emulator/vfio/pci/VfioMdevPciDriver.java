@@ -127,7 +127,9 @@ public final class VfioMdevPciDriver implements PciDriver {
 
         @Override
         public void remove(MdevDevice mdev) {
-            kernel.vfio().unregisterGroupDev((VfioDevice) mdev.driverData());
+            VfioDevice vdev = (VfioDevice) mdev.driverData();
+            kernel.vfio().unregisterGroupDev(vdev);
+            ((VfioPciCoreDevice) vdev.ops()).remove();
         }
     }
 }

@@ -79,6 +79,9 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private boolean resetWorks;
     private boolean pci23;
     private boolean hasVga;
+    /** Command as pci_save_state found it at open, put back at close (pci_restore_state). */
+    private int savedCommand;
+
     private int powerState;
     private boolean pmRuntimeEngaged;
     private EventFdFile pmWakeEventfd;
@@ -157,6 +160,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         if (resetWorks) {
             pdev.functionLevelReset();
         }
+        savedCommand = cmd;
         // pci_intx_mask_supported: the function's DisINTx bit must be writable.
         pci23 = !options.nointxmask() && (pdev.config().writableMask(COMMAND, 2) & COMMAND_INTX_DISABLE) != 0;
         if (pci23) {
@@ -183,12 +187,19 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         VfioPciPermTables.release();
         perms = null;
         pmRuntimeExit();
-        pdev.config().write(COMMAND, 2, pdev.config().read(COMMAND, 2) & ~COMMAND_MASTER);
+        // INTx disabled around the reset, then the Command saved at open (bus master off).
+        pdev.config().write(COMMAND, 2, COMMAND_INTX_DISABLE);
         if (resetWorks) {
             pdev.functionLevelReset();
         }
+        pdev.config().write(COMMAND, 2, savedCommand);
         pdev.attach(DmaPort.BLOCKED, InterruptSink.NONE);
         idle();
+    }
+
+    /** The driver lets go of the function: the driver core resumes it to D0 before remove. */
+    public synchronized void remove() {
+        writePowerState(0);
     }
 
     /** An unused device is runtime-suspended to D3hot unless disable_idle_d3 is set. */

@@ -91,7 +91,9 @@ public final class VfioPciDriver implements PciDriver {
 
     @Override
     public void remove(PciDevice dev) {
-        dev.bus().kernel().vfio().unregisterGroupDev((VfioDevice) dev.driverData());
+        VfioDevice vdev = (VfioDevice) dev.driverData();
+        dev.bus().kernel().vfio().unregisterGroupDev(vdev);
+        ((VfioPciCoreDevice) vdev.ops()).remove();
     }
 
     @Override
