@@ -1,9 +1,9 @@
 package io.jvfio.conformance.vfiopci;
 
+import static io.jvfio.conformance.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.vfio.VfioConst;
 import io.jvfio.abi.vfio.VfioIoctl;
@@ -131,15 +131,6 @@ class IntxTest extends VfioPciFixture {
                     .isEqualTo(Errno.ENOTTY);
         } finally {
             k.close(a);
-        }
-    }
-
-    private static Errno errno(Runnable r) {
-        try {
-            r.run();
-            return null;
-        } catch (ErrnoException e) {
-            return e.errno();
         }
     }
 }

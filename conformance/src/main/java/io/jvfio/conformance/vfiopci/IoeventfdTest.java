@@ -1,9 +1,9 @@
 package io.jvfio.conformance.vfiopci;
 
+import static io.jvfio.conformance.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.vfio.VfioConst;
 import io.jvfio.abi.vfio.VfioDeviceIoeventfd;
@@ -45,15 +45,6 @@ class IoeventfdTest extends VfioPciFixture {
 
     private void ioeventfd(int flags, long offset, long data, int fd) {
         ioeventfd((int) VfioDeviceIoeventfd.DEF.size(), flags, offset, data, fd);
-    }
-
-    private static Errno errno(Runnable r) {
-        try {
-            r.run();
-            return null;
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.jvfio.conformance.vfiopci;
 
+import static io.jvfio.conformance.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
@@ -43,15 +44,6 @@ class ModuleParamsTest {
             k.write(fd, b);
         } finally {
             k.close(fd);
-        }
-    }
-
-    private static Errno errno(Runnable r) {
-        try {
-            r.run();
-            return null;
-        } catch (ErrnoException e) {
-            return e.errno();
         }
     }
 

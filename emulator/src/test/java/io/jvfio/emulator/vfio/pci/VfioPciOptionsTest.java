@@ -12,17 +12,14 @@ import io.jvfio.abi.vfio.VfioDeviceIoeventfd;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqSet;
 import io.jvfio.emulator.EmulatedKernel;
-import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.emulator.pci.DmaPort;
 import io.jvfio.emulator.pci.MmioHandler;
 import io.jvfio.emulator.pci.PciFunction;
 import io.jvfio.emulator.pci.PciNode;
-import io.jvfio.emulator.pci.PciPlatform;
 import io.jvfio.emulator.pci.PciTopology;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -47,6 +44,7 @@ class VfioPciOptionsTest {
 
     private final Arena arena = Arena.ofAuto();
     private final PciFunction fn;
+    private final SysfsMachine machine;
     private final EmulatedKernel k;
 
     VfioPciOptionsTest() {
@@ -69,41 +67,16 @@ class VfioPciOptionsTest {
                 .powerManagement(0x40)
                 .build();
         self[0] = fn;
-        PciTopology t = PciTopology.build(List.of(PciNode.endpoint(4, 0, fn)));
-        k = EmulatedKernel.create(EmulatorConfig.defaults(), new PciPlatform() {
-            @Override
-            public String name() {
-                return "options-test";
-            }
-
-            @Override
-            public PciTopology topology() {
-                return t;
-            }
-        });
+        machine = new SysfsMachine(fn);
+        k = machine.kernel;
     }
 
     private void write(String path, String text) {
-        int fd = k.open(path, Linux.O.WRONLY);
-        try {
-            byte[] b = text.getBytes(StandardCharsets.UTF_8);
-            MemorySegment buf = arena.allocate(b.length);
-            MemorySegment.copy(MemorySegment.ofArray(b), 0, buf, 0, b.length);
-            k.write(fd, buf);
-        } finally {
-            k.close(fd);
-        }
+        machine.write(path, text);
     }
 
     private String read(String path) {
-        int fd = k.open(path, Linux.O.RDONLY);
-        try {
-            MemorySegment buf = arena.allocate(64);
-            long n = k.read(fd, buf);
-            return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-        } finally {
-            k.close(fd);
-        }
+        return machine.read(path);
     }
 
     private static Errno errno(Runnable r) {
@@ -116,12 +89,11 @@ class VfioPciOptionsTest {
     }
 
     private void bind(String driver) {
-        write("/sys/bus/pci/devices/" + BDF + "/driver_override", driver + "\n");
-        write("/sys/bus/pci/drivers_probe", BDF + "\n");
+        machine.bind(BDF, driver);
     }
 
     private void unbind() {
-        write("/sys/bus/pci/devices/" + BDF + "/driver/unbind", BDF + "\n");
+        machine.unbind(BDF);
     }
 
     private String powerState() {
