@@ -63,7 +63,7 @@ public final class EmulatedKernel implements Kernel {
         mdev = new Mdev(this);
         pciBus.registerDriver(new PciePortDriver());
         VfioPciDriver.install(this, VfioPciOptions.DEFAULTS);
-        pciBus.registerDriver(new VfioMdevPciDriver(VfioPciOptions.DEFAULTS));
+        VfioMdevPciDriver.install(this, VfioPciOptions.DEFAULTS);
     }
 
     /** A kernel booted on the PCI platform the config names (none if it names none). */

@@ -6,6 +6,8 @@ import io.jvfio.abi.Linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -13,10 +15,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * eventfd(2): a 64-bit counter. read takes it (or 1 with EFD_SEMAPHORE) and blocks while it is 0;
  * write adds to it and blocks while that would reach 2^64-1; EAGAIN instead of blocking with
  * EFD_NONBLOCK; buffers shorter than 8 bytes are EINVAL. Emulated devices {@link #signal} it from
- * Java, as the kernel's {@code eventfd_signal}.
+ * Java, as the kernel's {@code eventfd_signal}. Kernel code may {@link #addListener listen} as a
+ * custom wait-queue entry does (virqfd): each signal is then consumed for it and reported, and the
+ * last close reports a hang-up.
  */
 public final class EventFdFile extends OpenFile {
     private static final long MAX = -1L; // ULLONG_MAX
+
+    /** A kernel waiter with its own wake function (the kernel's {@code wait_queue_entry} of virqfd). */
+    public interface Listener {
+        /** The counter was raised; the listener's share of it has been consumed already. */
+        void signalled();
+
+        /** The eventfd's last reference is gone (EPOLLHUP). */
+        void hangup();
+    }
+
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -84,11 +99,12 @@ public final class EventFdFile extends OpenFile {
                 changed.awaitUninterruptibly();
             }
             count += value;
+            consumeForListeners();
             changed.signalAll();
         } finally {
             lock.unlock();
         }
-        waitQueue().wakeUp();
+        wakeUp();
         return 8;
     }
 
@@ -99,11 +115,55 @@ public final class EventFdFile extends OpenFile {
             if (count != MAX) {
                 count++;
             }
+            consumeForListeners();
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+        wakeUp();
+    }
+
+    /**
+     * Adds a listener; returns whether the eventfd is readable already (vfs_poll at registration),
+     * in which case the caller acts on that pending signal itself, without consuming it.
+     */
+    public boolean addListener(Listener l) {
+        lock.lock();
+        try {
+            listeners.add(l);
+            return count != 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void removeListener(Listener l) {
+        listeners.remove(l);
+    }
+
+    /** eventfd_ctx_do_read for each listener, under the lock as the wake-up runs. */
+    private void consumeForListeners() {
+        for (int i = 0; i < listeners.size(); i++) {
+            count -= semaphore && count != 0 ? 1 : count;
+        }
+    }
+
+    /**
+     * Wakes pollers, then the listeners, outside the counter's lock: their work (an MMIO write, an
+     * INTx unmask that signals another eventfd) must not run under it.
+     */
+    private void wakeUp() {
         waitQueue().wakeUp();
+        for (Listener l : listeners) {
+            l.signalled();
+        }
+    }
+
+    @Override
+    protected void release() {
+        for (Listener l : listeners) {
+            l.hangup();
+        }
     }
 
     /** The current counter (for devices and tests). */

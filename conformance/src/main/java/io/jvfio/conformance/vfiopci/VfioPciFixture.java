@@ -36,6 +36,7 @@ abstract class VfioPciFixture {
     final Arena arena = Arena.ofShared();
     private final List<MemorySegment> mappings = new ArrayList<>();
     Kernel k;
+    TestDevices.Located located;
     int iommufd = -1;
     int dev = -1;
     int ioas;
@@ -44,8 +45,8 @@ abstract class VfioPciFixture {
     /** Opens the test device of {@code kind} through its cdev, bound to a new iommufd with one IOAS. */
     void open(Kernel kernel, TestDevices.Kind kind) {
         k = kernel;
-        String cdev = TestDevices.locate(k, kind).cdev();
-        dev = k.open(cdev, Linux.O.RDWR);
+        located = TestDevices.locate(k, kind);
+        dev = k.open(located.cdev(), Linux.O.RDWR);
         iommufd = k.open("/dev/iommu", Linux.O.RDWR);
         MemorySegment bind = arena.allocate(VfioDeviceBindIommufd.DEF.size());
         VfioDeviceBindIommufd.ARGSZ.set(bind, (int) VfioDeviceBindIommufd.DEF.size());
@@ -122,14 +123,39 @@ abstract class VfioPciFixture {
     /** An eventfd set as the trigger of vector 0 of {@code index}. */
     int trigger(int index) {
         int efd = k.eventfd(0, Linux.Efd.NONBLOCK);
+        setIrqEventfd(VfioIrqSet.ACTION_TRIGGER, index, efd);
+        return efd;
+    }
+
+    /** SET_IRQS of one eventfd ({@code efd}, or -1) with {@code action} on vector 0 of {@code index}. */
+    void setIrqEventfd(int action, int index, int efd) {
         MemorySegment irq = arena.allocate(24);
         VfioIrqSet.ARGSZ.set(irq, 24);
-        VfioIrqSet.FLAGS.set(irq, VfioIrqSet.DATA_EVENTFD | VfioIrqSet.ACTION_TRIGGER);
+        VfioIrqSet.FLAGS.set(irq, VfioIrqSet.DATA_EVENTFD | action);
         VfioIrqSet.INDEX.set(irq, index);
         VfioIrqSet.COUNT.set(irq, 1);
         irq.set(ValueLayout.JAVA_INT_UNALIGNED, 20, efd);
         k.ioctl(dev, VfioIoctl.VFIO_DEVICE_SET_IRQS, irq);
-        return efd;
+    }
+
+    /** Adds 1 to an eventfd, as user space signals it. */
+    void signal(int efd) {
+        MemorySegment one = arena.allocate(8);
+        one.set(ValueLayout.JAVA_LONG, 0, 1);
+        k.write(efd, one);
+    }
+
+    /** The function's real config register at {@code offset}, read through sysfs (not vfio-pci's view). */
+    int hwConfig(int offset, int size) {
+        int fd = k.open("/sys/bus/pci/devices/" + located.bdf() + "/config", Linux.O.RDONLY);
+        try {
+            MemorySegment b = arena.allocate(4);
+            k.pread(fd, b.asSlice(0, size), offset);
+            int v = b.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+            return size == 4 ? v : v & ((1 << (8 * size)) - 1);
+        } finally {
+            k.close(fd);
+        }
     }
 
     /** Waits up to 5 s for {@code efd} and takes its count (0 on timeout). */
@@ -149,8 +175,13 @@ abstract class VfioPciFixture {
 
     /** Polls {@code pos} until {@code (value & mask) == 0}, for at most 5 s. */
     void awaitClear(long pos, int size, long mask) throws InterruptedException {
+        await(() -> (pread(pos, size) & mask) == 0);
+    }
+
+    /** Polls {@code done} for at most 5 s (the kernel may act from a workqueue). */
+    static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while ((pread(pos, size) & mask) != 0 && System.nanoTime() < deadline) {
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
     }

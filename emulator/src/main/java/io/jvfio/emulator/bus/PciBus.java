@@ -157,6 +157,9 @@ public final class PciBus {
         vfs.register(
                 dir + "/revision",
                 SysfsAttribute.readOnly(() -> String.format("0x%02x%n", c.read(PciRegs.CLASS_REVISION, 1))));
+        // The emulated user counts as privileged (CAP_SYS_ADMIN): all of config space is readable.
+        vfs.register(dir + "/config", SysfsAttribute.binary(() -> configBytes(dev.function())));
+        vfs.register(dir + "/power_state", SysfsAttribute.readOnly(() -> powerState(dev.function()) + "\n"));
         vfs.register(
                 dir + "/driver_override",
                 SysfsAttribute.readWrite(
@@ -173,6 +176,35 @@ public final class PciBus {
             vfs.symlink(dir + "/iommu_group", relative(dir, group));
             vfs.symlink(group + "/devices/" + dev.name(), relative(group + "/devices", dir));
         }
+    }
+
+    private static byte[] configBytes(PciFunction f) {
+        byte[] b = new byte[f.configSize()];
+        for (int i = 0; i < b.length; i += 4) {
+            int v = f.config().read(i, 4);
+            for (int j = 0; j < 4; j++) {
+                b[i + j] = (byte) (v >>> (8 * j));
+            }
+        }
+        return b;
+    }
+
+    /**
+     * pci_power_name of the function's state: its PM control register's state, D0 for a function
+     * without PM (the PCI core cannot change its state).
+     */
+    private static String powerState(PciFunction f) {
+        ConfigSpace c = f.config();
+        if ((c.read(PciRegs.STATUS, 2) & PciRegs.STATUS_CAP_LIST) != 0) {
+            for (int pos = c.read(PciRegs.CAPABILITY_LIST, 1), n = 0; pos != 0 && n < 48; n++) {
+                if (c.read(pos, 1) == PciRegs.CAP_ID_PM) {
+                    return List.of("D0", "D1", "D2", "D3hot")
+                            .get(c.read(pos + PciRegs.PM_CTRL, 2) & PciRegs.PM_CTRL_STATE_MASK);
+                }
+                pos = c.read(pos + PciRegs.CAP_LIST_NEXT, 1);
+            }
+        }
+        return "D0";
     }
 
     private static SysfsAttribute hex(ConfigSpace c, int offset, int size, int digits) {

@@ -19,15 +19,24 @@ import java.util.function.Supplier;
  * for reading a write-only attribute, or for writing a read-only one, is EACCES.
  */
 public final class SysfsAttribute implements DeviceNode {
-    private final Supplier<String> show;
+    private final Supplier<byte[]> show;
     private final Consumer<String> store;
 
-    private SysfsAttribute(Supplier<String> show, Consumer<String> store) {
+    private SysfsAttribute(Supplier<byte[]> show, Consumer<String> store) {
         this.show = show;
         this.store = store;
     }
 
+    private static Supplier<byte[]> text(Supplier<String> show) {
+        return () -> show.get().getBytes(StandardCharsets.UTF_8);
+    }
+
     public static SysfsAttribute readOnly(Supplier<String> show) {
+        return new SysfsAttribute(text(show), null);
+    }
+
+    /** A read-only binary attribute (a {@code bin_attribute}, such as a PCI device's config). */
+    public static SysfsAttribute binary(Supplier<byte[]> show) {
         return new SysfsAttribute(show, null);
     }
 
@@ -36,7 +45,7 @@ public final class SysfsAttribute implements DeviceNode {
     }
 
     public static SysfsAttribute readWrite(Supplier<String> show, Consumer<String> store) {
-        return new SysfsAttribute(show, store);
+        return new SysfsAttribute(text(show), store);
     }
 
     @Override
@@ -65,7 +74,7 @@ public final class SysfsAttribute implements DeviceNode {
         @Override
         public long pread(MemorySegment buf, long offset) {
             checkAccess(Linux.O.WRONLY);
-            byte[] text = show.get().getBytes(StandardCharsets.UTF_8);
+            byte[] text = show.get();
             if (offset >= text.length) {
                 return 0;
             }

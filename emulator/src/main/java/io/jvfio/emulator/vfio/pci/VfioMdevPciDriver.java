@@ -5,6 +5,8 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.bus.PciDevice;
 import io.jvfio.emulator.bus.PciDriver;
+import io.jvfio.emulator.sysfs.ModuleParams;
+import io.jvfio.emulator.sysfs.ModuleParams.BoolParam;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.mdev.MdevDevice;
 import io.jvfio.emulator.vfio.mdev.MdevDriver;
@@ -18,14 +20,38 @@ import java.util.List;
  * mdev is driven by a {@link VfioPciCoreDevice} like vfio-pci's, but as an emulated VFIO device:
  * its DMA is copied through the iommufd access object the mdev is bound with, not translated by
  * an IOMMU domain.
+ *
+ * <p>The module has its own parameters ({@code /sys/module/vfio_mdev_pci/parameters}: nointxmask
+ * and disable_idle_d3 writable, disable_vga read-only). Unlike vfio-pci, which latches them at
+ * probe, the wrapper re-reads them at every open (the series' {@code vfio_pci_refresh_config}), so
+ * a write takes effect at the device's next first open.
  */
 public final class VfioMdevPciDriver implements PciDriver {
     private static final MdevType TYPE = new MdevType("1", null);
 
-    private final VfioPciOptions options;
+    private final BoolParam nointxmask;
+    private final BoolParam disableVga;
+    private final BoolParam disableIdleD3;
 
-    public VfioMdevPciDriver(VfioPciOptions options) {
-        this.options = options;
+    private VfioMdevPciDriver(ModuleParams params) {
+        nointxmask = params.bool("nointxmask", 0644);
+        disableVga = params.bool("disable_vga", 0444);
+        disableIdleD3 = params.bool("disable_idle_d3", 0644);
+    }
+
+    /** Loads vfio-mdev-pci into {@code kernel} with {@code options} as its parameters' initial values. */
+    public static VfioMdevPciDriver install(EmulatedKernel kernel, VfioPciOptions options) {
+        VfioMdevPciDriver driver = new VfioMdevPciDriver(new ModuleParams(kernel.vfs(), "vfio_mdev_pci"));
+        driver.nointxmask.set(options.nointxmask());
+        driver.disableVga.set(options.disableVga());
+        driver.disableIdleD3.set(options.disableIdleD3());
+        kernel.pciBus().registerDriver(driver);
+        return driver;
+    }
+
+    /** The parameters as they are now: what each open reads. */
+    private VfioPciOptions options() {
+        return new VfioPciOptions(disableIdleD3.get(), disableVga.get(), nointxmask.get());
     }
 
     @Override
@@ -38,7 +64,7 @@ public final class VfioMdevPciDriver implements PciDriver {
         return false;
     }
 
-    /** Normal headers in singleton IOMMU groups only; the options are latched per device. */
+    /** Normal headers in singleton IOMMU groups only. */
     @Override
     public void probe(PciDevice dev) {
         if (dev.function().isBridge()
@@ -91,8 +117,8 @@ public final class VfioMdevPciDriver implements PciDriver {
 
         @Override
         public void probe(MdevDevice mdev) {
-            VfioPciCoreDevice core =
-                    new VfioPciCoreDevice(dev.function(), dev.bus().topology(), kernel, options);
+            VfioPciCoreDevice core = new VfioPciCoreDevice(
+                    dev.function(), dev.bus().topology(), kernel, VfioMdevPciDriver.this::options);
             VfioDevice vdev = VfioDevice.emulated(
                     kernel, mdev.uuid().toString(), dev.bus().sysfsPath(dev) + "/" + mdev.uuid(), core);
             kernel.vfio().registerEmulatedIommuDev(vdev);
@@ -101,7 +127,9 @@ public final class VfioMdevPciDriver implements PciDriver {
 
         @Override
         public void remove(MdevDevice mdev) {
-            kernel.vfio().unregisterGroupDev((VfioDevice) mdev.driverData());
+            VfioDevice vdev = (VfioDevice) mdev.driverData();
+            kernel.vfio().unregisterGroupDev(vdev);
+            ((VfioPciCoreDevice) vdev.ops()).remove();
         }
     }
 }

@@ -25,6 +25,7 @@ final class VfioPciConfig {
     private static final int EXT_CAP_ID_ACS = 0x0d;
 
     private final VfioPciCoreDevice vdev;
+    private final VfioPciPermTables perms;
     private final PciFunction pdev;
     private final ConfigSpace hw;
     private final int cfgSize;
@@ -33,8 +34,9 @@ final class VfioPciConfig {
     private PermBits msiPerm;
     private boolean barDirty = true;
 
-    VfioPciConfig(VfioPciCoreDevice vdev) {
+    VfioPciConfig(VfioPciCoreDevice vdev, VfioPciPermTables perms) {
         this.vdev = vdev;
+        this.perms = perms;
         this.pdev = vdev.pdev();
         this.hw = pdev.config();
         this.cfgSize = pdev.configSize();
@@ -80,10 +82,10 @@ final class VfioPciConfig {
             perm = UNASSIGNED;
             capStart = pos;
         } else if (pos >= CFG_SPACE_SIZE) {
-            perm = ecap(capId);
+            perm = perms.ecap(capId);
             capStart = findCapStart(pos);
         } else {
-            perm = capId == CAP_ID_MSI ? msiPerm : cap(capId);
+            perm = capId == CAP_ID_MSI ? msiPerm : perms.cap(capId);
             if (capId != 0) {
                 capStart = findCapStart(pos);
             }

@@ -9,6 +9,7 @@ import io.jvfio.abi.Linux;
 import io.jvfio.abi.vfio.VfioDeviceFeature;
 import io.jvfio.abi.vfio.VfioDeviceFeatureDmaBuf;
 import io.jvfio.abi.vfio.VfioDeviceInfo;
+import io.jvfio.abi.vfio.VfioDeviceIoeventfd;
 import io.jvfio.abi.vfio.VfioDeviceLowPowerEntryWithWakeup;
 import io.jvfio.abi.vfio.VfioInfoCapHeader;
 import io.jvfio.abi.vfio.VfioIoctl;
@@ -46,6 +47,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * A PCI function driven by vfio-pci (the kernel's {@code vfio_pci_core_device}, vfio_pci_core.c):
@@ -60,15 +63,31 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     private static final long OFFSET_MASK = (1L << OFFSET_SHIFT) - 1;
 
+    /** VFIO_PCI_IOEVENTFD_MAX: ioeventfds per device. */
+    static final int IOEVENTFD_MAX = 1000;
+
+    /** The legacy VGA region: memory 0xa0000-0xbffff plus the VGA I/O ports below it. */
+    private static final long VGA_REGION_SIZE = 0xc0000;
+
+    private static final int CLASS_DISPLAY_VGA = 0x0300;
+
     private final PciFunction pdev;
     private final PciTopology topology;
     private final EmulatedKernel kernel;
-    private final VfioPciOptions options;
+    private final Supplier<VfioPciOptions> optionSource;
     private final int msiCap;
     private final int msixCap;
+    private final List<VfioPciIoeventfd> ioeventfds = new ArrayList<>();
+    private VfioPciOptions options;
+    private VfioPciPermTables perms;
     private VfioPciConfig config;
     private VfioPciIntrs intrs;
     private boolean resetWorks;
+    private boolean pci23;
+    private boolean hasVga;
+    /** Command as pci_save_state found it at open, put back at close (pci_restore_state). */
+    private int savedCommand;
+
     private int powerState;
     private boolean pmRuntimeEngaged;
     private EventFdFile pmWakeEventfd;
@@ -78,15 +97,23 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     /**
      * @param topology the function's topology (hot reset scope and IOMMU groups)
      * @param kernel the kernel whose fd table the device's ioctls use (eventfds, group fds, dma-buf fds)
+     * @param optionSource the options, read now and again at every first open (vfio-pci hands a
+     *     constant latched at probe; vfio-mdev-pci its module parameters as they are then)
      */
-    public VfioPciCoreDevice(PciFunction pdev, PciTopology topology, EmulatedKernel kernel, VfioPciOptions options) {
+    public VfioPciCoreDevice(
+            PciFunction pdev, PciTopology topology, EmulatedKernel kernel, Supplier<VfioPciOptions> optionSource) {
         this.pdev = pdev;
         this.topology = topology;
         this.kernel = kernel;
-        this.options = options;
+        this.optionSource = optionSource;
+        this.options = optionSource.get();
         this.msiCap = findCap(CAP_ID_MSI);
         this.msixCap = findCap(CAP_ID_MSIX);
         idle();
+    }
+
+    public VfioPciCoreDevice(PciFunction pdev, PciTopology topology, EmulatedKernel kernel, VfioPciOptions options) {
+        this(pdev, topology, kernel, () -> options);
     }
 
     // ---- open / close --------------------------------------------------------------------------
@@ -123,10 +150,13 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     /**
-     * vfio_pci_core_enable: connects the function to memory through {@code dma} (the IOMMU domain or
-     * an access object's port), enables decoding, tries a function reset and builds the config view.
+     * vfio_pci_core_enable: reads the options, connects the function to memory through {@code dma}
+     * (the IOMMU domain or an access object's port), enables decoding, tries a function reset,
+     * picks the INTx masking method (PCI 2.3 DisINTx unless nointxmask or the function cannot),
+     * notes VGA (unless disable_vga) and builds the config view on the shared permission tables.
      */
     public synchronized void open(DmaPort dma) {
+        options = optionSource.get();
         writePowerState(0);
         pdev.attach(dma, this);
         int cmd = pdev.config().read(COMMAND, 2) & ~COMMAND_MASTER;
@@ -137,23 +167,47 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         if (resetWorks) {
             pdev.functionLevelReset();
         }
+        savedCommand = cmd;
+        // pci_intx_mask_supported: the function's DisINTx bit must be writable.
+        pci23 = !options.nointxmask() && (pdev.config().writableMask(COMMAND, 2) & COMMAND_INTX_DISABLE) != 0;
+        if (pci23) {
+            cmd &= ~COMMAND_INTX_DISABLE;
+        }
         pdev.config().write(COMMAND, 2, cmd);
+        hasVga = !options.disableVga() && pdev.config().read(CLASS_REVISION + 2, 2) == CLASS_DISPLAY_VGA;
         powerState = 0;
         intrs = new VfioPciIntrs(this);
-        config = new VfioPciConfig(this);
+        perms = VfioPciPermTables.acquire();
+        config = new VfioPciConfig(this, perms);
     }
 
-    /** vfio_pci_core_disable: interrupts off, bus mastering off, the function reset if it can be. */
+    /**
+     * vfio_pci_core_disable: interrupts and ioeventfds off, bus mastering off, the function reset
+     * if it can be; the last open device frees the permission tables.
+     */
     public synchronized void close() {
         dmaBufCleanup();
         intrs.release();
+        synchronized (ioeventfds) {
+            ioeventfds.forEach(VfioPciIoeventfd::disable);
+            ioeventfds.clear();
+        }
+        VfioPciPermTables.release();
+        perms = null;
         pmRuntimeExit();
-        pdev.config().write(COMMAND, 2, pdev.config().read(COMMAND, 2) & ~COMMAND_MASTER);
+        // INTx disabled around the reset, then the Command saved at open (bus master off).
+        pdev.config().write(COMMAND, 2, COMMAND_INTX_DISABLE);
         if (resetWorks) {
             pdev.functionLevelReset();
         }
+        pdev.config().write(COMMAND, 2, savedCommand);
         pdev.attach(DmaPort.BLOCKED, InterruptSink.NONE);
         idle();
+    }
+
+    /** The driver lets go of the function: the driver core resumes it to D0 before remove. */
+    public synchronized void remove() {
+        writePowerState(0);
     }
 
     /** An unused device is runtime-suspended to D3hot unless disable_idle_d3 is set. */
@@ -193,6 +247,8 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
             hotResetInfo(device, arg);
         } else if (request == VfioIoctl.VFIO_DEVICE_PCI_HOT_RESET) {
             hotReset(device, arg);
+        } else if (request == VfioIoctl.VFIO_DEVICE_IOEVENTFD) {
+            ioeventfdIoctl(arg);
         } else {
             throw new ErrnoException(Errno.ENOTTY);
         }
@@ -239,9 +295,12 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
                     }
                 }
             }
+        } else if (index == VFIO_PCI_VGA_REGION_INDEX && hasVga) {
+            regionSize = VGA_REGION_SIZE;
+            flags = VfioRegionInfo.FLAG_READ | VfioRegionInfo.FLAG_WRITE;
         } else if (index != VFIO_PCI_ROM_REGION_INDEX) {
-            // No VGA (the model has no VGA devices) and no device-specific regions. The ROM
-            // exists with size 0 and no flags: the model has no option ROMs.
+            // VGA only for a VGA-class function without disable_vga; no device-specific regions.
+            // The ROM exists with size 0 and no flags: the model has no option ROMs.
             throw new ErrnoException(Errno.EINVAL);
         }
         VfioRegionInfo.OFFSET.set(info, (long) index << OFFSET_SHIFT);
@@ -299,8 +358,87 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     /**
+     * vfio_pci_ioctl_ioeventfd: argsz, flags (one size bit of 1/2/4/8) and fd (-1 or an fd)
+     * checked in the kernel's order, all EINVAL.
+     */
+    private void ioeventfdIoctl(long arg) {
+        long minsz = VfioDeviceIoeventfd.DEF.minSize();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = UserMemory.copyIn(arg, minsz, a);
+            int flags = VfioDeviceIoeventfd.FLAGS.get(s);
+            int count = flags & VfioDeviceIoeventfd.IOEVENTFD_SIZE_MASK;
+            int fd = VfioDeviceIoeventfd.FD.get(s);
+            if (Integer.compareUnsigned(VfioDeviceIoeventfd.ARGSZ.get(s), (int) minsz) < 0
+                    || (flags & ~VfioDeviceIoeventfd.IOEVENTFD_SIZE_MASK) != 0
+                    || Integer.bitCount(count) != 1
+                    || fd < -1) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            ioeventfd(VfioDeviceIoeventfd.OFFSET.get(s), VfioDeviceIoeventfd.DATA.get(s), count, fd);
+        }
+    }
+
+    /**
+     * vfio_pci_ioeventfd: BARs only, inside the BAR, never over the MSI-X table, no 8-byte writes
+     * (EINVAL); then a registration equal in BAR, offset, data and size is removed by fd -1 and is
+     * EEXIST otherwise; fd -1 matching nothing is ENODEV; ENOSPC past {@link #IOEVENTFD_MAX}.
+     */
+    private void ioeventfd(long offset, long data, int count, int fd) {
+        long index = offset >>> OFFSET_SHIFT;
+        long pos = offset & OFFSET_MASK;
+        if (index > VFIO_PCI_BAR5_REGION_INDEX) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        int bar = (int) index;
+        Optional<Bar> b = pdev.bar(bar);
+        if (pos + count > b.map(Bar::size).orElse(0L)) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        if (bar == msixBar()) {
+            long tableStart = pdev.config().read(msixCap + MSIX_TABLE, 4) & ~MSIX_BIR;
+            long tableEnd = tableStart + (long) irqCountMsix() * MSIX_ENTRY_SIZE;
+            if (!(pos + count <= tableStart || pos >= tableEnd)) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+        }
+        if (count == 8) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        synchronized (ioeventfds) {
+            for (VfioPciIoeventfd e : ioeventfds) {
+                if (e.matches(bar, pos, data, count)) {
+                    if (fd != -1) {
+                        throw new ErrnoException(Errno.EEXIST);
+                    }
+                    e.disable();
+                    ioeventfds.remove(e);
+                    return;
+                }
+            }
+            if (fd < 0) {
+                throw new ErrnoException(Errno.ENODEV);
+            }
+            if (ioeventfds.size() >= IOEVENTFD_MAX) {
+                throw new ErrnoException(Errno.ENOSPC);
+            }
+            VfioPciIoeventfd e = new VfioPciIoeventfd(this, b.get(), pos, data, count);
+            e.enable(kernel::fget, fd);
+            ioeventfds.add(e);
+        }
+    }
+
+    /** The ioeventfds registered now (for tests). */
+    int ioeventfdCount() {
+        synchronized (ioeventfds) {
+            return ioeventfds.size();
+        }
+    }
+
+    /**
      * A function reset with the device's dma-bufs revoked around it (and restored only if the
-     * user's memory decode survived), as vfio-pci does for VFIO_DEVICE_RESET and config-space FLRs.
+     * user's memory decode survived), as vfio-pci does for VFIO_DEVICE_RESET and config-space FLRs;
+     * the config state is saved and restored around it (pci_try_reset_function), so the user's
+     * Command bits and interrupt programming survive, as on Linux.
      */
     synchronized void tryResetFunction() {
         dmaBufMove(true);
@@ -721,7 +859,34 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         if (index <= VFIO_PCI_BAR5_REGION_INDEX) {
             return barRw(pdev.bar((int) index).orElseThrow(() -> new ErrnoException(Errno.EINVAL)), b, off, write);
         }
+        if (index == VFIO_PCI_VGA_REGION_INDEX && hasVga) {
+            return vgaRw(b, off, write);
+        }
         throw new ErrnoException(Errno.EINVAL);
+    }
+
+    /**
+     * vfio_pci_vga_rw: the legacy VGA memory (0xa0000-0xbffff) and ports (0x3b0-0x3bb,
+     * 0x3c0-0x3df); an access is cut at the end of its range, one starting elsewhere is EINVAL. The
+     * PCI model has no legacy VGA decoding, so nothing claims these cycles: reads are all-ones,
+     * writes are dropped.
+     */
+    private static int vgaRw(byte[] b, long off, boolean write) {
+        long end;
+        if (off >= 0xa0000 && off < 0xc0000) {
+            end = 0xc0000;
+        } else if (off >= 0x3b0 && off < 0x3bc) {
+            end = 0x3bc;
+        } else if (off >= 0x3c0 && off < 0x3e0) {
+            end = 0x3e0;
+        } else {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        int count = (int) Math.min(b.length, end - off);
+        if (!write) {
+            java.util.Arrays.fill(b, 0, count, (byte) 0xff);
+        }
+        return count;
     }
 
     /**
@@ -818,6 +983,20 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     synchronized int powerState() {
         return powerState;
+    }
+
+    /** Whether INTx is masked with the function's DisINTx bit (else at the interrupt controller). */
+    synchronized boolean pci23() {
+        return pci23;
+    }
+
+    IntFunction<OpenFile> fget() {
+        return kernel::fget;
+    }
+
+    /** Whether the user's memory decode is on and the function is in D0 (__vfio_pci_memory_enabled). */
+    synchronized boolean memoryEnabled() {
+        return config != null && config.memoryEnabled();
     }
 
     /** The user's PMCSR state write, carried out by vfio-pci. */

@@ -5,25 +5,50 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.bus.PciDevice;
 import io.jvfio.emulator.bus.PciDriver;
+import io.jvfio.emulator.pci.PciRegs;
 import io.jvfio.emulator.pci.ResetScope;
+import io.jvfio.emulator.sysfs.ModuleParams;
+import io.jvfio.emulator.sysfs.ModuleParams.BoolParam;
 import io.jvfio.emulator.vfio.VfioDevice;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The vfio-pci driver (vfio_pci.c): binds only on request (driver_override or new_id), turns each
  * bound function into a VFIO device driven by {@link VfioPciCoreDevice}, and puts functions that a
  * hot reset resets together into one device set.
+ *
+ * <p>Its module parameters are in {@code /sys/module/vfio_pci/parameters} with Linux's permissions
+ * (ids has permission 0, so no file). As in 7.2's {@code vfio_pci_init_dev}, a device latches
+ * nointxmask, disable_idle_d3 and disable_vga when it is probed: a later write of the two writable
+ * ones changes only devices bound afterwards. The kernel is taken to be built with
+ * CONFIG_VFIO_PCI_VGA and CONFIG_PCI_IOV (for the disable_vga and enable_sriov files).
  */
 public final class VfioPciDriver implements PciDriver {
-    private final VfioPciOptions options;
+    private static final int INTEL = 0x8086;
 
-    private VfioPciDriver(VfioPciOptions options) {
-        this.options = options;
+    /** vfio_pci_dev_in_denylist: Intel QAT (C3xxx, C62x, DH895xCC and their VFs), DSA and IAX on SPR. */
+    private static final Set<Integer> DENYLIST = Set.of(0x19e2, 0x19e3, 0x37c8, 0x37c9, 0x0435, 0x0443, 0x0b25, 0x0cfe);
+
+    private final BoolParam nointxmask;
+    private final BoolParam disableVga;
+    private final BoolParam disableIdleD3;
+    private final BoolParam disableDenylist;
+
+    private VfioPciDriver(ModuleParams params) {
+        nointxmask = params.bool("nointxmask", 0644);
+        disableVga = params.bool("disable_vga", 0444);
+        disableIdleD3 = params.bool("disable_idle_d3", 0644);
+        params.bool("enable_sriov", 0644); // no emulated function has SR-IOV
+        disableDenylist = params.bool("disable_denylist", 0444);
     }
 
-    /** Loads vfio-pci into {@code kernel} with its module parameters. */
+    /** Loads vfio-pci into {@code kernel} with {@code options} as its parameters' initial values. */
     public static VfioPciDriver install(EmulatedKernel kernel, VfioPciOptions options) {
-        VfioPciDriver driver = new VfioPciDriver(options);
+        VfioPciDriver driver = new VfioPciDriver(new ModuleParams(kernel.vfs(), "vfio_pci"));
+        driver.nointxmask.set(options.nointxmask());
+        driver.disableVga.set(options.disableVga());
+        driver.disableIdleD3.set(options.disableIdleD3());
         kernel.pciBus().registerDriver(driver);
         return driver;
     }
@@ -38,14 +63,18 @@ public final class VfioPciDriver implements PciDriver {
         return false;
     }
 
-    /** vfio_pci_probe: normal headers only; the options are latched per device here. */
+    /**
+     * vfio_pci_probe: normal headers only, no denylisted device unless disable_denylist; the
+     * options are latched per device here (vfio_pci_init_dev).
+     */
     @Override
     public void probe(PciDevice dev) {
-        if (dev.function().isBridge()) {
+        if (dev.function().isBridge() || (isDenylisted(dev) && !disableDenylist.get())) {
             throw new ErrnoException(Errno.EINVAL);
         }
+        VfioPciOptions latched = new VfioPciOptions(disableIdleD3.get(), disableVga.get(), nointxmask.get());
         VfioPciCoreDevice core = new VfioPciCoreDevice(
-                dev.function(), dev.bus().topology(), dev.bus().kernel(), options);
+                dev.function(), dev.bus().topology(), dev.bus().kernel(), () -> latched);
         VfioDevice vdev = new VfioDevice(dev, core);
         Optional<ResetScope> scope = dev.bus().topology().hotResetScope(dev.address());
         if (scope.isPresent()) {
@@ -55,9 +84,16 @@ public final class VfioPciDriver implements PciDriver {
         dev.setDriverData(vdev);
     }
 
+    private static boolean isDenylisted(PciDevice dev) {
+        return dev.function().config().read(PciRegs.VENDOR_ID, 2) == INTEL
+                && DENYLIST.contains(dev.function().config().read(PciRegs.DEVICE_ID, 2));
+    }
+
     @Override
     public void remove(PciDevice dev) {
-        dev.bus().kernel().vfio().unregisterGroupDev((VfioDevice) dev.driverData());
+        VfioDevice vdev = (VfioDevice) dev.driverData();
+        dev.bus().kernel().vfio().unregisterGroupDev(vdev);
+        ((VfioPciCoreDevice) vdev.ops()).remove();
     }
 
     @Override

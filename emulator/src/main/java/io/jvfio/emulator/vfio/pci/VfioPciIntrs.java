@@ -9,6 +9,8 @@ import io.jvfio.abi.vfio.VfioIrqSet;
 import io.jvfio.emulator.EventFdFile;
 import io.jvfio.emulator.pci.MsiMessage;
 import io.jvfio.emulator.pci.PciFunction;
+import io.jvfio.emulator.vfio.Virqfd;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
 /**
@@ -16,6 +18,10 @@ import java.util.function.IntFunction;
  * and the ERR/REQ triggers, each delivered by signalling the eventfd the user set. vfio-pci programs
  * the function's real MSI/MSI-X registers with its own address and data (the vector number), as the
  * host does, and maps the messages the function sends back to vectors.
+ *
+ * <p>INTx is masked as the kernel does: with the function's own DisINTx bit when the device uses
+ * PCI 2.3 masking ({@code pci_2_3}), else by disabling the (exclusive) line at the interrupt
+ * controller, which then delivers nothing until re-enabled and re-delivers a line still high.
  *
  * <p>Guarded by the device's {@code igate}: every method runs with this object's monitor held.
  */
@@ -30,6 +36,10 @@ final class VfioPciIntrs {
     private EventFdFile[] triggers = new EventFdFile[0];
     private boolean intxMasked;
     private boolean virqDisabled;
+    /** Without PCI 2.3 masking: the line is disabled at the interrupt controller (disable_irq). */
+    private boolean lineDisabled;
+
+    private final AtomicReference<Virqfd> unmaskFd = new AtomicReference<>();
     private EventFdFile errTrigger;
     private EventFdFile reqTrigger;
 
@@ -119,20 +129,28 @@ final class VfioPciIntrs {
             throw new ErrnoException(Errno.ENOTTY); // not implemented by Linux either
         }
         if ((flags & VfioIrqSet.DATA_NONE) != 0 || data[0] != 0) {
-            intxMasked = true;
+            mask();
         }
     }
 
+    /**
+     * UNMASK now (NONE, BOOL), or on every signal of an eventfd (an irqfd: the virqfd runs the
+     * unmask handler and, when the line is still pending, re-sends the interrupt). A negative fd
+     * removes the eventfd; a second one while one is set is EBUSY.
+     */
     private void setIntxUnmask(int index, int start, int count, int flags, byte[] data, IntFunction<EventFdFile> ef) {
         if (irqType != VFIO_PCI_INTX_IRQ_INDEX || start != 0 || count != 1) {
             throw new ErrnoException(Errno.EINVAL);
         }
         if ((flags & VfioIrqSet.DATA_EVENTFD) != 0) {
-            // An unmask eventfd (irqfd) is not modelled: nothing in the emulator signals it.
-            throw new ErrnoException(Errno.EINVAL);
-        }
-        if ((flags & VfioIrqSet.DATA_NONE) != 0 || data[0] != 0) {
-            intxUnmask();
+            int fd = fd(data, 0);
+            if (fd >= 0) {
+                Virqfd.enable(vdev.fget(), fd, this::unmaskHandler, this::sendIntxEventfd, unmaskFd);
+            } else {
+                Virqfd.disable(unmaskFd);
+            }
+        } else if ((flags & VfioIrqSet.DATA_NONE) != 0 || data[0] != 0) {
+            unmask();
         }
     }
 
@@ -151,13 +169,7 @@ final class VfioPciIntrs {
             if (isIntx) {
                 replace(0, trigger);
             } else {
-                // Enabling INTx: the line's current level counts as a first interrupt.
-                triggers = new EventFdFile[] {trigger};
-                irqType = VFIO_PCI_INTX_IRQ_INDEX;
-                intxMasked = virqDisabled;
-                if (isLineAsserted()) {
-                    intx(true);
-                }
+                intxEnable(trigger);
             }
             return;
         }
@@ -169,21 +181,103 @@ final class VfioPciIntrs {
         }
     }
 
-    /** The function's pin changed. Assertion signals the user and masks (automask) until UNMASK. */
-    synchronized void intx(boolean asserted) {
-        if (asserted && irqType == VFIO_PCI_INTX_IRQ_INDEX && !intxMasked) {
-            intxMasked = true;
-            signal(0);
+    /**
+     * vfio_intx_enable: masked from the start while the user's INTx-disable is set (DisINTx
+     * programmed to match, or the line left disabled); a line already high interrupts at once.
+     */
+    private void intxEnable(EventFdFile trigger) {
+        triggers = new EventFdFile[] {trigger};
+        irqType = VFIO_PCI_INTX_IRQ_INDEX;
+        intxMasked = virqDisabled;
+        if (vdev.pci23()) {
+            setDisIntx(intxMasked);
+        } else {
+            lineDisabled = intxMasked;
+        }
+        if (isLineAsserted()) {
+            intx(true);
         }
     }
 
-    /** UNMASK, or the user clearing the virtual INTx-disable bit: a still-asserted line fires again. */
-    private void intxUnmask() {
-        if (irqType == VFIO_PCI_INTX_IRQ_INDEX && !virqDisabled && intxMasked) {
-            intxMasked = false;
-            if (isLineAsserted()) {
-                intx(true);
+    /**
+     * vfio_intx_handler, on the line going high: without PCI 2.3 masking the line is disabled at
+     * the controller; with it, DisINTx is set if the function is the one interrupting (the line
+     * may be shared). Either way the user is signalled and INTx stays masked until unmasked.
+     */
+    synchronized void intx(boolean asserted) {
+        if (!asserted || irqType != VFIO_PCI_INTX_IRQ_INDEX) {
+            return;
+        }
+        if (!vdev.pci23()) {
+            if (lineDisabled) {
+                return;
             }
+            lineDisabled = true;
+            intxMasked = true;
+        } else if (!intxMasked && checkAndSetDisIntx(true)) {
+            intxMasked = true;
+        } else {
+            return;
+        }
+        sendIntxEventfd();
+    }
+
+    /** __vfio_pci_intx_mask; outside INTx use, DisINTx just follows the user's virtual bit. */
+    private void mask() {
+        if (irqType != VFIO_PCI_INTX_IRQ_INDEX) {
+            if (vdev.pci23()) {
+                setDisIntx(true);
+            }
+            return;
+        }
+        if (!intxMasked) {
+            if (vdev.pci23()) {
+                setDisIntx(true);
+            } else {
+                lineDisabled = true;
+            }
+            intxMasked = true;
+        }
+    }
+
+    /** __vfio_pci_intx_unmask: the handler, then the re-sent interrupt it asks for. */
+    private void unmask() {
+        if (unmaskHandler()) {
+            sendIntxEventfd();
+        }
+    }
+
+    /**
+     * vfio_pci_intx_unmask_handler: unmasks unless the user's INTx-disable is set. With PCI 2.3
+     * masking an interrupt still pending keeps INTx masked and returns true (re-send it); without,
+     * re-enabling the line re-delivers a line still high.
+     */
+    private synchronized boolean unmaskHandler() {
+        if (irqType != VFIO_PCI_INTX_IRQ_INDEX) {
+            if (vdev.pci23()) {
+                setDisIntx(false);
+            }
+            return false;
+        }
+        if (!intxMasked || virqDisabled) {
+            return false;
+        }
+        if (vdev.pci23()) {
+            intxMasked = !checkAndSetDisIntx(false);
+            return intxMasked;
+        }
+        intxMasked = false;
+        lineDisabled = false;
+        if (isLineAsserted()) {
+            intx(true);
+        }
+        return false;
+    }
+
+    /** vfio_send_intx_eventfd: not while the user's INTx-disable is set. */
+    private synchronized void sendIntxEventfd() {
+        if (irqType == VFIO_PCI_INTX_IRQ_INDEX && !virqDisabled) {
+            signal(0);
         }
     }
 
@@ -191,15 +285,39 @@ final class VfioPciIntrs {
     synchronized void virtIntxDisable(boolean disabled) {
         if (disabled && !virqDisabled) {
             virqDisabled = true;
-            intxMasked = true;
+            mask();
         } else if (!disabled && virqDisabled) {
             virqDisabled = false;
-            intxUnmask();
+            unmask();
         }
     }
 
+    /** The function's line is high: an interrupt pending and not disabled by DisINTx. */
     private boolean isLineAsserted() {
-        return (pdev.config().read(STATUS, 2) & STATUS_INTERRUPT) != 0;
+        int cmdStatus = pdev.config().read(COMMAND, 4);
+        return (cmdStatus >>> 16 & STATUS_INTERRUPT) != 0 && (cmdStatus & COMMAND_INTX_DISABLE) == 0;
+    }
+
+    /** pci_intx: DisINTx set or clear. */
+    private void setDisIntx(boolean disable) {
+        int cmd = pdev.config().read(COMMAND, 2);
+        int next = disable ? cmd | COMMAND_INTX_DISABLE : cmd & ~COMMAND_INTX_DISABLE;
+        if (next != cmd) {
+            pdev.config().write(COMMAND, 2, next);
+        }
+    }
+
+    /**
+     * pci_check_and_mask_intx / pci_check_and_unmask_intx: masks only if the function has an
+     * interrupt pending, unmasks only if it has none; returns whether it did.
+     */
+    private boolean checkAndSetDisIntx(boolean mask) {
+        boolean pending = (pdev.config().read(STATUS, 2) & STATUS_INTERRUPT) != 0;
+        if (mask != pending) {
+            return false;
+        }
+        setDisIntx(mask);
+        return true;
     }
 
     // ---- MSI / MSI-X ---------------------------------------------------------------------------
@@ -330,6 +448,7 @@ final class VfioPciIntrs {
 
     /** vfio_pci_set_irqs_ioctl(DATA_NONE|TRIGGER, count 0) for whatever is enabled; also on close. */
     synchronized void disable() {
+        Virqfd.disable(unmaskFd);
         if (irqType == VFIO_PCI_MSI_IRQ_INDEX || irqType == VFIO_PCI_MSIX_IRQ_INDEX) {
             vdev.disableMsi(irqType == VFIO_PCI_MSIX_IRQ_INDEX);
         }
@@ -339,6 +458,7 @@ final class VfioPciIntrs {
         triggers = new EventFdFile[0];
         irqType = VFIO_PCI_NUM_IRQS;
         intxMasked = false;
+        lineDisabled = false;
     }
 
     /** On close: also drops ERR and REQ. */

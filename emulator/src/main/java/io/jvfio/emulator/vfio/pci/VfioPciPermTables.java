@@ -3,10 +3,12 @@ package io.jvfio.emulator.vfio.pci;
 import static io.jvfio.emulator.pci.PciRegs.*;
 
 /**
- * The permission tables every vfio-pci device shares (the kernel's {@code cap_perms} and {@code
- * ecap_perms}, built by {@code vfio_pci_init_perm_bits}). Built once, on first use, by the JVM's
- * class initialisation, which also makes concurrent first opens safe; they are never written
- * afterwards. MSI's table depends on the device and lives in {@link VfioPciConfig}.
+ * The permission tables every open vfio-pci device shares (the kernel's {@code cap_perms} and
+ * {@code ecap_perms}, built by {@code vfio_pci_init_perm_bits}). Allocated by the first open of any
+ * device ({@link #acquire}), shared while any is open and freed by the last close ({@link
+ * #release}); the count and the tables change only under the class lock, so concurrent opens and
+ * closes never see a half-built or freed table. Never written while shared. MSI's table depends on
+ * the device and lives in {@link VfioPciConfig}.
  */
 final class VfioPciPermTables {
     static final int CAP_ID_MAX = 0x15;
@@ -36,32 +38,52 @@ final class VfioPciPermTables {
     /** Bytes outside every known capability: raw access, trusting hardware isolation as the kernel does. */
     static final PermBits UNASSIGNED = PermBits.functions(VfioPciConfig::rawRead, VfioPciConfig::rawWrite);
 
-    private static final PermBits[] CAP = new PermBits[CAP_ID_MAX + 1];
-    private static final PermBits[] ECAP = new PermBits[EXT_CAP_ID_MAX + 1];
+    private static VfioPciPermTables shared;
+    private static int users;
 
-    static {
-        for (int i = 0; i <= CAP_ID_MAX; i++) {
-            CAP[i] = DIRECT_RO;
-        }
-        for (int i = 0; i <= EXT_CAP_ID_MAX; i++) {
-            ECAP[i] = DIRECT_RO;
-        }
-        CAP[0] = basic();
-        CAP[CAP_ID_PM] = pm();
-        CAP[CAP_ID_VNDR] = PermBits.functions(VfioPciConfig::directRead, VfioPciConfig::rawWrite);
-        CAP[CAP_ID_EXP] = exp();
-        ECAP[EXT_CAP_ID_VNDR] = CAP[CAP_ID_VNDR];
-        ECAP[EXT_CAP_ID_DVSEC] = CAP[CAP_ID_VNDR];
+    private final PermBits[] cap = new PermBits[CAP_ID_MAX + 1];
+    private final PermBits[] ecap = new PermBits[EXT_CAP_ID_MAX + 1];
+
+    private VfioPciPermTables() {
+        java.util.Arrays.fill(cap, DIRECT_RO);
+        java.util.Arrays.fill(ecap, DIRECT_RO);
+        cap[0] = basic();
+        cap[CAP_ID_PM] = pm();
+        cap[CAP_ID_VNDR] = PermBits.functions(VfioPciConfig::directRead, VfioPciConfig::rawWrite);
+        cap[CAP_ID_EXP] = exp();
+        ecap[EXT_CAP_ID_VNDR] = cap[CAP_ID_VNDR];
+        ecap[EXT_CAP_ID_DVSEC] = cap[CAP_ID_VNDR];
     }
 
-    private VfioPciPermTables() {}
-
-    static PermBits cap(int id) {
-        return CAP[id];
+    /** Takes a reference for an opening device, building the tables if no device is open. */
+    static synchronized VfioPciPermTables acquire() {
+        if (users++ == 0) {
+            shared = new VfioPciPermTables();
+        }
+        return shared;
     }
 
-    static PermBits ecap(int id) {
-        return id <= EXT_CAP_ID_MAX ? ECAP[id] : DIRECT_RO;
+    /** Drops a closing device's reference; the last one frees the tables. */
+    static synchronized void release() {
+        if (users <= 0) {
+            throw new IllegalStateException("permission tables released more often than acquired");
+        }
+        if (--users == 0) {
+            shared = null;
+        }
+    }
+
+    /** How many open devices share the tables (for tests). */
+    static synchronized int users() {
+        return users;
+    }
+
+    PermBits cap(int id) {
+        return cap[id];
+    }
+
+    PermBits ecap(int id) {
+        return id <= EXT_CAP_ID_MAX ? ecap[id] : DIRECT_RO;
     }
 
     private static PermBits basic() {

@@ -13,18 +13,12 @@ import io.jvfio.abi.vfio.VfioDeviceAttachIommufdPt;
 import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.emulator.EmulatedKernel;
-import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.emulator.pci.DmaFaultException;
 import io.jvfio.emulator.pci.MmioHandler;
 import io.jvfio.emulator.pci.PciFunction;
-import io.jvfio.emulator.pci.PciNode;
-import io.jvfio.emulator.pci.PciPlatform;
-import io.jvfio.emulator.pci.PciTopology;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,36 +65,19 @@ class VfioMdevPciTest {
 
     private final Arena arena = Arena.ofAuto();
     private final CopyEngine engine = new CopyEngine();
+    private final SysfsMachine machine;
     private final EmulatedKernel k;
 
     VfioMdevPciTest() {
         engine.fn = PciFunction.builder(0x1234, 0x0002)
                 .memoryBar(0, 0x1000, false, false, engine)
                 .build();
-        PciTopology t = PciTopology.build(List.of(PciNode.endpoint(4, 0, engine.fn)));
-        k = EmulatedKernel.create(EmulatorConfig.defaults(), new PciPlatform() {
-            @Override
-            public String name() {
-                return "mdev-pci-test";
-            }
-
-            @Override
-            public PciTopology topology() {
-                return t;
-            }
-        });
+        machine = new SysfsMachine(engine.fn);
+        k = machine.kernel;
     }
 
     private void write(String path, String text) {
-        int fd = k.open(path, Linux.O.WRONLY);
-        try {
-            byte[] b = text.getBytes(StandardCharsets.UTF_8);
-            MemorySegment buf = arena.allocate(b.length);
-            MemorySegment.copy(MemorySegment.ofArray(b), 0, buf, 0, b.length);
-            k.write(fd, buf);
-        } finally {
-            k.close(fd);
-        }
+        machine.write(path, text);
     }
 
     private void pwrite(int fd, long offset, int size, long value) {
@@ -117,8 +94,7 @@ class VfioMdevPciTest {
 
     @Test
     void theWrappedFunctionDmasThroughTheMdevsAccessObject() {
-        write("/sys/bus/pci/devices/0000:00:04.0/driver_override", "vfio-mdev-pci\n");
-        write("/sys/bus/pci/drivers_probe", "0000:00:04.0\n");
+        machine.bind("0000:00:04.0", "vfio-mdev-pci");
         String types = "/sys/bus/pci/devices/0000:00:04.0/mdev_supported_types/vfio-mdev-pci-1";
         write(types + "/create", UUID);
         // one instance per function
