@@ -2,6 +2,7 @@ package io.jvfio.emulator.iommu;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.pci.DmaFaultException;
 import io.jvfio.emulator.pci.DmaPort;
 import java.lang.foreign.MemorySegment;
@@ -24,6 +25,8 @@ public final class IommuDevice {
     private final boolean dirtyTracking;
     private final int maxPasids;
     private final DmaPort port;
+    /** mock_dev.pasid_1024_fake_error; guarded by the group's lock (set_dev_pasid runs under it). */
+    private boolean pasid1024FakeError;
 
     /**
      * A device behind {@code iommu}, joining {@code group}, issuing DMA as requester {@code
@@ -94,6 +97,27 @@ public final class IommuDevice {
     void checkAttach(IommuDomain domain) {
         if (!driver.owns(domain.format()) || (domain.hasDirtyOps() && !dirtyTracking)) {
             throw new ErrnoException(Errno.EINVAL);
+        }
+    }
+
+    /**
+     * The driver's set_dev_pasid ({@code null}: the blocking domain's). The mock driver's fails
+     * every second non-blocking call for PASID 1024 with ENOMEM, once armed by the first, and
+     * blocking disarms it (mock_domain_set_dev_pasid_nop: the kernel's selftests use it to check the
+     * core rolls back a failed PASID replace).
+     */
+    void setDevPasid(int pasid, IommuDomain domain) {
+        if (driver != IommuDriver.MOCK || pasid != IommufdTestConst.IOMMU_TEST_PASID_RESERVED) {
+            return;
+        }
+        if (domain == null || pasid1024FakeError) {
+            boolean fail = domain != null;
+            pasid1024FakeError = false;
+            if (fail) {
+                throw new ErrnoException(Errno.ENOMEM);
+            }
+        } else {
+            pasid1024FakeError = true;
         }
     }
 

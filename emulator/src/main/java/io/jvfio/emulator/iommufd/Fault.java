@@ -6,7 +6,6 @@ import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuFaultAlloc;
 import io.jvfio.abi.iommufd.IommuHwptPageResponse;
 import io.jvfio.abi.iommufd.IommuHwptPgfault;
-import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -44,16 +43,12 @@ final class Fault extends IommufdObject {
         Fault fault = new Fault(u.ctx);
         u.ctx.objects.allocate(fault);
         u.newObj = fault;
-        fault.file = fault.new FaultFile();
-        int fd = u.ctx.kernel.installFd(fault.file);
         IommuFaultAlloc.OUT_FAULT_ID.set(u.cmd, fault.id());
-        IommuFaultAlloc.OUT_FAULT_FD.set(u.cmd, fd);
-        try {
-            u.respond();
-        } catch (RuntimeException e) {
-            u.ctx.kernel.close(fd);
-            throw e;
-        }
+        fault.file = EventqFile.install(u, fault::newFile, fd -> IommuFaultAlloc.OUT_FAULT_FD.set(u.cmd, fd));
+    }
+
+    private FaultFile newFile() {
+        return new FaultFile();
     }
 
     /** iommufd_fault_iopf_handler: queues a group and wakes readers. */
@@ -88,12 +83,10 @@ final class Fault extends IommufdObject {
         return cookie;
     }
 
-    /** The fault fd. Holds the FAULT object (DESTROY is EBUSY while open) and the context. */
-    private final class FaultFile extends OpenFile {
+    /** The fault fd. */
+    private final class FaultFile extends EventqFile {
         FaultFile() {
-            super(Linux.O.RDWR);
-            Fault.this.incUsers();
-            ictx.get();
+            super(Fault.this, ictx);
         }
 
         /**
@@ -143,14 +136,6 @@ final class Fault extends IommufdObject {
                 }
                 return done;
             }
-        }
-
-        @Override
-        public long pread(MemorySegment buf, long offset) {
-            if (offset != 0) {
-                throw new ErrnoException(Errno.ESPIPE);
-            }
-            return read(buf);
         }
 
         /**
@@ -204,12 +189,6 @@ final class Fault extends IommufdObject {
             synchronized (Fault.this) {
                 return (short) (Linux.Poll.OUT | (deliver.isEmpty() ? 0 : Linux.Poll.IN));
             }
-        }
-
-        @Override
-        protected void release() {
-            Fault.this.decUsers();
-            ictx.put();
         }
     }
 }
