@@ -203,7 +203,7 @@ public final class IommufdDevice extends IommufdObject {
     private HwPagetable autoGetDomain(int pasid, Ioas ioas, int[] ptId, boolean replace) {
         synchronized (ioas.mutex) {
             for (HwptPaging hwpt : ioas.hwpts) {
-                if (!hwpt.autoDomain || !tryGet(hwpt)) {
+                if (!hwpt.autoDomain || !hwpt.tryIncUsers()) {
                     continue;
                 }
                 try {
@@ -233,17 +233,6 @@ public final class IommufdDevice extends IommufdObject {
             ictx.publish(hwpt);
             return destroy;
         }
-    }
-
-    private boolean tryGet(IommufdObject obj) {
-        int u;
-        do {
-            u = obj.users.get();
-            if (u == 0) {
-                return false;
-            }
-        } while (!obj.users.compareAndSet(u, u + 1));
-        return true;
     }
 
     /** iommufd_hw_pagetable_put: an automatic HWPT goes away with its last user. */
