@@ -10,18 +10,34 @@ import io.jvfio.emulator.UserMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.TreeMap;
+import java.util.function.IntConsumer;
+import java.util.function.Predicate;
 
 /**
  * A fault queue ({@code struct iommufd_fault}, eventq.c): page-request groups of the HWPTs
  * allocated with it, read from its fd as {@code iommu_hwpt_pgfault} records and answered by
- * writing {@code iommu_hwpt_page_response}s (rule 28). Each group here is one page request (the
- * selftest's TRIGGER_IOPF always sets LAST_PAGE).
+ * writing {@code iommu_hwpt_page_response}s (rule 28). Groups come from the selftest's TRIGGER_IOPF
+ * (one page, LAST_PAGE) and from page requests of PRI-capable emulated devices (every missing page
+ * of a DMA); a response goes back to the device.
  */
 final class Fault extends IommufdObject {
-    /** One delivered group: the fault, the device, and the attachment it arrived through. */
-    record Iopf(IommufdDevice idev, Object handle, int flags, int pasid, int grpid, int perm, long addr) {}
+    /**
+     * One delivered group: the device, the attachment it arrived through, the last fault's flags
+     * (the others lack LAST_PAGE), one address per fault in order, and where the response goes
+     * (iopf_group_response: an IOMMUFD_PAGE_RESP_* code).
+     */
+    record Iopf(
+            IommufdDevice idev,
+            Object handle,
+            int flags,
+            int pasid,
+            int grpid,
+            int perm,
+            long[] addrs,
+            IntConsumer response) {}
 
     private final IommufdCtx ictx;
     private final Deque<Iopf> deliver = new ArrayDeque<>();
@@ -61,15 +77,25 @@ final class Fault extends IommufdObject {
 
     /** iommufd_auto_response_faults: answers (INVALID) every group that came through {@code handle}. */
     synchronized void autoResponse(Object handle) {
-        deliver.removeIf(g -> g.handle == handle);
-        response.values().removeIf(g -> g.handle == handle);
+        respondInvalid(deliver, g -> g.handle == handle);
+        respondInvalid(response.values(), g -> g.handle == handle);
     }
 
     /** iommufd_fault_destroy: everything outstanding is answered INVALID. */
     @Override
     synchronized void destroy() {
-        deliver.clear();
-        response.clear();
+        respondInvalid(deliver, g -> true);
+        respondInvalid(response.values(), g -> true);
+    }
+
+    private static void respondInvalid(Collection<Iopf> groups, Predicate<Iopf> which) {
+        groups.removeIf(g -> {
+            if (which.test(g)) {
+                g.response.accept(IommuHwptPageResponse.INVALID);
+                return true;
+            }
+            return false;
+        });
     }
 
     private int allocCookie() {
@@ -105,33 +131,37 @@ final class Fault extends IommufdObject {
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment rec = IommuHwptPgfault.DEF.allocate(arena);
                     while (!deliver.isEmpty()) {
-                        if (done >= count || size > count - done) {
+                        Iopf g = deliver.peekFirst();
+                        if (done >= count || size * g.addrs.length > count - done) {
                             if (done == 0) {
                                 throw new ErrnoException(Errno.EINVAL);
                             }
                             break;
                         }
-                        Iopf g = deliver.removeFirst();
                         int cookie = allocCookie();
-                        IommuHwptPgfault.FLAGS.set(rec, g.flags);
-                        IommuHwptPgfault.DEV_ID.set(rec, g.idev.id());
-                        IommuHwptPgfault.PASID.set(rec, g.pasid);
-                        IommuHwptPgfault.GRPID.set(rec, g.grpid);
-                        IommuHwptPgfault.PERM.set(rec, g.perm);
-                        IommuHwptPgfault.ADDR.set(rec, g.addr);
-                        IommuHwptPgfault.LENGTH.set(rec, 0);
-                        IommuHwptPgfault.COOKIE.set(rec, cookie);
                         try {
-                            UserMemory.toSegment(rec, buf.asSlice(done, size), size);
+                            for (int i = 0; i < g.addrs.length; i++) {
+                                boolean last = i == g.addrs.length - 1;
+                                IommuHwptPgfault.FLAGS.set(
+                                        rec, last ? g.flags : g.flags & ~IommuHwptPgfault.FLAGS_LAST_PAGE);
+                                IommuHwptPgfault.DEV_ID.set(rec, g.idev.id());
+                                IommuHwptPgfault.PASID.set(rec, g.pasid);
+                                IommuHwptPgfault.GRPID.set(rec, g.grpid);
+                                IommuHwptPgfault.PERM.set(rec, g.perm);
+                                IommuHwptPgfault.ADDR.set(rec, g.addrs[i]);
+                                IommuHwptPgfault.LENGTH.set(rec, 0);
+                                IommuHwptPgfault.COOKIE.set(rec, cookie);
+                                UserMemory.toSegment(rec, buf.asSlice(done + i * size, size), size);
+                            }
                         } catch (ErrnoException e) {
-                            deliver.addFirst(g);
                             if (done == 0) {
                                 throw e;
                             }
                             break;
                         }
+                        deliver.removeFirst();
                         response.put(cookie, g);
-                        done += size;
+                        done += size * g.addrs.length;
                     }
                 }
                 return done;
@@ -160,9 +190,11 @@ final class Fault extends IommufdObject {
                             if (code != IommuHwptPageResponse.SUCCESS && code != IommuHwptPageResponse.INVALID) {
                                 throw new ErrnoException(Errno.EINVAL);
                             }
-                            if (response.remove(IommuHwptPageResponse.COOKIE.get(r)) == null) {
+                            Iopf g = response.remove(IommuHwptPageResponse.COOKIE.get(r));
+                            if (g == null) {
                                 throw new ErrnoException(Errno.EINVAL);
                             }
+                            g.response.accept(code);
                         } catch (ErrnoException e) {
                             if (done == 0) {
                                 throw e;
