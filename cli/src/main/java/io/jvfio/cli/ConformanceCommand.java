@@ -3,9 +3,12 @@ package io.jvfio.cli;
 import io.jvfio.conformance.ConformanceSuite;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** jvfio conformance: the boundary suite on one backend, ending with "N passed, M failed". */
@@ -39,6 +42,13 @@ final class ConformanceCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         BackendOption.provider(spec, backend);
+        if (tests != null) {
+            try {
+                Pattern.compile(tests);
+            } catch (PatternSyntaxException e) {
+                throw new ParameterException(spec.commandLine(), "--tests: not a regular expression: " + tests);
+            }
+        }
         // The rule 20-32 tests need IOMMU_TEST_CMD, which the test VM's kernel has: so does the
         // emulated kernel for this run (as in the Maven build), unless the user said otherwise.
         if (System.getProperty(IOMMUFD_TEST) == null) {
@@ -50,6 +60,10 @@ final class ConformanceCommand implements Callable<Integer> {
         out.printf("%.1f s%n", r.elapsed().toMillis() / 1000.0);
         out.println(r.summary());
         out.flush();
+        if (tests != null && r.passed() + r.failed() + r.skipped() == 0) {
+            spec.commandLine().getErr().println("jvfio conformance: no test class matches --tests " + tests);
+            return UserError.USAGE;
+        }
         return r.failed() == 0 ? 0 : 1;
     }
 }

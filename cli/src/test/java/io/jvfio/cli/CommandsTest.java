@@ -2,28 +2,13 @@ package io.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** demo, ls and bench on the emulated backend: output, errors and exit codes. */
 class CommandsTest {
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void demoRunsEveryStepAndPasses() {
-        Run r = run("demo");
+        CliRun r = CliRun.of("demo");
         assertThat(r.err()).isEmpty();
         assertThat(r.exit()).isZero();
         assertThat(r.out())
@@ -38,14 +23,14 @@ class CommandsTest {
 
     @Test
     void demoCanPollNvmeCompletions() {
-        Run r = run("demo", "--poll");
+        CliRun r = CliRun.of("demo", "--poll");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("completions by polling").doesNotContain("MSI-X interrupts");
     }
 
     @Test
     void demoOnAnUnusableNativeBackendIsOneLine() {
-        Run r = run("demo", "--native");
+        CliRun r = CliRun.of("demo", "--native");
         if (new java.io.File("/dev/iommu").canWrite()) {
             return; // a machine where the native backend works: nothing to refuse
         }
@@ -56,7 +41,7 @@ class CommandsTest {
 
     @Test
     void lsShowsTheDefaultPlatformWithGroups() {
-        Run r = run("ls", "--backend", "emulated");
+        CliRun r = CliRun.of("ls", "--backend", "emulated");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("backend: emulated");
         assertThat(r.out()).containsPattern("0000:00:04\\.0 +1234:11e8 +Unclassified device +- +0 ");
@@ -66,7 +51,7 @@ class CommandsTest {
 
     @Test
     void lsWithAnUnknownBackendIsAUsageError() {
-        Run r = run("ls", "--backend", "bogus");
+        CliRun r = CliRun.of("ls", "--backend", "bogus");
         assertThat(r.exit()).isEqualTo(UserError.USAGE);
         assertThat(r.err().strip())
                 .startsWith("jvfio: no backend 'bogus'")
@@ -76,9 +61,29 @@ class CommandsTest {
 
     @Test
     void benchWithoutItsJarSaysHowToBuildIt() {
-        Run r = run("bench", "--quick", "--jar", "/nonexistent/benchmarks.jar");
+        CliRun r = CliRun.of("bench", "--quick", "--jar", "/nonexistent/benchmarks.jar");
         assertThat(r.exit()).isEqualTo(UserError.FAILED);
         assertThat(r.err().strip())
                 .isEqualTo("jvfio: /nonexistent/benchmarks.jar is missing; build it with: " + BenchCommand.BUILD);
+    }
+
+    @Test
+    void conformanceRunsOnlyTheSelectedClasses() {
+        CliRun r = CliRun.of("conformance", "--tests", ".*vfio\\.GroupTest", "-v");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out())
+                .contains("  ok    GroupTest.")
+                .doesNotContain("DeviceCdevTest")
+                .contains(" passed, 0 failed");
+    }
+
+    @Test
+    void conformanceSelectingNothingIsAUsageError() {
+        CliRun none = CliRun.of("conformance", "--tests", "NoSuchTest");
+        assertThat(none.exit()).isEqualTo(UserError.USAGE);
+        assertThat(none.err()).contains("no test class matches --tests NoSuchTest");
+        CliRun bad = CliRun.of("conformance", "--tests", "(");
+        assertThat(bad.exit()).isEqualTo(UserError.USAGE);
+        assertThat(bad.err()).contains("not a regular expression");
     }
 }

@@ -13,7 +13,10 @@ import io.jvfio.abi.iommufd.IommuIoasMapFile;
 import io.jvfio.abi.iommufd.IommuIoasUnmap;
 import io.jvfio.abi.iommufd.IommuIovaRange;
 import io.jvfio.abi.iommufd.IommuOption;
+import io.jvfio.abi.iommufd.IommuVfioIoas;
 import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.abi.vfio.VfioIoctl;
+import io.jvfio.abi.vfio.VfioIommuType1DmaUnmap;
 import io.jvfio.conformance.Conformance;
 import io.jvfio.kernel.Kernel;
 import java.lang.foreign.Arena;
@@ -225,5 +228,33 @@ abstract class IommufdFixture {
 
     void setHugePages(int ioas, boolean enabled) {
         option(IommuOption.HUGE_PAGES, IommuOption.OP_SET, ioas, enabled ? 1 : 0);
+    }
+
+    MemorySegment vfioIoas(int op, int ioas) {
+        MemorySegment s = IommuVfioIoas.DEF.allocate(arena);
+        IommuVfioIoas.OP.set(s, op);
+        IommuVfioIoas.IOAS_ID.set(s, ioas);
+        ioctl(IommufdIoctl.IOMMU_VFIO_IOAS, s);
+        return s;
+    }
+
+    int compatIoas() {
+        int ioas = ioasAlloc();
+        vfioIoas(IommuVfioIoas.SET, ioas);
+        return ioas;
+    }
+
+    MemorySegment unmapDmaStruct(int flags, long iova, long size) {
+        MemorySegment s = VfioIommuType1DmaUnmap.DEF.allocate(arena);
+        VfioIommuType1DmaUnmap.FLAGS.set(s, flags);
+        VfioIommuType1DmaUnmap.IOVA.set(s, iova);
+        VfioIommuType1DmaUnmap.SIZE.set(s, size);
+        return s;
+    }
+
+    long unmapDma(int flags, long iova, long size) {
+        MemorySegment s = unmapDmaStruct(flags, iova, size);
+        ioctl(VfioIoctl.VFIO_IOMMU_UNMAP_DMA, s);
+        return VfioIommuType1DmaUnmap.SIZE.get(s);
     }
 }

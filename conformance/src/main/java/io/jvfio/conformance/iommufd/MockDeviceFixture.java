@@ -105,4 +105,36 @@ abstract class MockDeviceFixture extends IommufdFixture {
         ioctl(IommufdIoctl.IOMMU_VDEVICE_ALLOC, c);
         return IommuVdeviceAlloc.OUT_VDEVICE_ID.get(c);
     }
+
+    int createAccess(int ioas, boolean pin) {
+        MemorySegment c = testCmd(IommufdTestIoctl.IOMMU_TEST_OP_CREATE_ACCESS, ioas);
+        IommuTestCmd.CreateAccess.FLAGS.set(c, pin ? IommufdTestConst.MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES : 0);
+        ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
+        return IommuTestCmd.CreateAccess.OUT_ACCESS_FD.get(c);
+    }
+
+    int accessPages(int accessFd, long iova, long length, long uptr, boolean write) {
+        MemorySegment c = testCmd(IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_PAGES, accessFd);
+        IommuTestCmd.AccessPages.IOVA.set(c, iova);
+        IommuTestCmd.AccessPages.LENGTH.set(c, length);
+        IommuTestCmd.AccessPages.UPTR.set(c, uptr);
+        IommuTestCmd.AccessPages.FLAGS.set(c, write ? IommufdTestConst.MOCK_FLAGS_ACCESS_WRITE : 0);
+        ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
+        return IommuTestCmd.AccessPages.OUT_ACCESS_PAGES_ID.get(c);
+    }
+
+    void destroyPages(int accessFd, int item) {
+        MemorySegment c = testCmd(IommufdTestIoctl.IOMMU_TEST_OP_DESTROY_ACCESS_PAGES, accessFd);
+        IommuTestCmd.DestroyAccessPages.ACCESS_PAGES_ID.set(c, item);
+        ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
+    }
+
+    void accessRw(int accessFd, long iova, MemorySegment buf, boolean write) {
+        MemorySegment c = testCmd(IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_RW, accessFd);
+        IommuTestCmd.AccessRw.IOVA.set(c, iova);
+        IommuTestCmd.AccessRw.LENGTH.set(c, buf.byteSize());
+        IommuTestCmd.AccessRw.UPTR.set(c, buf.address());
+        IommuTestCmd.AccessRw.FLAGS.set(c, write ? IommufdTestConst.MOCK_ACCESS_RW_WRITE : 0);
+        ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
+    }
 }

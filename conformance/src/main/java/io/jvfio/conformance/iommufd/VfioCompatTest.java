@@ -23,20 +23,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** semantics.md section V: the compat IOAS and the VFIO container ioctls on /dev/iommu (rules 33-34). */
 class VfioCompatTest extends IommufdFixture {
-    private MemorySegment vfioIoas(int op, int ioas) {
-        MemorySegment s = IommuVfioIoas.DEF.allocate(arena);
-        IommuVfioIoas.OP.set(s, op);
-        IommuVfioIoas.IOAS_ID.set(s, ioas);
-        ioctl(IommufdIoctl.IOMMU_VFIO_IOAS, s);
-        return s;
-    }
-
-    private int compatIoas() {
-        int ioas = ioasAlloc();
-        vfioIoas(IommuVfioIoas.SET, ioas);
-        return ioas;
-    }
-
     private void mapDma(int flags, long vaddr, long size, long iova) {
         MemorySegment s = VfioIommuType1DmaMap.DEF.allocate(arena);
         VfioIommuType1DmaMap.FLAGS.set(s, flags);
@@ -44,20 +30,6 @@ class VfioCompatTest extends IommufdFixture {
         VfioIommuType1DmaMap.SIZE.set(s, size);
         VfioIommuType1DmaMap.IOVA.set(s, iova);
         ioctl(VfioIoctl.VFIO_IOMMU_MAP_DMA, s);
-    }
-
-    private MemorySegment unmapDmaStruct(int flags, long iova, long size) {
-        MemorySegment s = VfioIommuType1DmaUnmap.DEF.allocate(arena);
-        VfioIommuType1DmaUnmap.FLAGS.set(s, flags);
-        VfioIommuType1DmaUnmap.IOVA.set(s, iova);
-        VfioIommuType1DmaUnmap.SIZE.set(s, size);
-        return s;
-    }
-
-    private long unmapDma(int flags, long iova, long size) {
-        MemorySegment s = unmapDmaStruct(flags, iova, size);
-        ioctl(VfioIoctl.VFIO_IOMMU_UNMAP_DMA, s);
-        return VfioIommuType1DmaUnmap.SIZE.get(s);
     }
 
     private static final int RWDMA = VfioIommuType1DmaMap.FLAG_READ | VfioIommuType1DmaMap.FLAG_WRITE;

@@ -263,7 +263,9 @@ public final class DeviceDma {
     /** Moves one physically contiguous piece: host [pa, pa+n) is transfer bytes [offset, offset+n). */
     private static void move(
             long pa, long offset, long n, Access access, MemorySegment buffer, DmaChunkConsumer consumer) {
-        if (consumer != null) {
+        if (PeerMmio.contains(pa)) {
+            PeerMmio.move(pa, offset, n, access, buffer, consumer);
+        } else if (consumer != null) {
             consumer.accept(HostMemory.ALL.asSlice(pa, n), offset);
         } else if (access == Access.READ) {
             MemorySegment.copy(HostMemory.ALL, pa, buffer, offset, n);

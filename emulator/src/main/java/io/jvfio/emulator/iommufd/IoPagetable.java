@@ -444,7 +444,22 @@ final class IoPagetable {
         if (domains.isEmpty()) {
             return;
         }
+        if (pages.isDmabuf()) {
+            fillDmabufAreaDomains(area, pages);
+            return;
+        }
         pages.pin(area.firstPage(), area.lastPage());
+        try {
+            mapAllDomains(area, pages);
+        } catch (RuntimeException e) {
+            pages.unpin(area.firstPage(), area.lastPage());
+            throw e;
+        }
+        area.storageDomain = domains.getFirst();
+    }
+
+    /** Maps the area into every domain; on failure the domains mapped so far are unmapped again. */
+    private void mapAllDomains(Area area, Pages pages) {
         int mapped = 0;
         try {
             for (IoptDomain d : domains) {
@@ -455,15 +470,46 @@ final class IoPagetable {
             for (int i = 0; i < mapped; i++) {
                 domains.get(i).unmap(area.iova, area.length());
             }
-            pages.unpin(area.firstPage(), area.lastPage());
             throw e;
         }
-        area.storageDomain = domains.getFirst();
+    }
+
+    /**
+     * iopt_area_fill_domains for a dma-buf: the area is tracked in every domain (so a revoke finds
+     * it) and mapped unless already revoked; nothing is pinned. A revoked area still gets its
+     * storage domain: it stays a normal area of the IOAS.
+     */
+    private void fillDmabufAreaDomains(Area area, Pages pages) {
+        synchronized (pages) {
+            pages.dmabuf().trackAll(area, domains);
+            if (!pages.dmabuf().revoked()) {
+                try {
+                    mapAllDomains(area, pages);
+                } catch (RuntimeException e) {
+                    pages.dmabuf().untrackAll(area);
+                    throw e;
+                }
+            }
+            area.storageDomain = domains.getFirst();
+        }
     }
 
     /** iopt_area_unfill_domains: unmaps the area from every domain and drops its pin. */
     private void unfillAreaDomains(Area area, Pages pages) {
         if (area.storageDomain == null) {
+            return;
+        }
+        if (pages.isDmabuf()) {
+            synchronized (pages) {
+                // A revoke already unmapped it everywhere.
+                if (!pages.dmabuf().revoked()) {
+                    for (IoptDomain d : domains) {
+                        d.unmap(area.iova, area.length());
+                    }
+                }
+                pages.dmabuf().untrackAll(area);
+                area.storageDomain = null;
+            }
             return;
         }
         for (IoptDomain d : domains) {
@@ -644,6 +690,10 @@ final class IoPagetable {
         Pages pages = area.pages;
         if (pages == null || area.preventAccess) {
             throw new ErrnoException(Errno.EBUSY);
+        }
+        // The per-domain tracking of a dma-buf area is not split.
+        if (pages.isDmabuf()) {
+            throw new ErrnoException(Errno.EOPNOTSUPP);
         }
         if ((newStart & (iovaAlignment - 1)) != 0 || (area.startByte(newStart) & (iovaAlignment - 1)) != 0) {
             throw new ErrnoException(Errno.EINVAL);
@@ -834,6 +884,11 @@ final class IoPagetable {
                 if (pages == null) {
                     continue;
                 }
+                if (pages.isDmabuf()) {
+                    fillDmabufDomain(area, pages, domain);
+                    filled.add(area);
+                    continue;
+                }
                 boolean first = area.storageDomain == null;
                 if (first) {
                     pages.pin(area.firstPage(), area.lastPage());
@@ -853,13 +908,47 @@ final class IoPagetable {
             }
         } catch (RuntimeException e) {
             for (Area area : filled) {
-                domain.unmap(area.iova, area.length());
+                if (area.pages.isDmabuf()) {
+                    unmapDmabufDomain(area, area.pages, domain);
+                } else {
+                    domain.unmap(area.iova, area.length());
+                }
                 if (area.storageDomain == domain) {
                     area.storageDomain = null;
-                    area.pages.unpin(area.firstPage(), area.lastPage());
+                    if (!area.pages.isDmabuf()) {
+                        area.pages.unpin(area.firstPage(), area.lastPage());
+                    }
                 }
             }
             throw e;
+        }
+    }
+
+    /** iopt_fill_domain's step for a dma-buf area: track it in the new domain, map it unless revoked. */
+    private static void fillDmabufDomain(Area area, Pages pages, IoptDomain domain) {
+        synchronized (pages) {
+            pages.dmabuf().track(area, domain);
+            if (!pages.dmabuf().revoked()) {
+                try {
+                    domain.map(area.iova, pages.hostAddress(area.startByte), area.length(), area.prot);
+                } catch (RuntimeException e) {
+                    pages.dmabuf().untrack(area, domain);
+                    throw e;
+                }
+            }
+            if (area.storageDomain == null) {
+                area.storageDomain = domain;
+            }
+        }
+    }
+
+    /** Takes a dma-buf area out of one domain: unmapped unless a revoke did it already, untracked. */
+    private static void unmapDmabufDomain(Area area, Pages pages, IoptDomain domain) {
+        synchronized (pages) {
+            if (!pages.dmabuf().revoked()) {
+                domain.unmap(area.iova, area.length());
+            }
+            pages.dmabuf().untrack(area, domain);
         }
     }
 
@@ -880,14 +969,20 @@ final class IoPagetable {
                 if (pages == null) {
                     continue;
                 }
-                domain.unmap(area.iova, area.length());
+                if (pages.isDmabuf()) {
+                    unmapDmabufDomain(area, pages, domain);
+                } else {
+                    domain.unmap(area.iova, area.length());
+                }
                 if (storage != null) {
                     if (area.storageDomain == domain) {
                         area.storageDomain = storage;
                     }
                 } else if (area.storageDomain != null) {
                     area.storageDomain = null;
-                    pages.unpin(area.firstPage(), area.lastPage());
+                    if (!pages.isDmabuf()) {
+                        pages.unpin(area.firstPage(), area.lastPage());
+                    }
                 }
             }
             reserved.removeIf(r -> r.owner == domain);
@@ -972,6 +1067,9 @@ final class IoPagetable {
                 if (write && (area.prot & IOMMU_WRITE) == 0) {
                     throw new ErrnoException(Errno.EPERM);
                 }
+                if (area.pages.isDmabuf()) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
             }
             List<Area> pinned = new ArrayList<>();
             long[] hosts = new long[(int) (length / PAGE_SIZE)];
@@ -1045,6 +1143,10 @@ final class IoPagetable {
                 }
                 if ((area.prot & (write ? IOMMU_WRITE : IOMMU_READ)) == 0) {
                     throw new ErrnoException(Errno.EPERM);
+                }
+                // dma-buf memory has no pages an access could reach.
+                if (area.pages.isDmabuf()) {
+                    throw new ErrnoException(Errno.EINVAL);
                 }
                 long end = umin(last, area.last);
                 long bytes = end - cur + 1;

@@ -15,6 +15,7 @@ import io.jvfio.abi.iommufd.IommuOption;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.Task;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.dmabuf.DmaBuf;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -198,7 +199,10 @@ final class Ioas extends IommufdObject {
         }
     }
 
-    /** IOMMU_IOAS_MAP_FILE: a memfd (or other file) range; the file is checked only when pages get pinned. */
+    /**
+     * IOMMU_IOAS_MAP_FILE: a memfd (or other file) range, checked only when pages get pinned; or a
+     * dma-buf range, checked and attached now (iopt_map_file_pages).
+     */
     static void mapFile(Ucmd u) {
         MemorySegment c = u.cmd;
         int flags = IommuIoasMapFile.FLAGS.get(c);
@@ -217,17 +221,23 @@ final class Ioas extends IommufdObject {
                 throw new ErrnoException(Errno.EOVERFLOW);
             }
             OpenFile file = u.ctx.kernel.fget(IommuIoasMapFile.FD.get(c));
+            boolean writable = (flags & IommuIoasMap.FLAG_WRITEABLE) != 0;
             Pages pages;
-            try {
-                pages = Pages.ofFile(
-                        u.ctx.kernel.currentTask(),
-                        file,
-                        start,
-                        length,
-                        (flags & IommuIoasMap.FLAG_WRITEABLE) != 0,
-                        u.ctx.kernel.faults());
-            } finally {
-                file.put();
+            if (file instanceof DmaBuf dmabuf) {
+                try {
+                    // The page set keeps the buffer reference on success.
+                    pages = Pages.ofDmabuf(u.ctx.kernel, u.ctx.kernel.currentTask(), dmabuf, start, length, writable);
+                } catch (RuntimeException e) {
+                    dmabuf.put();
+                    throw e;
+                }
+            } else {
+                try {
+                    pages = Pages.ofFile(
+                            u.ctx.kernel.currentTask(), file, start, length, writable, u.ctx.kernel.faults());
+                } finally {
+                    file.put();
+                }
             }
             long iova =
                     mapCommon(u.ctx, ioas, pages, IommuIoasMapFile.IOVA.get(c), length, start % Pages.PAGE_SIZE, flags);

@@ -70,7 +70,7 @@ public final class IommufdFile extends OpenFile {
             if (u.newObj != null) {
                 ctx.publish(u.newObj);
             }
-            return 0;
+            return u.result;
         }
     }
 

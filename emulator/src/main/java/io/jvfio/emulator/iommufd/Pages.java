@@ -3,11 +3,13 @@ package io.jvfio.emulator.iommufd;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
+import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.FaultInjection;
 import io.jvfio.emulator.MemFdFile;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.Task;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.dmabuf.DmaBuf;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -16,14 +18,17 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The memory behind one MAP or MAP_FILE ({@code struct iopt_pages}): a run of whole pages of user
- * memory or of a file, shared by every area that maps part of it (COPY, type1 splits). Pages are
- * pinned lazily and exactly once, however many areas or accesses use them: {@link #pin} and {@link
- * #unpin} keep a per-page user count and pin, check and charge a page only on its first user.
+ * memory, of a file or of a dma-buf, shared by every area that maps part of it (COPY, type1
+ * splits). User and file pages are pinned lazily and exactly once, however many areas or accesses
+ * use them: {@link #pin} and {@link #unpin} keep a per-page user count and pin, check and charge a
+ * page only on its first user. dma-buf pages are never pinned or charged (see {@link PagesDmabuf}).
  */
 final class Pages {
     static final long PAGE_SIZE = Linux.PAGE_SIZE;
+    /** The most pages one pfn batch entry counts (a u32): the kernel's MAX_NPFNS. */
+    private static final long MAX_NPFNS = 0xffffffffL;
 
-    /** USER: page-aligned user address of page 0; FILE: page-aligned file offset of page 0. */
+    /** USER: page-aligned user address of page 0; FILE/DMABUF: page-aligned file or buffer offset of page 0. */
     final long base;
 
     final long npages;
@@ -32,6 +37,9 @@ final class Pages {
     private final OpenFile file;
 
     private final FaultInjection faults;
+    /** The dma-buf part, null for user and file memory. */
+    private PagesDmabuf dmabuf;
+
     private Task source;
     private AccountMode accountMode;
     private long npinned;
@@ -75,8 +83,38 @@ final class Pages {
         return new Pages(start - startByte, npages, writable, file.get(), task, faults);
     }
 
+    /**
+     * iopt_alloc_dmabuf_pages: EINVAL for a range reaching past the buffer (or more pages than a
+     * batch can count), then the attachment (EOPNOTSUPP for an exporter iommufd cannot import,
+     * ENODEV while revoked). Never pinned or charged. On success the page set owns the caller's
+     * reference to {@code dmabuf}; on failure the caller still does.
+     */
+    static Pages ofDmabuf(EmulatedKernel kernel, Task task, DmaBuf dmabuf, long start, long length, boolean writable) {
+        if (Long.compareUnsigned(dmabuf.size(), start + length - 1) <= 0
+                || Long.compareUnsigned(length / PAGE_SIZE, MAX_NPFNS) >= 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        long startByte = start % PAGE_SIZE;
+        long npages = npagesFor(startByte, length, kernel.faults());
+        Pages pages = new Pages(start - startByte, npages, writable, null, task, kernel.faults());
+        pages.accountMode = AccountMode.NONE;
+        pages.dmabuf = new PagesDmabuf(pages, kernel.faults());
+        pages.dmabuf.map(kernel, dmabuf);
+        return pages;
+    }
+
+    /** IOPT_ADDRESS_FILE: what CHANGE_PROCESS accepts. */
     boolean isFile() {
         return file != null;
+    }
+
+    boolean isDmabuf() {
+        return dmabuf != null;
+    }
+
+    /** The dma-buf part (for {@link #isDmabuf()} page sets); guarded by this page set's monitor. */
+    PagesDmabuf dmabuf() {
+        return dmabuf;
     }
 
     /** The source address the IOVA allocator aligns to: user VA or file offset of byte {@code startByte}. */
@@ -108,10 +146,19 @@ final class Pages {
         if (file != null) {
             file.put();
         }
+        if (dmabuf != null) {
+            dmabuf.release();
+        }
     }
 
-    /** Host address of byte {@code offset} of the page set; valid while that page is pinned. */
+    /**
+     * Host address of byte {@code offset} of the page set; valid while that page is pinned (for a
+     * dma-buf: while not revoked).
+     */
     synchronized long hostAddress(long offset) {
+        if (dmabuf != null) {
+            return dmabuf.hostAddress(base + offset);
+        }
         return file == null ? base + offset : fileMapping.address() + offset;
     }
 

@@ -70,6 +70,8 @@ final class Selftest extends IommufdObject {
             case IommufdTestIoctl.IOMMU_TEST_OP_PASID_REPLACE -> pasidAttach(u, id, true);
             case IommufdTestIoctl.IOMMU_TEST_OP_PASID_DETACH -> pasidDetach(u, id);
             case IommufdTestIoctl.IOMMU_TEST_OP_PASID_CHECK_HWPT -> pasidCheckHwpt(u, id);
+            case IommufdTestIoctl.IOMMU_TEST_OP_DMABUF_GET -> SelftestDmaBuf.get(u);
+            case IommufdTestIoctl.IOMMU_TEST_OP_DMABUF_REVOKE -> SelftestDmaBuf.revoke(u);
             default -> throw new ErrnoException(Errno.EOPNOTSUPP);
         }
     }

@@ -19,6 +19,8 @@ final class Ucmd {
     final MemorySegment cmd;
     final Arena arena;
     IommufdObject newObj;
+    /** The ioctl's return value: 0, or what a handler returns directly (DMABUF_GET's fd). */
+    long result;
 
     Ucmd(IommufdCtx ctx, long ubuffer, long userSize, StructDef def, MemorySegment cmd, Arena arena) {
         this.ctx = ctx;

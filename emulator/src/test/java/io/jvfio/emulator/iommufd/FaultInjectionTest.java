@@ -46,12 +46,24 @@ class FaultInjectionTest {
         steps.add(new Step("map fixed", () -> h.map(ids[0], RW | FIXED, buf.address(), 8 * PAGE, IOVA)));
         steps.add(new Step("map auto", () -> h.map(ids[0], RW, buf.address(), 4 * PAGE, 0)));
         steps.add(new Step("map file", () -> h.mapFile(ids[0], RW | FIXED, memfd, 0, 4 * PAGE, 2 * IOVA)));
+        steps.add(new Step("map dma-buf and revoke", () -> mapDmabuf(h, ids[0])));
         steps.add(new Step("copy", () -> h.copy(ids[1], ids[0], RW, IOVA + PAGE, 6 * PAGE, 0)));
         steps.add(new Step("allow iovas", () -> allow(h, ids[1])));
         steps.add(new Step("huge pages off", () -> h.option(IommuOption.HUGE_PAGES, IommuOption.OP_SET, ids[2], 0)));
         steps.add(new Step("compat type1 map and cut", () -> compatCut(h, ids[2], buf)));
         steps.add(new Step("unmap", () -> h.unmap(ids[0], IOVA, 8 * PAGE)));
         return steps;
+    }
+
+    /** DMABUF_GET, MAP_FILE of it into an IOAS with a domain, a revoke, and the fd closed again. */
+    private static void mapDmabuf(Harness h, int ioas) {
+        int dfd = DmabufImportTest.dmabufGet(h, 4 * PAGE);
+        try {
+            h.mapFile(ioas, RW | FIXED, dfd, 0, 4 * PAGE, 4 * IOVA);
+            DmabufImportTest.revoke(h, dfd, true);
+        } finally {
+            h.kernel.close(dfd);
+        }
     }
 
     private static void allow(Harness h, int ioas) {
@@ -87,11 +99,11 @@ class FaultInjectionTest {
     }
 
     @Test
-    @DisplayName("every fault-injection point of map/copy/unmap/option fails cleanly")
+    @DisplayName("every fault-injection point of map/map_file (memfd, dma-buf)/copy/unmap/option fails cleanly")
     void sweepEveryPoint() {
         int points = -1;
         for (int n = 1; n < 500 && points < 0; n++) {
-            Harness h = new Harness();
+            Harness h = new Harness(EmulatorConfig.defaults().withIommufdTest(true));
             MemorySegment buf = h.buffer(16 * PAGE);
             int memfd = h.kernel.memfd("fail-nth", 0);
             h.kernel.ftruncate(memfd, 8 * PAGE);

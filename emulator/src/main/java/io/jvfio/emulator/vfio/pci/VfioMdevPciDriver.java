@@ -92,7 +92,7 @@ public final class VfioMdevPciDriver implements PciDriver {
         @Override
         public void probe(MdevDevice mdev) {
             VfioPciCoreDevice core =
-                    new VfioPciCoreDevice(dev.function(), dev.bus().topology(), kernel::fget, options);
+                    new VfioPciCoreDevice(dev.function(), dev.bus().topology(), kernel, options);
             VfioDevice vdev = VfioDevice.emulated(
                     kernel, mdev.uuid().toString(), dev.bus().sysfsPath(dev) + "/" + mdev.uuid(), core);
             kernel.vfio().registerEmulatedIommuDev(vdev);

@@ -160,12 +160,19 @@ final class VfioPciConfig {
     }
 
     void basicWrite(int pos, int count, PermBits perm, int offset, int value) {
+        if (offset == COMMAND && (value & COMMAND_MEMORY) == 0) {
+            // Memory decode goes off: exported BAR ranges are revoked first.
+            vdev.dmaBufMove(true);
+        }
         defaultWrite(pos, count, perm, offset, value);
         if (offset == COMMAND) {
             // Remember the user's memory/IO enables: BAR access checks them.
             int mask = COMMAND_MEMORY | COMMAND_IO;
             int cmd = getLe(vconfig, COMMAND, 2) & ~mask | (value & mask);
             putLe(vconfig, COMMAND, 2, cmd);
+            if (memoryEnabled()) {
+                vdev.dmaBufMove(false);
+            }
         }
         if (offset >= COMMAND && offset <= COMMAND + 1) {
             vdev.intrs().virtIntxDisable((getLe(vconfig, COMMAND, 2) & COMMAND_INTX_DISABLE) != 0);

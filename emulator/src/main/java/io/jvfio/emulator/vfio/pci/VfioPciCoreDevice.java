@@ -7,6 +7,7 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.vfio.VfioDeviceFeature;
+import io.jvfio.abi.vfio.VfioDeviceFeatureDmaBuf;
 import io.jvfio.abi.vfio.VfioDeviceInfo;
 import io.jvfio.abi.vfio.VfioDeviceLowPowerEntryWithWakeup;
 import io.jvfio.abi.vfio.VfioInfoCapHeader;
@@ -15,10 +16,15 @@ import io.jvfio.abi.vfio.VfioIrqInfo;
 import io.jvfio.abi.vfio.VfioPciDependentDevice;
 import io.jvfio.abi.vfio.VfioPciHotReset;
 import io.jvfio.abi.vfio.VfioPciHotResetInfo;
+import io.jvfio.abi.vfio.VfioRegionDmaRange;
 import io.jvfio.abi.vfio.VfioRegionInfo;
+import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EventFdFile;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.dmabuf.DmaBuf;
+import io.jvfio.emulator.dmabuf.PhysVec;
+import io.jvfio.emulator.iommu.PeerMmio;
 import io.jvfio.emulator.iommufd.IommufdCtx;
 import io.jvfio.emulator.pci.Bar;
 import io.jvfio.emulator.pci.DmaPort;
@@ -40,7 +46,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.IntFunction;
 
 /**
  * A PCI function driven by vfio-pci (the kernel's {@code vfio_pci_core_device}, vfio_pci_core.c):
@@ -57,7 +62,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     private final PciFunction pdev;
     private final PciTopology topology;
-    private final IntFunction<OpenFile> fget;
+    private final EmulatedKernel kernel;
     private final VfioPciOptions options;
     private final int msiCap;
     private final int msixCap;
@@ -67,16 +72,17 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private int powerState;
     private boolean pmRuntimeEngaged;
     private EventFdFile pmWakeEventfd;
+    /** The dma-bufs exported from this device's BARs ({@code vdev->dmabufs}); guarded by this. */
+    private final List<VfioPciDmaBuf> dmabufs = new ArrayList<>();
 
     /**
      * @param topology the function's topology (hot reset scope and IOMMU groups)
-     * @param fget the caller's fd lookup (EBADF), taking a reference, for eventfds
+     * @param kernel the kernel whose fd table the device's ioctls use (eventfds, group fds, dma-buf fds)
      */
-    public VfioPciCoreDevice(
-            PciFunction pdev, PciTopology topology, IntFunction<OpenFile> fget, VfioPciOptions options) {
+    public VfioPciCoreDevice(PciFunction pdev, PciTopology topology, EmulatedKernel kernel, VfioPciOptions options) {
         this.pdev = pdev;
         this.topology = topology;
-        this.fget = fget;
+        this.kernel = kernel;
         this.options = options;
         this.msiCap = findCap(CAP_ID_MSI);
         this.msixCap = findCap(CAP_ID_MSIX);
@@ -139,6 +145,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     /** vfio_pci_core_disable: interrupts off, bus mastering off, the function reset if it can be. */
     public synchronized void close() {
+        dmaBufCleanup();
         intrs.release();
         pmRuntimeExit();
         pdev.config().write(COMMAND, 2, pdev.config().read(COMMAND, 2) & ~COMMAND_MASTER);
@@ -275,7 +282,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     private EventFdFile eventfd(int fd) {
-        OpenFile f = fget.apply(fd);
+        OpenFile f = kernel.fget(fd);
         if (f instanceof EventFdFile e) {
             return e;
         }
@@ -292,13 +299,17 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     /**
-     * pci_try_reset_function: the function's config state is saved around the reset and restored,
-     * so the user's Command bits and interrupt programming survive, as on Linux.
+     * A function reset with the device's dma-bufs revoked around it (and restored only if the
+     * user's memory decode survived), as vfio-pci does for VFIO_DEVICE_RESET and config-space FLRs.
      */
     synchronized void tryResetFunction() {
+        dmaBufMove(true);
         Runnable restore = saveState();
         pdev.functionLevelReset();
         restore.run();
+        if (config.memoryEnabled()) {
+            dmaBufMove(false);
+        }
     }
 
     /** pci_save_state: what a reset loses and the kernel puts back (Command, MSI, MSI-X). */
@@ -420,7 +431,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
                 }
                 MemorySegment fds = UserMemory.copyIn(arg + minsz, 4L * count, a);
                 for (int i = 0; i < count; i++) {
-                    OpenFile f = fget.apply(fds.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i));
+                    OpenFile f = kernel.fget(fds.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i));
                     groups.add(f);
                     if (!Vfio.fileIsGroup(f)) {
                         throw new ErrnoException(Errno.EINVAL);
@@ -450,13 +461,23 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
                 }
             }
             List<Runnable> restores = new ArrayList<>();
+            List<VfioPciCoreDevice> open = new ArrayList<>();
             for (VfioDevice v : set) {
                 if (v.ops() instanceof VfioPciCoreDevice core && core.intrs != null) {
                     restores.add(core.saveState());
+                    open.add(core);
                 }
             }
+            open.forEach(core -> core.dmaBufMove(true));
             topology.hotReset(scope);
             restores.forEach(Runnable::run);
+            for (VfioPciCoreDevice core : open) {
+                synchronized (core) {
+                    if (core.config.memoryEnabled()) {
+                        core.dmaBufMove(false);
+                    }
+                }
+            }
         } finally {
             device.devSet().lock().unlock();
         }
@@ -477,13 +498,16 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     /**
-     * vfio_pci_core_ioctl_feature after the core's header checks: the low-power features (SET only);
-     * no SR-IOV PF (so no VF token), no dma-buf export: ENOTTY. {@code arg}/{@code argsz} are the payload.
+     * vfio_pci_core_ioctl_feature after the core's header checks: the low-power features (SET only)
+     * and dma-buf export (GET only); no SR-IOV PF (so no VF token): ENOTTY. {@code arg}/{@code argsz} are the payload.
      */
     @Override
     public long deviceFeature(VfioDevice device, int flags, long arg, long argsz) {
         runtimeResume();
         int feature = flags & VfioDeviceFeature.FEATURE_MASK;
+        if (feature == VfioDeviceFeature.FEATURE_DMA_BUF) {
+            return featureDmaBuf(flags, arg, argsz);
+        }
         long payload =
                 switch (feature) {
                     case VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY, VfioDeviceFeature.FEATURE_LOW_POWER_EXIT -> 0;
@@ -512,12 +536,15 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         synchronized (this) {
             if (feature == VfioDeviceFeature.FEATURE_LOW_POWER_EXIT) {
                 pmRuntimeExit();
-            } else if (pmRuntimeEngaged) {
-                if (wakeup != null) {
-                    wakeup.put();
-                }
-                throw new ErrnoException(Errno.EINVAL);
             } else {
+                // vfio_pci_runtime_pm_entry revokes before it checks.
+                dmaBufMove(true);
+                if (pmRuntimeEngaged) {
+                    if (wakeup != null) {
+                        wakeup.put();
+                    }
+                    throw new ErrnoException(Errno.EINVAL);
+                }
                 pmRuntimeEngaged = true;
                 pmWakeEventfd = wakeup;
             }
@@ -542,6 +569,116 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
             pmWakeEventfd.put();
             pmWakeEventfd = null;
         }
+        if (config != null && config.memoryEnabled()) {
+            dmaBufMove(false);
+        }
+    }
+
+    // ---- dma-buf export (vfio_pci_dmabuf.c) ----------------------------------------------------
+
+    /** The most bytes one kmalloc may give (KMALLOC_MAX_SIZE): memdup_array_user's limit. */
+    private static final long KMALLOC_MAX_SIZE = 4L << 20;
+
+    /**
+     * VFIO_DEVICE_FEATURE_DMA_BUF (GET only): exports ranges of a memory BAR as a new dma-buf whose
+     * fd is the ioctl's return value. Revoked from the start if memory decode is off.
+     */
+    private long featureDmaBuf(int flags, long arg, long argsz) {
+        long minsz = VfioDeviceFeatureDmaBuf.DEF.size();
+        // vfio_check_feature
+        if ((flags & VfioDeviceFeature.FEATURE_SET) != 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        if ((flags & VfioDeviceFeature.FEATURE_PROBE) != 0) {
+            return 0;
+        }
+        if ((flags & VfioDeviceFeature.FEATURE_GET) == 0 || argsz < minsz) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment req = UserMemory.copyIn(arg, minsz, a);
+            long nr = Integer.toUnsignedLong(VfioDeviceFeatureDmaBuf.NR_RANGES.get(req));
+            if (nr == 0 || VfioDeviceFeatureDmaBuf.FLAGS.get(req) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            int index = VfioDeviceFeatureDmaBuf.REGION_INDEX.get(req);
+            Bar bar = Integer.compareUnsigned(index, VFIO_PCI_ROM_REGION_INDEX) >= 0
+                    ? null
+                    : pdev.bar(index).orElse(null);
+            if (bar == null) {
+                throw new ErrnoException(Errno.ENODEV);
+            }
+            long entry = VfioRegionDmaRange.DEF.size();
+            if (nr * entry > KMALLOC_MAX_SIZE) {
+                throw new ErrnoException(Errno.ENOMEM);
+            }
+            MemorySegment ranges = UserMemory.copyIn(arg + minsz, nr * entry, a);
+            // validate_dmabuf_input
+            long total = 0;
+            for (long i = 0; i < nr; i++) {
+                MemorySegment r = ranges.asSlice(i * entry, entry);
+                long offset = VfioRegionDmaRange.OFFSET.get(r);
+                long len = VfioRegionDmaRange.LENGTH.get(r);
+                if (len == 0 || offset % Linux.PAGE_SIZE != 0 || len % Linux.PAGE_SIZE != 0) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+                total += len;
+                if (Long.compareUnsigned(total, len) < 0) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+            }
+            // DMA_IOVA_USE_SWIOTLB, the top bit, cannot be part of a length.
+            if (total < 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            kernel.faults().point("vfio_pci_core_feature_dma_buf");
+            // vfio_pci_core_get_dmabuf_phys: only memory BARs are peer-to-peer providers.
+            if (bar.type() == Bar.Type.IO) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            long start = bar.ram().map(MemorySegment::address).orElseGet(() -> PeerMmio.addressOf(bar));
+            List<PhysVec> phys = new ArrayList<>();
+            for (long i = 0; i < nr; i++) {
+                MemorySegment r = ranges.asSlice(i * entry, entry);
+                long paddr = start + VfioRegionDmaRange.OFFSET.get(r);
+                long len = VfioRegionDmaRange.LENGTH.get(r);
+                if (Long.compareUnsigned(paddr, start) < 0 || Long.compareUnsigned(paddr + len, paddr) < 0) {
+                    throw new ErrnoException(Errno.EOVERFLOW);
+                }
+                if (Long.compareUnsigned(paddr + len, start + bar.size()) > 0) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+                phys.add(new PhysVec(paddr, len));
+            }
+            VfioPciDmaBuf priv = new VfioPciDmaBuf(this, phys);
+            priv.dmabuf = DmaBuf.export(kernel, total, VfioDeviceFeatureDmaBuf.OPEN_FLAGS.get(req), priv);
+            synchronized (this) {
+                priv.revoked = !config.memoryEnabled();
+                dmabufs.add(priv);
+            }
+            return kernel.installFd(priv.dmabuf);
+        }
+    }
+
+    /** vfio_pci_dma_buf_move: every exported buffer to the revoked state or out of it. */
+    synchronized void dmaBufMove(boolean revoke) {
+        for (VfioPciDmaBuf b : dmabufs) {
+            b.move(revoke);
+        }
+    }
+
+    /** vfio_pci_dma_buf_cleanup (close): revoke everything, and the buffers forget the device. */
+    private synchronized void dmaBufCleanup() {
+        dmaBufMove(true);
+        for (VfioPciDmaBuf b : dmabufs) {
+            b.vdev = null;
+        }
+        dmabufs.clear();
+    }
+
+    /** A buffer's release while the device still knows it. */
+    synchronized void removeDmaBuf(VfioPciDmaBuf b) {
+        dmabufs.remove(b);
     }
 
     // ---- regions -------------------------------------------------------------------------------
@@ -685,8 +822,14 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     /** The user's PMCSR state write, carried out by vfio-pci. */
     synchronized void setPowerState(int state) {
+        if (state >= 3) {
+            dmaBufMove(true);
+        }
         powerState = state;
         writePowerState(state);
+        if (config.memoryEnabled()) {
+            dmaBufMove(false);
+        }
     }
 
     private void writePowerState(int state) {

@@ -45,7 +45,7 @@ public final class VfioPciDriver implements PciDriver {
             throw new ErrnoException(Errno.EINVAL);
         }
         VfioPciCoreDevice core = new VfioPciCoreDevice(
-                dev.function(), dev.bus().topology(), dev.bus().kernel()::fget, options);
+                dev.function(), dev.bus().topology(), dev.bus().kernel(), options);
         VfioDevice vdev = new VfioDevice(dev, core);
         Optional<ResetScope> scope = dev.bus().topology().hotResetScope(dev.address());
         if (scope.isPresent()) {

@@ -103,7 +103,7 @@ class AccessDmaPortTest {
             public void unmap(long iova, long length) {}
         });
         access.attach(ioas);
-        VfioPciCoreDevice vdev = new VfioPciCoreDevice(engine.fn, t, k::fget, VfioPciOptions.DEFAULTS);
+        VfioPciCoreDevice vdev = new VfioPciCoreDevice(engine.fn, t, k, VfioPciOptions.DEFAULTS);
         vdev.open(new AccessDmaPort(access));
 
         for (int i = 0; i < 1024; i++) {

@@ -4,6 +4,7 @@ import static io.jvfio.emulator.pci.PciRegs.*;
 
 import io.jvfio.abi.vfio.VfioConst;
 import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.emulator.EventFdFile;
 import io.jvfio.emulator.pci.DmaPort;
 import io.jvfio.emulator.pci.MmioHandler;
@@ -25,7 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class VfioPciTestDevice {
     static final long RAM_BAR_SIZE = 0x2000;
 
-    final EmulatedKernel kernel = EmulatedKernel.create();
+    /** With IOMMU_TEST_CMD, so dma-buf tests can try the selftest's revoke on vfio-pci's buffers. */
+    final EmulatedKernel kernel =
+            EmulatedKernel.create(EmulatorConfig.defaults().withIommufdTest(true));
+
     final Arena arena = Arena.ofAuto();
     final Map<Long, Long> mmio = new HashMap<>();
     final AtomicInteger resets = new AtomicInteger();
@@ -59,7 +63,7 @@ final class VfioPciTestDevice {
         }
         pdev = b.build();
         PciTopology topology = PciTopology.build(java.util.List.of(new PciNode.Endpoint(4, 0, pdev)));
-        vdev = new VfioPciCoreDevice(pdev, topology, kernel::fget, options);
+        vdev = new VfioPciCoreDevice(pdev, topology, kernel, options);
         vdev.open(DmaPort.BLOCKED);
     }
 
