@@ -8,6 +8,7 @@ import io.jvfio.abi.iommufd.IommuIoasCopy;
 import io.jvfio.abi.iommufd.IommuIoasMap;
 import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.abi.selftest.IommuTestCmd;
+import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.abi.selftest.IommufdTestIoctl;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
