@@ -37,6 +37,7 @@ public final class EmulatedKernel implements Kernel {
     private final Vfs vfs = new Vfs();
     private final FdTable fds = new FdTable();
     private final FaultInjection faults = new FaultInjection();
+    private final Vmas vmas = new Vmas();
     private final Task initTask;
     private final ThreadLocal<Task> current = new ThreadLocal<>();
     private final PciBus pciBus;
@@ -229,12 +230,27 @@ public final class EmulatedKernel implements Kernel {
         if ((flags & Linux.Map.ANONYMOUS) != 0) {
             return NativeKernel.instance().mmap(length, prot, flags, -1, offset);
         }
-        return withFile(fd, "mmap(fd " + fd + ")", f -> f.mmap(length, prot, flags, offset));
+        return withFile(fd, "mmap(fd " + fd + ")", f -> {
+            // ksys_mmap_pgoff/do_mmap before the file's mmap.
+            if (length == 0 || offset % Linux.PAGE_SIZE != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            return f.mmap(length, prot, flags, offset);
+        });
+    }
+
+    /**
+     * For a file's {@code mmap} whose mapping has a close hook (vm_ops->close): the mapping keeps
+     * a reference on {@code file}, and {@code close} runs once all of it has been unmapped.
+     */
+    public void addVma(MemorySegment mapping, OpenFile file, Runnable close) {
+        vmas.add(mapping.address(), mapping.byteSize(), file, close);
     }
 
     @Override
     public void munmap(MemorySegment mapping) {
         NativeKernel.instance().munmap(mapping);
+        vmas.unmapped(mapping.address(), mapping.byteSize());
     }
 
     @Override

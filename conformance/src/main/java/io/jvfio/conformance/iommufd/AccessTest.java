@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.Linux;
+import io.jvfio.abi.iommufd.IommuIoasCopy;
 import io.jvfio.abi.iommufd.IommuIoasMap;
+import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.abi.selftest.IommuTestCmd;
+import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.abi.selftest.IommufdTestIoctl;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -85,6 +88,63 @@ class AccessTest extends MockDeviceFixture {
         } finally {
             k.close(devNull);
         }
+    }
+
+    /** MOCK_FLAGS_ACCESS_SYZ's IOVA: {@code struct { u32 nth_area; u32 offset; }}. */
+    static long syzIova(int nthArea, int offset) {
+        return Integer.toUnsignedLong(nthArea) | (long) offset << 32;
+    }
+
+    @Test
+    @DisplayName("IOMMU_TEST_CMD: with MOCK_FLAGS_ACCESS_SYZ the IOVA names the nth area and an offset")
+    void syzkallerIovas() {
+        int ioas = ioasAlloc();
+        MemorySegment buf = buffer(4 * PAGE);
+        // Mapped out of IOVA order: areas are counted by IOVA.
+        mapFixed(ioas, buf.address() + 2 * PAGE, 2 * PAGE, BASE + 8 * PAGE);
+        mapFixed(ioas, buf.address(), 2 * PAGE, BASE);
+        buf.set(ValueLayout.JAVA_LONG_UNALIGNED, 2 * PAGE + PAGE + 8, 0x5a5a);
+        int fd = createAccess(ioas, false);
+        try {
+            MemorySegment data = buffer(PAGE).asSlice(0, 8);
+            MemorySegment c = testCmd(IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_RW, fd);
+            IommuTestCmd.AccessRw.IOVA.set(c, syzIova(1, (int) PAGE + 8));
+            IommuTestCmd.AccessRw.LENGTH.set(c, 8);
+            IommuTestCmd.AccessRw.UPTR.set(c, data.address());
+            IommuTestCmd.AccessRw.FLAGS.set(c, IommufdTestConst.MOCK_FLAGS_ACCESS_SYZ);
+            ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
+            assertThat(data.get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).isEqualTo(0x5a5a);
+            // No third area: the IOVA becomes 0, which is not mapped.
+            IommuTestCmd.AccessRw.IOVA.set(c, syzIova(2, 0));
+            assertThat(errno(() -> ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c))).isEqualTo(Errno.ENOENT);
+        } finally {
+            k.close(fd);
+        }
+        int pinFd = createAccess(ioas, true);
+        try {
+            MemorySegment c = testCmd(IommufdTestIoctl.IOMMU_TEST_OP_ACCESS_PAGES, pinFd);
+            IommuTestCmd.AccessPages.IOVA.set(c, syzIova(0, (int) PAGE));
+            IommuTestCmd.AccessPages.LENGTH.set(c, PAGE);
+            IommuTestCmd.AccessPages.UPTR.set(c, buf.address() + PAGE);
+            IommuTestCmd.AccessPages.FLAGS.set(c, IommufdTestConst.MOCK_FLAGS_ACCESS_SYZ);
+            ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
+            destroyPages(pinFd, IommuTestCmd.AccessPages.OUT_ACCESS_PAGES_ID.get(c));
+        } finally {
+            k.close(pinFd);
+        }
+        // IOAS_COPY takes the flag too; the converted IOVA and the cleared flag are copied back.
+        int dst = ioasAlloc();
+        MemorySegment s = IommuIoasCopy.DEF.allocate(arena);
+        IommuIoasCopy.FLAGS.set(s, RW | FIXED | IommufdTestConst.MOCK_FLAGS_ACCESS_SYZ);
+        IommuIoasCopy.DST_IOAS_ID.set(s, dst);
+        IommuIoasCopy.SRC_IOAS_ID.set(s, ioas);
+        IommuIoasCopy.LENGTH.set(s, PAGE);
+        IommuIoasCopy.DST_IOVA.set(s, BASE);
+        IommuIoasCopy.SRC_IOVA.set(s, syzIova(1, (int) PAGE));
+        ioctl(IommufdIoctl.IOMMU_IOAS_COPY, s);
+        assertThat(IommuIoasCopy.SRC_IOVA.get(s)).isEqualTo(BASE + 9 * PAGE);
+        assertThat(IommuIoasCopy.FLAGS.get(s)).isEqualTo(RW | FIXED);
+        assertThat(unmap(dst, BASE, PAGE)).isEqualTo(PAGE);
     }
 
     @Test

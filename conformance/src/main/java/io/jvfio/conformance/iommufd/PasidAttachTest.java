@@ -70,6 +70,32 @@ class PasidAttachTest extends MockDeviceFixture {
     }
 
     @Test
+    @DisplayName("IOMMU_TEST_CMD: the mock fails every second set of PASID 1024; the old domain stays")
+    void pasid1024FakeFailure() {
+        int ioas = ioasAlloc();
+        Mock dev = mockDomain(ioas, IommufdTestConst.MOCK_FLAGS_DEVICE_PASID);
+        int a = hwptAlloc(dev.idevId(), ioas, IommuHwptAlloc.ALLOC_PASID);
+        int b = hwptAlloc(dev.idevId(), ioas, IommuHwptAlloc.ALLOC_PASID);
+        mockReplace(dev.stdevId(), a);
+        int pasid = IommufdTestConst.IOMMU_TEST_PASID_RESERVED;
+        pasidAttach(dev.stdevId(), pasid, b, false);
+        assertThat(errno(() -> pasidAttach(dev.stdevId(), pasid, a, true))).isEqualTo(Errno.ENOMEM);
+        checkHwpt(dev.stdevId(), pasid, b);
+        // The failure cleared the flag: the third call succeeds and arms it again.
+        assertThat(pasidAttach(dev.stdevId(), pasid, a, true)).isEqualTo(a);
+        checkHwpt(dev.stdevId(), pasid, a);
+        // Detaching (the blocking domain) disarms it.
+        pasidDetach(dev.stdevId(), pasid);
+        pasidAttach(dev.stdevId(), pasid, b, false);
+        assertThat(errno(() -> pasidAttach(dev.stdevId(), pasid, a, true))).isEqualTo(Errno.ENOMEM);
+        pasidDetach(dev.stdevId(), pasid);
+        // Other PASIDs are not affected.
+        pasidAttach(dev.stdevId(), 200, b, false);
+        assertThat(pasidAttach(dev.stdevId(), 200, a, true)).isEqualTo(a);
+        pasidDetach(dev.stdevId(), 200);
+    }
+
+    @Test
     @DisplayName("rule 27: a PASID beyond the device's PASID count is EINVAL")
     void pasidRange() {
         int ioas = ioasAlloc();

@@ -1,8 +1,12 @@
 package io.jvfio.emulator.iommu;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A device's port behind an {@link Iommu}: where the iommufd side attaches it to a domain and
@@ -19,7 +23,11 @@ import java.util.Optional;
 public final class DeviceDma {
     private final Iommu iommu;
     private final int deviceId;
+    /** Page requests are per 4 KiB page, the VT-d page size (the mock devices do no DMA). */
+    private static final long PRI_PAGE_SIZE = 4096;
+
     private volatile PagingDomain domain;
+    private volatile PageRequester pageRequester;
 
     DeviceDma(Iommu iommu, int deviceId) {
         this.iommu = iommu;
@@ -84,6 +92,22 @@ public final class DeviceDma {
         transfer(iova, length, access, null, Objects.requireNonNull(consumer));
     }
 
+    /** The device's PRI: sends a page request group and waits for its response. */
+    @FunctionalInterface
+    interface PageRequester {
+        PageRequest.Response request(List<Long> pages, Access access);
+    }
+
+    /** PRI enabled: not-present faults become page requests. */
+    void setPageRequester(PageRequester requester) {
+        this.pageRequester = requester;
+    }
+
+    /**
+     * The DMA; with PRI, a transfer that finds pages not present requests them (one group with
+     * every not-present page of the transfer) and, on SUCCESS, retries. A page still not present
+     * after its SUCCESS, any other response, or any other fault ends the DMA with the fault.
+     */
     private void transfer(long iova, long length, Access access, MemorySegment buffer, DmaChunkConsumer consumer) {
         if (length < 0) {
             throw new IllegalArgumentException("negative DMA length " + length);
@@ -91,6 +115,44 @@ public final class DeviceDma {
         if (length == 0) {
             return;
         }
+        IommuFault fault = tryTransfer(iova, length, access, buffer, consumer);
+        PageRequester pri = pageRequester;
+        Set<Long> requested = new HashSet<>();
+        while (fault != null && fault.reason() == FaultReason.NOT_PRESENT && pri != null) {
+            List<Long> pages = notPresentPages(iova, length);
+            if (pages.isEmpty() || !requested.addAll(pages)) {
+                pages = List.of(fault.iova() & -PRI_PAGE_SIZE);
+                if (!requested.add(pages.getFirst())) {
+                    break;
+                }
+            }
+            if (pri.request(pages, access) != PageRequest.Response.SUCCESS) {
+                break;
+            }
+            fault = tryTransfer(iova, length, access, buffer, consumer);
+        }
+        if (fault != null) {
+            throw iommu.fault(fault);
+        }
+    }
+
+    /** The 4 KiB pages of [iova, iova+length) without a translation in the attached domain. */
+    private List<Long> notPresentPages(long iova, long length) {
+        List<Long> pages = new ArrayList<>();
+        PagingDomain d = domain;
+        for (long page = iova & -PRI_PAGE_SIZE;
+                d != null && Long.compareUnsigned(page, iova + length) < 0;
+                page += PRI_PAGE_SIZE) {
+            if (d.iovaToPhys(page) == 0) {
+                pages.add(page);
+            }
+        }
+        return pages;
+    }
+
+    /** One attempt: null when the data moved, else the fault (not yet logged). */
+    private IommuFault tryTransfer(
+            long iova, long length, Access access, MemorySegment buffer, DmaChunkConsumer consumer) {
         IommuFault fault;
         while (true) {
             PagingDomain d = domain;
@@ -110,9 +172,7 @@ public final class DeviceDma {
             }
             break;
         }
-        if (fault != null) {
-            throw iommu.fault(fault);
-        }
+        return fault;
     }
 
     /** Under the domain's DMA read lock: check everything, then move the data. */

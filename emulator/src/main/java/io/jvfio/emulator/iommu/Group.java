@@ -145,21 +145,55 @@ public final class Group {
         if (pasidDomains.containsKey(pasid)) {
             throw new ErrnoException(Errno.EBUSY);
         }
+        setGroupPasid(pasid, target, null);
         pasidDomains.put(pasid, target);
     }
 
-    /** iommu_replace_device_pasid: as attach, but the PASID must be attached (EINVAL); atomic. */
+    /**
+     * iommu_replace_device_pasid: as attach, but the PASID must be attached (EINVAL); atomic. The
+     * caller replaces only with another HWPT, which in the kernel is always another domain (a nested
+     * HWPT translates through its parent's domain here), so the members' drivers are always called.
+     */
     public synchronized void replacePasid(IommuDevice device, int pasid, IommuDomain target) {
         checkPasid(device, pasid, target);
-        if (!pasidDomains.containsKey(pasid)) {
+        IommuDomain old = pasidDomains.get(pasid);
+        if (old == null) {
             throw new ErrnoException(Errno.EINVAL);
         }
+        setGroupPasid(pasid, target, old);
         pasidDomains.put(pasid, target);
     }
 
-    /** iommu_detach_device_pasid. */
+    /** iommu_detach_device_pasid: every member with PASIDs goes to the blocking domain. */
     public synchronized void detachPasid(int pasid) {
+        for (IommuDevice d : devices) {
+            if (d.maxPasids() > 0) {
+                d.setDevPasid(pasid, null);
+            }
+        }
         pasidDomains.remove(pasid);
+    }
+
+    /**
+     * __iommu_set_group_pasid: the driver's set_dev_pasid for every member with PASIDs; if one
+     * fails, the members before it go back to {@code old} (to blocking when there was none).
+     */
+    private void setGroupPasid(int pasid, IommuDomain target, IommuDomain old) {
+        for (int i = 0; i < devices.size(); i++) {
+            if (devices.get(i).maxPasids() == 0) {
+                continue;
+            }
+            try {
+                devices.get(i).setDevPasid(pasid, target);
+            } catch (ErrnoException e) {
+                for (IommuDevice done : devices.subList(0, i)) {
+                    if (done.maxPasids() > 0) {
+                        done.setDevPasid(pasid, old);
+                    }
+                }
+                throw e;
+            }
+        }
     }
 
     /** The domain attached to {@code pasid}, if any. */

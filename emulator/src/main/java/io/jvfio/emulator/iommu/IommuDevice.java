@@ -2,11 +2,15 @@ package io.jvfio.emulator.iommu;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.pci.DmaFaultException;
 import io.jvfio.emulator.pci.DmaPort;
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A device as the IOMMU core knows it ({@code struct device} with its {@code dev_iommu}): its
@@ -16,6 +20,11 @@ import java.util.Objects;
  * @see PciIommu for the devices of a PCI platform
  */
 public final class IommuDevice {
+    /** How long a device waits for a page response by default. */
+    public static final Duration DEFAULT_PAGE_REQUEST_TIMEOUT = Duration.ofSeconds(1);
+    /** The PCIe Page Request Group Index is 9 bits. */
+    private static final int PRG_INDEX_MASK = 0x1ff;
+
     private final String name;
     private final IommuDriver driver;
     private final Iommu iommu;
@@ -24,6 +33,11 @@ public final class IommuDevice {
     private final boolean dirtyTracking;
     private final int maxPasids;
     private final DmaPort port;
+    private volatile boolean priEnabled;
+    private volatile Duration pageRequestTimeout = DEFAULT_PAGE_REQUEST_TIMEOUT;
+    private final AtomicInteger nextGrpid = new AtomicInteger();
+    /** mock_dev.pasid_1024_fake_error; guarded by the group's lock (set_dev_pasid runs under it). */
+    private boolean pasid1024FakeError;
 
     /**
      * A device behind {@code iommu}, joining {@code group}, issuing DMA as requester {@code
@@ -90,10 +104,79 @@ public final class IommuDevice {
         return iommu.reservedRegions();
     }
 
-    /** The driver's attach_dev checks: EINVAL for another driver's domain or dirty ops without the capability. */
+    /**
+     * The driver's attach_dev checks: EINVAL for another driver's domain or dirty ops without the
+     * capability; for VT-d, ENODEV for a domain with an iopf handler unless PRI is enabled
+     * (intel_iommu_enable_iopf).
+     */
     void checkAttach(IommuDomain domain) {
         if (!driver.owns(domain.format()) || (domain.hasDirtyOps() && !dirtyTracking)) {
             throw new ErrnoException(Errno.EINVAL);
+        }
+        if (driver == IommuDriver.INTEL_VTD && domain.iopfHandler() != null && !priEnabled()) {
+            throw new ErrnoException(Errno.ENODEV);
+        }
+    }
+
+    /**
+     * Enables ATS and PRI, as intel-iommu does at probe for a PCI function with both capabilities:
+     * a DMA to a page not present in the attached domain then becomes a page request instead of a
+     * fault, and waits for the response (see {@link #setPageRequestTimeout}).
+     */
+    public void enablePri() {
+        priEnabled = true;
+        dma.setPageRequester(this::reportPageRequest);
+    }
+
+    /** info->pri_enabled. */
+    public boolean priEnabled() {
+        return priEnabled;
+    }
+
+    /**
+     * How long the device waits for a page response before treating the request as failed (a
+     * device's completion timeout; {@link #DEFAULT_PAGE_REQUEST_TIMEOUT} unless set). The wait
+     * is what keeps a DMA started from a user's MMIO write from blocking that thread forever when
+     * the same thread would have to answer the request.
+     */
+    public void setPageRequestTimeout(Duration timeout) {
+        this.pageRequestTimeout = Objects.requireNonNull(timeout);
+    }
+
+    /**
+     * iommu_report_device_fault for a page request group of the RID: the iopf handler of the
+     * group's domain gets it and the device waits for the response; without a handler the request
+     * is answered INVALID at once (iopf_error_response).
+     */
+    private PageRequest.Response reportPageRequest(List<Long> pages, Access access) {
+        PageRequest request = new PageRequest(this, nextGrpid.getAndIncrement() & PRG_INDEX_MASK, pages, access);
+        Consumer<PageRequest> handler =
+                group.domain().map(IommuDomain::iopfHandler).orElse(null);
+        if (handler == null) {
+            return PageRequest.Response.INVALID;
+        }
+        handler.accept(request);
+        return request.await(pageRequestTimeout);
+    }
+
+    /**
+     * The driver's set_dev_pasid ({@code null}: the blocking domain's). The mock driver's fails
+     * every second non-blocking call for PASID 1024 with ENOMEM, once armed by the first, and
+     * blocking disarms it (mock_domain_set_dev_pasid_nop: the kernel's selftests use it to check the
+     * core rolls back a failed PASID replace).
+     */
+    void setDevPasid(int pasid, IommuDomain domain) {
+        if (driver != IommuDriver.MOCK || pasid != IommufdTestConst.IOMMU_TEST_PASID_RESERVED) {
+            return;
+        }
+        if (domain == null || pasid1024FakeError) {
+            boolean fail = domain != null;
+            pasid1024FakeError = false;
+            if (fail) {
+                throw new ErrnoException(Errno.ENOMEM);
+            }
+        } else {
+            pasid1024FakeError = true;
         }
     }
 

@@ -1,5 +1,7 @@
 package io.jvfio.emulator.iommu;
 
+import java.util.function.Consumer;
+
 /**
  * A paging IOMMU domain (the kernel's struct iommu_domain with its domain and dirty ops): an I/O
  * page table that devices attached to it translate their DMA through. Map and unmap are
@@ -89,4 +91,13 @@ public interface IommuDomain extends AutoCloseable {
     /** Frees the domain and its tables. EBUSY while devices are attached. */
     @Override
     void close();
+
+    /**
+     * {@code domain->iopf_handler}: where page requests of PRI-capable devices attached to this
+     * domain go (iommufd sets it for a HWPT allocated with a fault queue); null for none.
+     */
+    void setIopfHandler(Consumer<PageRequest> handler);
+
+    /** The iopf handler, or null. */
+    Consumer<PageRequest> iopfHandler();
 }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.StampedLock;
+import java.util.function.Consumer;
 
 /**
  * The one {@link IommuDomain} implementation: an {@link IoPageTable} of the chosen format plus the
@@ -19,6 +20,7 @@ import java.util.concurrent.locks.StampedLock;
  * IOTLB caches no dirty state: a DMA write tests the leaf's dirty bit in the table itself.
  */
 final class PagingDomain implements IommuDomain {
+    private volatile Consumer<PageRequest> iopfHandler;
     private static final AtomicInteger IDS = new AtomicInteger();
 
     final int id = IDS.incrementAndGet();
@@ -98,6 +100,16 @@ final class PagingDomain implements IommuDomain {
         } finally {
             dmaLock.unlockWrite(stamp);
         }
+    }
+
+    @Override
+    public void setIopfHandler(Consumer<PageRequest> handler) {
+        this.iopfHandler = handler;
+    }
+
+    @Override
+    public Consumer<PageRequest> iopfHandler() {
+        return iopfHandler;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.jvfio.emulator.iommu;
 import io.jvfio.emulator.pci.IommuGroup;
 import io.jvfio.emulator.pci.PciAddress;
 import io.jvfio.emulator.pci.PciFunction;
+import io.jvfio.emulator.pci.PciRegs;
 import io.jvfio.emulator.pci.PciTopology;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +15,8 @@ import java.util.Optional;
  * The IOMMU of a PCI platform as the kernel probes it (intel-iommu + iommu.c's bus probe): one
  * VT-d unit whose devices have the x86 MSI window reserved, an IOMMU {@link Group} per group the
  * topology formed (same numbers), and an {@link IommuDevice} for every function, DMA-tagged with
- * its requester ID as the IOMMU sees it. The units support dirty tracking and no PASIDs.
+ * its requester ID as the IOMMU sees it. The units support dirty tracking, page requests (PRS) and
+ * no PASIDs; a function with both the ATS and the PRI extended capability gets ATS and PRI enabled.
  */
 public final class PciIommu {
     private final Iommu iommu = Iommu.create("dmar0", List.of(ReservedRegion.X86_MSI));
@@ -26,16 +28,14 @@ public final class PciIommu {
             Group group = new Group(g.id());
             groups.add(group);
             for (PciAddress a : g.devices()) {
-                devices.put(
-                        a,
-                        new IommuDevice(
-                                a.toString(),
-                                IommuDriver.INTEL_VTD,
-                                iommu,
-                                group,
-                                topology.dmaRequesterId(a),
-                                true,
-                                0));
+                IommuDevice dev = new IommuDevice(
+                        a.toString(), IommuDriver.INTEL_VTD, iommu, group, topology.dmaRequesterId(a), true, 0);
+                PciFunction f = topology.function(a).orElseThrow();
+                if (f.hasExtendedCapability(PciRegs.EXT_CAP_ID_ATS)
+                        && f.hasExtendedCapability(PciRegs.EXT_CAP_ID_PRI)) {
+                    dev.enablePri();
+                }
+                devices.put(a, dev);
             }
         }
     }

@@ -6,23 +6,38 @@ import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuFaultAlloc;
 import io.jvfio.abi.iommufd.IommuHwptPageResponse;
 import io.jvfio.abi.iommufd.IommuHwptPgfault;
-import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.TreeMap;
+import java.util.function.IntConsumer;
+import java.util.function.Predicate;
 
 /**
  * A fault queue ({@code struct iommufd_fault}, eventq.c): page-request groups of the HWPTs
  * allocated with it, read from its fd as {@code iommu_hwpt_pgfault} records and answered by
- * writing {@code iommu_hwpt_page_response}s (rule 28). Each group here is one page request (the
- * selftest's TRIGGER_IOPF always sets LAST_PAGE).
+ * writing {@code iommu_hwpt_page_response}s (rule 28). Groups come from the selftest's TRIGGER_IOPF
+ * (one page, LAST_PAGE) and from page requests of PRI-capable emulated devices (every missing page
+ * of a DMA); a response goes back to the device.
  */
 final class Fault extends IommufdObject {
-    /** One delivered group: the fault, the device, and the attachment it arrived through. */
-    record Iopf(IommufdDevice idev, Object handle, int flags, int pasid, int grpid, int perm, long addr) {}
+    /**
+     * One delivered group: the device, the attachment it arrived through, the last fault's flags
+     * (the others lack LAST_PAGE), one address per fault in order, and where the response goes
+     * (iopf_group_response: an IOMMUFD_PAGE_RESP_* code).
+     */
+    record Iopf(
+            IommufdDevice idev,
+            Object handle,
+            int flags,
+            int pasid,
+            int grpid,
+            int perm,
+            long[] addrs,
+            IntConsumer response) {}
 
     private final IommufdCtx ictx;
     private final Deque<Iopf> deliver = new ArrayDeque<>();
@@ -44,16 +59,12 @@ final class Fault extends IommufdObject {
         Fault fault = new Fault(u.ctx);
         u.ctx.objects.allocate(fault);
         u.newObj = fault;
-        fault.file = fault.new FaultFile();
-        int fd = u.ctx.kernel.installFd(fault.file);
         IommuFaultAlloc.OUT_FAULT_ID.set(u.cmd, fault.id());
-        IommuFaultAlloc.OUT_FAULT_FD.set(u.cmd, fd);
-        try {
-            u.respond();
-        } catch (RuntimeException e) {
-            u.ctx.kernel.close(fd);
-            throw e;
-        }
+        fault.file = EventqFile.install(u, fault::newFile, fd -> IommuFaultAlloc.OUT_FAULT_FD.set(u.cmd, fd));
+    }
+
+    private FaultFile newFile() {
+        return new FaultFile();
     }
 
     /** iommufd_fault_iopf_handler: queues a group and wakes readers. */
@@ -66,15 +77,25 @@ final class Fault extends IommufdObject {
 
     /** iommufd_auto_response_faults: answers (INVALID) every group that came through {@code handle}. */
     synchronized void autoResponse(Object handle) {
-        deliver.removeIf(g -> g.handle == handle);
-        response.values().removeIf(g -> g.handle == handle);
+        respondInvalid(deliver, g -> g.handle == handle);
+        respondInvalid(response.values(), g -> g.handle == handle);
     }
 
     /** iommufd_fault_destroy: everything outstanding is answered INVALID. */
     @Override
     synchronized void destroy() {
-        deliver.clear();
-        response.clear();
+        respondInvalid(deliver, g -> true);
+        respondInvalid(response.values(), g -> true);
+    }
+
+    private static void respondInvalid(Collection<Iopf> groups, Predicate<Iopf> which) {
+        groups.removeIf(g -> {
+            if (which.test(g)) {
+                g.response.accept(IommuHwptPageResponse.INVALID);
+                return true;
+            }
+            return false;
+        });
     }
 
     private int allocCookie() {
@@ -88,12 +109,10 @@ final class Fault extends IommufdObject {
         return cookie;
     }
 
-    /** The fault fd. Holds the FAULT object (DESTROY is EBUSY while open) and the context. */
-    private final class FaultFile extends OpenFile {
+    /** The fault fd. */
+    private final class FaultFile extends EventqFile {
         FaultFile() {
-            super(Linux.O.RDWR);
-            Fault.this.incUsers();
-            ictx.get();
+            super(Fault.this, ictx);
         }
 
         /**
@@ -112,45 +131,41 @@ final class Fault extends IommufdObject {
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment rec = IommuHwptPgfault.DEF.allocate(arena);
                     while (!deliver.isEmpty()) {
-                        if (done >= count || size > count - done) {
+                        Iopf g = deliver.peekFirst();
+                        if (done >= count || size * g.addrs.length > count - done) {
                             if (done == 0) {
                                 throw new ErrnoException(Errno.EINVAL);
                             }
                             break;
                         }
-                        Iopf g = deliver.removeFirst();
                         int cookie = allocCookie();
-                        IommuHwptPgfault.FLAGS.set(rec, g.flags);
-                        IommuHwptPgfault.DEV_ID.set(rec, g.idev.id());
-                        IommuHwptPgfault.PASID.set(rec, g.pasid);
-                        IommuHwptPgfault.GRPID.set(rec, g.grpid);
-                        IommuHwptPgfault.PERM.set(rec, g.perm);
-                        IommuHwptPgfault.ADDR.set(rec, g.addr);
-                        IommuHwptPgfault.LENGTH.set(rec, 0);
-                        IommuHwptPgfault.COOKIE.set(rec, cookie);
                         try {
-                            UserMemory.toSegment(rec, buf.asSlice(done, size), size);
+                            for (int i = 0; i < g.addrs.length; i++) {
+                                boolean last = i == g.addrs.length - 1;
+                                IommuHwptPgfault.FLAGS.set(
+                                        rec, last ? g.flags : g.flags & ~IommuHwptPgfault.FLAGS_LAST_PAGE);
+                                IommuHwptPgfault.DEV_ID.set(rec, g.idev.id());
+                                IommuHwptPgfault.PASID.set(rec, g.pasid);
+                                IommuHwptPgfault.GRPID.set(rec, g.grpid);
+                                IommuHwptPgfault.PERM.set(rec, g.perm);
+                                IommuHwptPgfault.ADDR.set(rec, g.addrs[i]);
+                                IommuHwptPgfault.LENGTH.set(rec, 0);
+                                IommuHwptPgfault.COOKIE.set(rec, cookie);
+                                UserMemory.toSegment(rec, buf.asSlice(done + i * size, size), size);
+                            }
                         } catch (ErrnoException e) {
-                            deliver.addFirst(g);
                             if (done == 0) {
                                 throw e;
                             }
                             break;
                         }
+                        deliver.removeFirst();
                         response.put(cookie, g);
-                        done += size;
+                        done += size * g.addrs.length;
                     }
                 }
                 return done;
             }
-        }
-
-        @Override
-        public long pread(MemorySegment buf, long offset) {
-            if (offset != 0) {
-                throw new ErrnoException(Errno.ESPIPE);
-            }
-            return read(buf);
         }
 
         /**
@@ -175,9 +190,11 @@ final class Fault extends IommufdObject {
                             if (code != IommuHwptPageResponse.SUCCESS && code != IommuHwptPageResponse.INVALID) {
                                 throw new ErrnoException(Errno.EINVAL);
                             }
-                            if (response.remove(IommuHwptPageResponse.COOKIE.get(r)) == null) {
+                            Iopf g = response.remove(IommuHwptPageResponse.COOKIE.get(r));
+                            if (g == null) {
                                 throw new ErrnoException(Errno.EINVAL);
                             }
+                            g.response.accept(code);
                         } catch (ErrnoException e) {
                             if (done == 0) {
                                 throw e;
@@ -204,12 +221,6 @@ final class Fault extends IommufdObject {
             synchronized (Fault.this) {
                 return (short) (Linux.Poll.OUT | (deliver.isEmpty() ? 0 : Linux.Poll.IN));
             }
-        }
-
-        @Override
-        protected void release() {
-            Fault.this.decUsers();
-            ictx.put();
         }
     }
 }

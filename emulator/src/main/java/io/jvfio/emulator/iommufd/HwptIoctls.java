@@ -102,6 +102,9 @@ final class HwptIoctls {
     private static void setFault(Ucmd u, HwPagetable hwpt, int flags) {
         if ((flags & IommuHwptAlloc.FAULT_ID_VALID) != 0) {
             hwpt.fault = (Fault) u.ctx.objects.get(IommuHwptAlloc.FAULT_ID.get(u.cmd), ObjectType.FAULT);
+            if (hwpt instanceof HwptPaging paging) {
+                paging.domain.setIopfHandler(request -> IommufdDevice.pageRequest(u.ctx, paging, request));
+            }
         }
     }
 

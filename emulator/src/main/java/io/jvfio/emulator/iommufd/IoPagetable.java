@@ -148,6 +148,21 @@ final class IoPagetable {
         }
     }
 
+    /** The IOVA of the {@code nth} area in IOVA order (0-based), or -1 if there are not that many. */
+    long nthAreaIova(long nth) {
+        iovaLock.readLock().lock();
+        try {
+            for (Area a : areas.values()) {
+                if (nth-- == 0) {
+                    return a.iova;
+                }
+            }
+            return -1;
+        } finally {
+            iovaLock.readLock().unlock();
+        }
+    }
+
     int areaCount() {
         iovaLock.readLock().lock();
         try {

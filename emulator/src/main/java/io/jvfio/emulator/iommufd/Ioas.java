@@ -251,6 +251,7 @@ final class Ioas extends IommufdObject {
     /** IOMMU_IOAS_COPY: new areas in the destination share the source's page sets. */
     static void copy(Ucmd u) {
         MemorySegment c = u.cmd;
+        Selftest.syzConvIovaId(u, IommuIoasCopy.SRC_IOAS_ID, IommuIoasCopy.SRC_IOVA, IommuIoasCopy.FLAGS);
         int flags = IommuIoasCopy.FLAGS.get(c);
         if ((flags & ~MAP_FLAGS) != 0) {
             throw new ErrnoException(Errno.EOPNOTSUPP);

@@ -197,6 +197,11 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
         cur.iopt.rw(iova, data, write);
     }
 
+    /** iommufd_test_syz_conv_iova, under the access's IOAS lock: 0 while detached. */
+    synchronized long syzConvIova(long iova) {
+        return ioas == null ? 0 : Selftest.syzConvIova(ioas.iopt, iova);
+    }
+
     @Override
     public long iovaAlignment() {
         return ops.needsPinPages() ? Pages.PAGE_SIZE : 1;

@@ -20,6 +20,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class IommufdCtx {
     final EmulatedKernel kernel;
     final ObjectTable objects;
+    final MmapTable mmaps;
     /** iommufd_group per IOMMU group with a bound device ({@code ictx->groups}). */
     final Map<Group, IommufdGroup> groups = new HashMap<>();
 
@@ -35,6 +36,7 @@ public final class IommufdCtx {
     IommufdCtx(EmulatedKernel kernel, boolean vfioContainer) {
         this.kernel = kernel;
         this.objects = new ObjectTable(kernel.faults());
+        this.mmaps = new MmapTable(kernel.faults());
         // Opened as /dev/vfio/vfio, iommufd charges like VFIO type1 does: to the process.
         this.accountMode = vfioContainer ? AccountMode.MM : AccountMode.USER;
     }

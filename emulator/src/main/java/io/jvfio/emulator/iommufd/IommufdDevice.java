@@ -2,9 +2,13 @@ package io.jvfio.emulator.iommufd;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.iommufd.IommuHwptPageResponse;
+import io.jvfio.abi.iommufd.IommuHwptPgfault;
 import io.jvfio.abi.selftest.IommufdTestConst;
+import io.jvfio.emulator.iommu.Access;
 import io.jvfio.emulator.iommu.IommuDevice;
 import io.jvfio.emulator.iommu.IommuDriver;
+import io.jvfio.emulator.iommu.PageRequest;
 import io.jvfio.emulator.iommu.ReservedRegion;
 import java.util.Arrays;
 import java.util.List;
@@ -203,7 +207,7 @@ public final class IommufdDevice extends IommufdObject {
     private HwPagetable autoGetDomain(int pasid, Ioas ioas, int[] ptId, boolean replace) {
         synchronized (ioas.mutex) {
             for (HwptPaging hwpt : ioas.hwpts) {
-                if (!hwpt.autoDomain || !tryGet(hwpt)) {
+                if (!hwpt.autoDomain || !hwpt.tryIncUsers()) {
                     continue;
                 }
                 try {
@@ -235,17 +239,6 @@ public final class IommufdDevice extends IommufdObject {
         }
     }
 
-    private boolean tryGet(IommufdObject obj) {
-        int u;
-        do {
-            u = obj.users.get();
-            if (u == 0) {
-                return false;
-            }
-        } while (!obj.users.compareAndSet(u, u + 1));
-        return true;
-    }
-
     /** iommufd_hw_pagetable_put: an automatic HWPT goes away with its last user. */
     private void hwptPut(HwPagetable hwpt) {
         if (hwpt instanceof HwptPaging p && p.autoDomain) {
@@ -270,9 +263,51 @@ public final class IommufdDevice extends IommufdObject {
         synchronized (igroup) {
             IommufdGroup.Attach attach = igroup.pasidAttach.get(pasid);
             if (attach != null && attach.hwpt.fault != null) {
-                attach.hwpt.fault.deliver(new Fault.Iopf(this, attach.handle, flags, pasid, grpid, perm, addr));
+                attach.hwpt.fault.deliver(
+                        new Fault.Iopf(this, attach.handle, flags, pasid, grpid, perm, new long[] {addr}, code -> {}));
             }
         }
+    }
+
+    /**
+     * iommufd_fault_iopf_handler for a page request of a PRI-capable device whose RID translates
+     * through {@code hwpt}: one record per page, LAST_PAGE on the last, answered through the
+     * request. A request racing with a detach (no longer this attachment) is answered INVALID.
+     */
+    static void pageRequest(IommufdCtx ictx, HwPagetable hwpt, PageRequest request) {
+        IommufdGroup igroup;
+        synchronized (ictx.groups) {
+            igroup = ictx.groups.get(request.device().group());
+        }
+        if (igroup != null) {
+            synchronized (igroup) {
+                IommufdGroup.Attach attach = igroup.pasidAttach.get(NO_PASID);
+                IommufdDevice idev = attach == null || attach.hwpt != hwpt
+                        ? null
+                        : attach.devices.values().stream()
+                                .filter(d -> d.dev == request.device())
+                                .findFirst()
+                                .orElse(null);
+                if (idev != null) {
+                    int perm =
+                            request.access() == Access.WRITE ? IommuHwptPgfault.PERM_WRITE : IommuHwptPgfault.PERM_READ;
+                    hwpt.fault.deliver(new Fault.Iopf(
+                            idev,
+                            attach.handle,
+                            IommuHwptPgfault.FLAGS_LAST_PAGE,
+                            NO_PASID,
+                            request.grpid(),
+                            perm,
+                            request.pages().stream().mapToLong(Long::longValue).toArray(),
+                            code -> request.respond(
+                                    code == IommuHwptPageResponse.SUCCESS
+                                            ? PageRequest.Response.SUCCESS
+                                            : PageRequest.Response.INVALID)));
+                    return;
+                }
+            }
+        }
+        request.respond(PageRequest.Response.INVALID);
     }
 
     private static HwptPaging paging(HwPagetable hwpt) {

@@ -2,12 +2,14 @@ package io.jvfio.emulator.iommufd;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuDestroy;
 import io.jvfio.abi.iommufd.IommuOption;
 import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -69,6 +71,38 @@ public final class IommufdFile extends OpenFile {
                 ctx.publish(u.newObj);
             }
             return u.result;
+        }
+    }
+
+    /**
+     * iommufd_fops_mmap: exactly one region a driver registered, at its offset and length (ENXIO
+     * otherwise, or while its object is being destroyed); EINVAL unless MAP_SHARED, EPERM for
+     * PROT_EXEC. The mapping holds a users reference on the region's object (DESTROY is EBUSY)
+     * and one on this file until it is unmapped.
+     */
+    @Override
+    public MemorySegment mmap(long length, int prot, int mapFlags, long offset) {
+        long pageAligned = (length + Linux.PAGE_SIZE - 1) & -Linux.PAGE_SIZE;
+        if ((mapFlags & Linux.Map.SHARED) == 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        if ((prot & Linux.Prot.EXEC) != 0) {
+            throw new ErrnoException(Errno.EPERM);
+        }
+        MmapTable.Immap immap = ctx.mmaps.get(offset);
+        if (immap == null) {
+            throw new ErrnoException(Errno.ENXIO);
+        }
+        try {
+            if (offset != immap.offset() || pageAligned != immap.length()) {
+                throw new ErrnoException(Errno.ENXIO);
+            }
+            MemorySegment m = NativeKernel.instance().mmap(pageAligned, prot, mapFlags, immap.hostFd(), 0);
+            ctx.kernel.addVma(m, this, immap.owner()::decUsers);
+            return m.asSlice(0, length);
+        } catch (RuntimeException e) {
+            immap.owner().decUsers();
+            throw e;
         }
     }
 

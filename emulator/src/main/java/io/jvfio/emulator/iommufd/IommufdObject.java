@@ -36,6 +36,18 @@ abstract class IommufdObject {
     }
 
     /** Drops a reference taken by {@link #incUsers} or a lookup. */
+    /** refcount_inc_not_zero: false once the object is being destroyed. */
+    final boolean tryIncUsers() {
+        int u;
+        do {
+            u = users.get();
+            if (u == 0) {
+                return false;
+            }
+        } while (!users.compareAndSet(u, u + 1));
+        return true;
+    }
+
     final void decUsers() {
         users.decrementAndGet();
     }

@@ -2,6 +2,7 @@ package io.jvfio.emulator.iommufd;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Field;
 import io.jvfio.abi.iommufd.IommuHwptPgfault;
 import io.jvfio.abi.selftest.IommuTestCmd;
 import io.jvfio.abi.selftest.IommuViommuEventSelftest;
@@ -305,6 +306,40 @@ final class Selftest extends IommufdObject {
             }
         } finally {
             u.ctx.put(hwpt);
+        }
+    }
+
+    /**
+     * __iommufd_test_syz_conv_iova: syzkaller cannot guess IOVAs, so with MOCK_FLAGS_ACCESS_SYZ the
+     * 64-bit IOVA is read as {@code struct { u32 nth_area; u32 offset; }} and becomes the IOVA of
+     * the nth area (in IOVA order) plus the offset; 0 if there are fewer areas.
+     */
+    static long syzConvIova(IoPagetable iopt, long iova) {
+        long area = iopt.nthAreaIova(Integer.toUnsignedLong((int) iova));
+        return area == -1 ? 0 : area + (iova >>> 32);
+    }
+
+    /**
+     * iommufd_test_syz_conv_iova_id (IOMMU_IOAS_COPY, test kernels only): with the SYZ bit in the
+     * flags, clears it and converts the IOVA in the IOAS {@code ioasId} names (left alone if there
+     * is no such IOAS). Both changes are in the struct copied back.
+     */
+    static void syzConvIovaId(Ucmd u, Field.U32 ioasId, Field.U64 iova, Field.U32 flags) {
+        int f = flags.get(u.cmd);
+        if (!u.ctx.kernel.config().iommufdTest() || (f & IommufdTestConst.MOCK_FLAGS_ACCESS_SYZ) == 0) {
+            return;
+        }
+        flags.set(u.cmd, f & ~IommufdTestConst.MOCK_FLAGS_ACCESS_SYZ);
+        Ioas ioas;
+        try {
+            ioas = u.ctx.getIoas(ioasId.get(u.cmd));
+        } catch (ErrnoException e) {
+            return;
+        }
+        try {
+            iova.set(u.cmd, syzConvIova(ioas.iopt, iova.get(u.cmd)));
+        } finally {
+            u.ctx.put(ioas);
         }
     }
 

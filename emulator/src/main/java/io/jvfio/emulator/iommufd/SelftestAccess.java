@@ -114,6 +114,9 @@ final class SelftestAccess extends OpenFile implements IommufdAccess.Ops {
             if (!st.needsPin) {
                 throw new ErrnoException(Errno.EOPNOTSUPP);
             }
+            if ((flags & IommufdTestConst.MOCK_FLAGS_ACCESS_SYZ) != 0) {
+                iova = st.access.syzConvIova(iova);
+            }
             synchronized (st) {
                 long[] hosts =
                         st.access.pinPages(iova, length, (flags & IommufdTestConst.MOCK_FLAGS_ACCESS_WRITE) != 0);
@@ -191,6 +194,9 @@ final class SelftestAccess extends OpenFile implements IommufdAccess.Ops {
             MemorySegment tmp = u.arena.allocate(Math.max(1, length)).asSlice(0, length);
             if (write && length != 0) {
                 MemorySegment.copy(UserMemory.copyIn(ubuf, length, u.arena), 0, tmp, 0, length);
+            }
+            if ((flags & IommufdTestConst.MOCK_FLAGS_ACCESS_SYZ) != 0) {
+                iova = st.access.syzConvIova(iova);
             }
             st.access.rw(iova, tmp, write);
             if (!write) {

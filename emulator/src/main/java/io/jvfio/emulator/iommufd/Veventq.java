@@ -5,7 +5,6 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuVeventqAlloc;
 import io.jvfio.abi.iommufd.IommufdVeventHeader;
-import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -81,16 +80,8 @@ final class Veventq extends IommufdObject {
                 u.newObj = q;
                 viommu.incUsers();
                 viommu.veventqs.put(type, q);
-                q.file = q.new VeventqFile();
-                int fd = u.ctx.kernel.installFd(q.file);
                 IommuVeventqAlloc.OUT_VEVENTQ_ID.set(c, q.id());
-                IommuVeventqAlloc.OUT_VEVENTQ_FD.set(c, fd);
-                try {
-                    u.respond();
-                } catch (RuntimeException e) {
-                    u.ctx.kernel.close(fd);
-                    throw e;
-                }
+                q.file = EventqFile.install(u, q::newFile, fd -> IommuVeventqAlloc.OUT_VEVENTQ_FD.set(c, fd));
             }
         } finally {
             u.ctx.put(viommu);
@@ -133,12 +124,14 @@ final class Veventq extends IommufdObject {
         viommu.decUsers();
     }
 
-    /** The vEVENTQ fd: read and poll only. Holds the VEVENTQ (DESTROY is EBUSY while open) and the context. */
-    private final class VeventqFile extends OpenFile {
+    private VeventqFile newFile() {
+        return new VeventqFile();
+    }
+
+    /** The vEVENTQ fd: read and poll only. */
+    private final class VeventqFile extends EventqFile {
         VeventqFile() {
-            super(Linux.O.RDWR);
-            Veventq.this.incUsers();
-            ictx.get();
+            super(Veventq.this, ictx);
         }
 
         /**
@@ -195,24 +188,10 @@ final class Veventq extends IommufdObject {
         }
 
         @Override
-        public long pread(MemorySegment buf, long offset) {
-            if (offset != 0) {
-                throw new ErrnoException(Errno.ESPIPE);
-            }
-            return read(buf);
-        }
-
-        @Override
         public short poll() {
             synchronized (Veventq.this) {
                 return (short) (deliver.isEmpty() ? 0 : Linux.Poll.IN);
             }
-        }
-
-        @Override
-        protected void release() {
-            Veventq.this.decUsers();
-            ictx.put();
         }
     }
 }

@@ -2,6 +2,7 @@ package io.jvfio.emulator.iommufd;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuViommuAlloc;
 import io.jvfio.abi.selftest.IommuViommuInvalidateSelftest;
 import io.jvfio.abi.selftest.IommuViommuSelftest;
@@ -9,6 +10,7 @@ import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.iommu.Iommu;
 import io.jvfio.emulator.iommu.IommuDriver;
+import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,8 +20,8 @@ import java.util.Map;
 
 /**
  * A vIOMMU ({@code struct iommufd_viommu}, viommu.c) on a NEST_PARENT paging HWPT, for the mock
- * driver only; it holds its vDEVICEs by virtual ID. The mock's mmap page is not offered
- * ({@code out_mmap_offset}/{@code out_mmap_length} stay 0).
+ * driver only; it holds its vDEVICEs by virtual ID and, allocated with data, the mock's two
+ * mmappable pages.
  */
 final class Viommu extends IommufdObject {
     final HwptPaging hwpt;
@@ -31,8 +33,13 @@ final class Viommu extends IommufdObject {
     /** mock_viommu.hw_queue: the HW queues by index; guarded by itself. */
     final HwQueue[] hwQueues = new HwQueue[IommufdTestConst.IOMMU_TEST_HW_QUEUE_MAX];
 
-    private Viommu(HwptPaging hwpt, Iommu iommu) {
+    private final IommufdCtx ictx;
+    /** The mock's mmap region (mock_viommu.page and mmap_offset), if allocated with data. */
+    private MmapTable.Immap mmapPages;
+
+    private Viommu(IommufdCtx ictx, HwptPaging hwpt, Iommu iommu) {
         super(ObjectType.VIOMMU);
+        this.ictx = ictx;
         this.hwpt = hwpt;
         this.iommu = iommu;
     }
@@ -58,17 +65,13 @@ final class Viommu extends IommufdObject {
                 if (!hwpt.nestParent) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
-                Viommu viommu = new Viommu(hwpt, idev.dev.iommu());
+                Viommu viommu = new Viommu(u.ctx, hwpt, idev.dev.iommu());
                 u.ctx.objects.allocate(viommu);
                 u.newObj = viommu;
                 hwpt.incUsers();
                 long len = IommuViommuAlloc.DATA_LEN.getUnsigned(c);
                 if (len != 0) {
-                    UserData data = new UserData(type, IommuViommuAlloc.DATA_UPTR.get(c), len);
-                    MemorySegment d = data.copyStruct(
-                            IommuViommuSelftest.DEF, type, IommuViommuSelftest.OUT_DATA.offset() + 4, u.arena);
-                    IommuViommuSelftest.OUT_DATA.set(d, IommuViommuSelftest.IN_DATA.get(d));
-                    UserMemory.copyOut(d, data.uptr(), Math.min(len, IommuViommuSelftest.DEF.size()));
+                    viommu.mockInit(new UserData(type, IommuViommuAlloc.DATA_UPTR.get(c), len), u.arena);
                 }
                 IommuViommuAlloc.OUT_VIOMMU_ID.set(c, viommu.id());
                 u.respond();
@@ -78,6 +81,34 @@ final class Viommu extends IommufdObject {
         } finally {
             u.ctx.put(idev);
         }
+    }
+
+    /**
+     * mock_viommu_init with data: two zeroed pages, the first word {@code in_data}, registered for
+     * mmap; {@code out_data} echoes {@code in_data} and {@code out_mmap_offset/length} say where
+     * the pages are. The pages go when the vIOMMU does (or the copy-back fails).
+     */
+    private void mockInit(UserData data, Arena arena) {
+        MemorySegment d = data.copyStruct(
+                IommuViommuSelftest.DEF,
+                IommufdTestConst.IOMMU_VIOMMU_TYPE_SELFTEST,
+                IommuViommuSelftest.OUT_DATA.offset() + 4,
+                arena);
+        ictx.kernel.faults().point("__get_free_pages");
+        NativeKernel nk = NativeKernel.instance();
+        int pages = nk.memfd("mock_viommu", 0);
+        try {
+            nk.ftruncate(pages, 2 * Linux.PAGE_SIZE);
+            nk.pwrite(pages, d.asSlice(IommuViommuSelftest.IN_DATA.offset(), 4), 0);
+            mmapPages = ictx.mmaps.alloc(this, 2 * Linux.PAGE_SIZE, pages);
+        } catch (RuntimeException e) {
+            nk.close(pages);
+            throw e;
+        }
+        IommuViommuSelftest.OUT_DATA.set(d, IommuViommuSelftest.IN_DATA.get(d));
+        IommuViommuSelftest.OUT_MMAP_LENGTH.set(d, mmapPages.length());
+        IommuViommuSelftest.OUT_MMAP_OFFSET.set(d, mmapPages.offset());
+        UserMemory.copyOut(d, data.uptr(), Math.min(data.len(), IommuViommuSelftest.DEF.size()));
     }
 
     /**
@@ -153,8 +184,13 @@ final class Viommu extends IommufdObject {
         }
     }
 
+    /** mock_viommu_destroy: the mmap region and its pages go too (no mapping is left: it would hold a user). */
     @Override
     void destroy() {
+        if (mmapPages != null) {
+            ictx.mmaps.destroy(mmapPages);
+            NativeKernel.instance().close(mmapPages.hostFd());
+        }
         hwpt.decUsers();
     }
 }

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * One PCI function as hardware: its configuration space, BARs, interrupt pin and MSI/MSI-X
@@ -32,6 +34,7 @@ public final class PciFunction {
     private final PcieType pcieType;
     private final int pcieOffset;
     private final int acsOffset;
+    private final Set<Integer> extendedCapabilityIds;
     private final Runnable resetHook;
     private final boolean bridge;
     private PciAddress address;
@@ -48,6 +51,8 @@ public final class PciFunction {
         this.pcieType = b.pcieType;
         this.pcieOffset = b.pcieOffset;
         this.acsOffset = b.acsOffset;
+        this.extendedCapabilityIds =
+                b.extendedCapabilities.values().stream().map(Capability::id).collect(Collectors.toUnmodifiableSet());
         writeHeader(b);
         for (BarSpec s : b.bars.values()) {
             bars[s.index] = new Bar(this, s.index, s.type, s.prefetchable, s.size, s.handler, s.ram);
@@ -223,6 +228,11 @@ public final class PciFunction {
         int header = config.get(HEADER_TYPE, 1) & ~HEADER_TYPE_MULTIFUNCTION;
         config.set(HEADER_TYPE, 1, header | (multifunction ? HEADER_TYPE_MULTIFUNCTION : 0));
         config.sealPowerOnState();
+    }
+
+    /** Whether the function has the extended capability {@code id} (PciRegs.EXT_CAP_ID_*). */
+    public boolean hasExtendedCapability(int id) {
+        return extendedCapabilityIds.contains(id);
     }
 
     /** Offset of the ACS extended capability, or -1. */
@@ -553,6 +563,16 @@ public final class PciFunction {
             });
             acsOffset = offset;
             return this;
+        }
+
+        /**
+         * The ATS extended capability at {@code offset} and the PRI one right after it: the IOMMU
+         * enables both at probe, and the function's DMA to pages not present in its domain then
+         * becomes page requests (docs/iommu.md). The registers read as zero.
+         */
+        public Builder atsAndPri(int offset) {
+            extendedCapability(offset, EXT_CAP_ID_ATS, 1, new byte[4]);
+            return extendedCapability(offset + 8, EXT_CAP_ID_PRI, 1, new byte[12]);
         }
 
         /** A read-only extended capability with {@code body} after its 4-byte header. */

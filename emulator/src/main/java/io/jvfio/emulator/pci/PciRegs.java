@@ -91,6 +91,11 @@ public final class PciRegs {
     public static final int CFG_SPACE_SIZE = 256;
     public static final int CFG_SPACE_EXP_SIZE = 4096;
     public static final int EXT_CAP_ID_ACS = 0x0d;
+    /** Address Translation Services. */
+    public static final int EXT_CAP_ID_ATS = 0x0f;
+    /** Page Request Interface. */
+    public static final int EXT_CAP_ID_PRI = 0x13;
+
     public static final int EXT_CAP_ID_VNDR = 0x0b;
     public static final int ACS_CAP = 4;
     public static final int ACS_CTRL = 6;

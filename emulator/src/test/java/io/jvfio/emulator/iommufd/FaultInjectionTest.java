@@ -7,11 +7,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.iommufd.IommuHwptAlloc;
 import io.jvfio.abi.iommufd.IommuIoasAllowIovas;
 import io.jvfio.abi.iommufd.IommuIovaRange;
 import io.jvfio.abi.iommufd.IommuOption;
+import io.jvfio.abi.iommufd.IommuVeventqAlloc;
 import io.jvfio.abi.iommufd.IommuVfioIoas;
+import io.jvfio.abi.iommufd.IommuViommuAlloc;
 import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.abi.vfio.VfioConst;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIommuType1DmaMap;
@@ -147,6 +151,60 @@ class FaultInjectionTest {
         }
         // The scenario reaches object, page-set, area, pin, list, allowed, reserve and split points.
         assertThat(points).isGreaterThan(15);
+    }
+
+    @Test
+    @DisplayName("a fault queue or vEVENTQ whose file or fd cannot be allocated leaves no reference behind")
+    void eventqFdAllocationFailsCleanly() {
+        int points = -1;
+        for (int n = 1; n < 20 && points < 0; n++) {
+            Harness h = new Harness(EmulatorConfig.defaults().withIommufdTest(true));
+            int ioas = h.ioasAlloc();
+            int dev = h.mockDomain(ioas)[1];
+            int parent = h.hwptAlloc(dev, ioas, IommuHwptAlloc.ALLOC_NEST_PARENT, 0);
+            MemorySegment v = IommuViommuAlloc.DEF.allocate(h.arena);
+            IommuViommuAlloc.SIZE.set(v, (int) IommuViommuAlloc.DEF.size());
+            IommuViommuAlloc.DEV_ID.set(v, dev);
+            IommuViommuAlloc.HWPT_ID.set(v, parent);
+            IommuViommuAlloc.TYPE.set(v, IommufdTestConst.IOMMU_VIOMMU_TYPE_SELFTEST);
+            h.kernel.ioctl(h.fd, IommufdIoctl.IOMMU_VIOMMU_ALLOC, v);
+            int viommu = IommuViommuAlloc.OUT_VIOMMU_ID.get(v);
+            int objects = h.ctx.objects.objects().size();
+            h.kernel.faults().failNth(n);
+            int[] fault = null;
+            int[] veventq = null;
+            try {
+                fault = h.faultAlloc();
+                MemorySegment q = IommuVeventqAlloc.DEF.allocate(h.arena);
+                IommuVeventqAlloc.SIZE.set(q, (int) IommuVeventqAlloc.DEF.size());
+                IommuVeventqAlloc.VIOMMU_ID.set(q, viommu);
+                IommuVeventqAlloc.TYPE.set(q, IommufdTestConst.IOMMU_VEVENTQ_TYPE_SELFTEST);
+                IommuVeventqAlloc.VEVENTQ_DEPTH.set(q, 2);
+                h.kernel.ioctl(h.fd, IommufdIoctl.IOMMU_VEVENTQ_ALLOC, q);
+                veventq = new int[] {IommuVeventqAlloc.OUT_VEVENTQ_ID.get(q), IommuVeventqAlloc.OUT_VEVENTQ_FD.get(q)};
+            } catch (ErrnoException e) {
+                assertThat(e.errno()).as("n=%d", n).isEqualTo(Errno.ENOMEM);
+                assertThat(h.ctx.objects.objects()).hasSize(objects + (fault == null ? 0 : 1));
+            }
+            if (!h.kernel.faults().disarm()) {
+                points = n - 1;
+            }
+            if (fault != null) {
+                h.kernel.close(fault[1]);
+                h.ioctlDestroy(fault[0]);
+            }
+            if (veventq != null) {
+                h.kernel.close(veventq[1]);
+                h.ioctlDestroy(veventq[0]);
+            }
+            // A leaked users reference would make this EBUSY.
+            h.ioctlDestroy(viommu);
+            h.close();
+            // A leaked context reference would keep the context, and its objects, alive.
+            assertThat(h.ctx.objects.objects()).as("n=%d after close", n).isEmpty();
+        }
+        // Object, file and fd of each of the two queues.
+        assertThat(points).isEqualTo(6);
     }
 
     private static long areas(Harness h) {

@@ -4,6 +4,8 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuDestroy;
+import io.jvfio.abi.iommufd.IommuFaultAlloc;
+import io.jvfio.abi.iommufd.IommuHwptAlloc;
 import io.jvfio.abi.iommufd.IommuIoasAlloc;
 import io.jvfio.abi.iommufd.IommuIoasCopy;
 import io.jvfio.abi.iommufd.IommuIoasMap;
@@ -11,6 +13,8 @@ import io.jvfio.abi.iommufd.IommuIoasMapFile;
 import io.jvfio.abi.iommufd.IommuIoasUnmap;
 import io.jvfio.abi.iommufd.IommuOption;
 import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.abi.selftest.IommuTestCmd;
+import io.jvfio.abi.selftest.IommufdTestIoctl;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
 import java.lang.foreign.Arena;
@@ -126,6 +130,39 @@ final class Harness implements AutoCloseable {
         IommuIoasCopy.SRC_IOVA.set(s, srcIova);
         kernel.ioctl(fd, IommufdIoctl.IOMMU_IOAS_COPY, s);
         return IommuIoasCopy.DST_IOVA.get(s);
+    }
+
+    /** IOMMU_TEST_OP_MOCK_DOMAIN (needs {@code withIommufdTest}): {selftest object, device, HWPT} IDs. */
+    int[] mockDomain(int ptId) {
+        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
+        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
+        IommuTestCmd.OP.set(c, IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN);
+        IommuTestCmd.ID.set(c, ptId);
+        kernel.ioctl(fd, IommufdTestIoctl.IOMMU_TEST_CMD, c);
+        return new int[] {
+            IommuTestCmd.MockDomain.OUT_STDEV_ID.get(c),
+            IommuTestCmd.MockDomain.OUT_IDEV_ID.get(c),
+            IommuTestCmd.MockDomain.OUT_HWPT_ID.get(c)
+        };
+    }
+
+    int hwptAlloc(int devId, int ptId, int flags, int faultId) {
+        MemorySegment c = IommuHwptAlloc.DEF.allocate(arena);
+        IommuHwptAlloc.SIZE.set(c, (int) IommuHwptAlloc.DEF.size());
+        IommuHwptAlloc.DEV_ID.set(c, devId);
+        IommuHwptAlloc.PT_ID.set(c, ptId);
+        IommuHwptAlloc.FLAGS.set(c, flags);
+        IommuHwptAlloc.FAULT_ID.set(c, faultId);
+        kernel.ioctl(fd, IommufdIoctl.IOMMU_HWPT_ALLOC, c);
+        return IommuHwptAlloc.OUT_HWPT_ID.get(c);
+    }
+
+    /** IOMMU_FAULT_QUEUE_ALLOC: {fault ID, fault fd}. */
+    int[] faultAlloc() {
+        MemorySegment c = IommuFaultAlloc.DEF.allocate(arena);
+        IommuFaultAlloc.SIZE.set(c, (int) IommuFaultAlloc.DEF.size());
+        kernel.ioctl(fd, IommufdIoctl.IOMMU_FAULT_QUEUE_ALLOC, c);
+        return new int[] {IommuFaultAlloc.OUT_FAULT_ID.get(c), IommuFaultAlloc.OUT_FAULT_FD.get(c)};
     }
 
     long option(int optionId, int op, int objectId, long val) {
