@@ -1,6 +1,5 @@
 package io.jvfio.emulator.pci;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 
 /**
@@ -24,16 +23,9 @@ public final class Bar {
     private final boolean prefetchable;
     private final long size;
     private final MmioHandler handler;
-    private final MemorySegment ram;
+    private final BarMemory ram;
 
-    Bar(
-            PciFunction owner,
-            int index,
-            Type type,
-            boolean prefetchable,
-            long size,
-            MmioHandler handler,
-            MemorySegment ram) {
+    Bar(PciFunction owner, int index, Type type, boolean prefetchable, long size, MmioHandler handler, BarMemory ram) {
         this.owner = owner;
         this.index = index;
         this.type = type;
@@ -61,7 +53,7 @@ public final class Bar {
     }
 
     /** The memory behind a RAM-backed BAR (what vfio-pci may let user space mmap). */
-    public Optional<MemorySegment> ram() {
+    public Optional<BarMemory> ram() {
         return Optional.ofNullable(ram);
     }
 
@@ -77,12 +69,12 @@ public final class Bar {
 
     /** The device's own handling, without the MSI-X table/PBA overlay. */
     long deviceRead(long offset, int size) {
-        return ram != null ? Le.read(ram, offset, size) : handler.read(offset, size);
+        return ram != null ? Le.read(ram.segment(), offset, size) : handler.read(offset, size);
     }
 
     void deviceWrite(long offset, int size, long value) {
         if (ram != null) {
-            Le.write(ram, offset, size, value);
+            Le.write(ram.segment(), offset, size, value);
         } else {
             handler.write(offset, size, value);
         }

@@ -400,7 +400,7 @@ public final class PciFunction {
     }
 
     private record BarSpec(
-            int index, Bar.Type type, boolean prefetchable, long size, MmioHandler handler, MemorySegment ram) {}
+            int index, Bar.Type type, boolean prefetchable, long size, MmioHandler handler, BarMemory ram) {}
 
     private record Capability(int id, int version, int length, Consumer<ConfigSpace> body) {}
 
@@ -473,9 +473,9 @@ public final class PciFunction {
         }
 
         /** A memory BAR backed by {@code ram}, whose size is the BAR's. */
-        public Builder ramBar(int index, MemorySegment ram, boolean is64, boolean prefetchable) {
+        public Builder ramBar(int index, BarMemory ram, boolean is64, boolean prefetchable) {
             return addBar(new BarSpec(
-                    index, is64 ? Bar.Type.MEMORY_64 : Bar.Type.MEMORY_32, prefetchable, ram.byteSize(), null, ram));
+                    index, is64 ? Bar.Type.MEMORY_64 : Bar.Type.MEMORY_32, prefetchable, ram.size(), null, ram));
         }
 
         /** An I/O-space BAR of 4..256 bytes. */

@@ -187,16 +187,16 @@ class PciFunctionTest {
 
     @Test
     void ramBarReadsAndWritesLittleEndian() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ram = arena.allocate(4096);
-            PciFunction f = PciFunction.builder(1, 2).ramBar(2, ram, true, true).build();
-            Bar bar = f.bar(2).orElseThrow();
-            bar.write(8, 8, 0x1122334455667788L);
-            assertThat(ram.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 8)).isEqualTo((byte) 0x88);
-            assertThat(bar.read(12, 4)).isEqualTo(0x11223344L);
-            assertThat(bar.ram()).contains(ram);
-            assertThatThrownBy(() -> bar.read(4095, 2)).hasMessageContaining("naturally aligned");
-        }
+        BarMemory ram = BarMemory.allocate(4096);
+        PciFunction f = PciFunction.builder(1, 2).ramBar(2, ram, true, true).build();
+        Bar bar = f.bar(2).orElseThrow();
+        bar.write(8, 8, 0x1122334455667788L);
+        assertThat(ram.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 8))
+                .isEqualTo((byte) 0x88);
+        assertThat(bar.read(12, 4)).isEqualTo(0x11223344L);
+        assertThat(bar.ram()).contains(ram);
+        assertThatThrownBy(() -> bar.read(4095, 2)).hasMessageContaining("naturally aligned");
+        assertThatThrownBy(() -> BarMemory.allocate(100)).hasMessageContaining("whole pages");
     }
 
     @Test

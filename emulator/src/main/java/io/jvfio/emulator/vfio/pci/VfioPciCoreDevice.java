@@ -774,7 +774,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
             if (bar.type() == Bar.Type.IO) {
                 throw new ErrnoException(Errno.EINVAL);
             }
-            long start = bar.ram().map(MemorySegment::address).orElseGet(() -> PeerMmio.addressOf(bar));
+            long start = bar.ram().map(m -> m.segment().address()).orElseGet(() -> PeerMmio.addressOf(bar));
             List<PhysVec> phys = new ArrayList<>();
             for (long i = 0; i < nr; i++) {
                 MemorySegment r = ranges.asSlice(i * entry, entry);
@@ -952,7 +952,8 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         if (start + length > physLen || start + length > bar.size()) {
             throw new ErrnoException(Errno.EINVAL);
         }
-        return bar.ram().orElseThrow().asSlice(start, length);
+        // A mapping of its own over the BAR's pages: the user's munmap must not unmap the device's.
+        return bar.ram().orElseThrow().map(start, length, prot);
     }
 
     private boolean mmapSupported(Bar bar) {

@@ -15,6 +15,7 @@ import io.jvfio.abi.vfio.VfioIrqSet;
 import io.jvfio.abi.vfio.VfioPciHotResetInfo;
 import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.emulator.vfio.VfioInfoCap;
+import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
@@ -301,6 +302,13 @@ class VfioPciIoctlTest {
                 d.vdev.mmap(null, 0x1000, Linux.Prot.READ | Linux.Prot.WRITE, Linux.Map.SHARED, (3L << 40) + 0x1000);
         m.set(ValueLayout.JAVA_INT, 0, 0x5a5a);
         assertThat(d.ram.get(ValueLayout.JAVA_INT, 0x1000)).isEqualTo(0x5a5a);
+        // The user's mapping is theirs: unmapping it leaves the device's view of the BAR intact.
+        NativeKernel.instance().munmap(m);
+        d.ram.set(ValueLayout.JAVA_INT, 0x1004, 0x7777);
+        assertThat(d.ram.get(ValueLayout.JAVA_INT, 0x1000)).isEqualTo(0x5a5a);
+        MemorySegment again = d.vdev.mmap(null, 0x1000, Linux.Prot.READ, Linux.Map.SHARED, (3L << 40) + 0x1000);
+        assertThat(again.get(ValueLayout.JAVA_INT, 4)).isEqualTo(0x7777);
+        NativeKernel.instance().munmap(again);
         assertThat(errno(() -> d.vdev.mmap(null, 0x1000, Linux.Prot.READ, Linux.Map.PRIVATE, 3L << 40)))
                 .isEqualTo(Errno.EINVAL);
         assertThat(errno(() -> d.vdev.mmap(null, 0x3000, Linux.Prot.READ, Linux.Map.SHARED, 3L << 40)))

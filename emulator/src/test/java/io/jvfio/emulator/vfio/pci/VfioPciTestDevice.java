@@ -6,6 +6,7 @@ import io.jvfio.abi.vfio.VfioConst;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.emulator.EventFdFile;
+import io.jvfio.emulator.pci.BarMemory;
 import io.jvfio.emulator.pci.DmaPort;
 import io.jvfio.emulator.pci.MmioHandler;
 import io.jvfio.emulator.pci.PciFunction;
@@ -33,7 +34,8 @@ final class VfioPciTestDevice {
     final Arena arena = Arena.ofAuto();
     final Map<Long, Long> mmio = new HashMap<>();
     final AtomicInteger resets = new AtomicInteger();
-    final MemorySegment ram = arena.allocate(RAM_BAR_SIZE, 4096);
+    final BarMemory barMemory = BarMemory.allocate(RAM_BAR_SIZE);
+    final MemorySegment ram = barMemory.segment();
     final PciFunction pdev;
     final VfioPciCoreDevice vdev;
 
@@ -53,7 +55,7 @@ final class VfioPciTestDevice {
                 .intx()
                 .memoryBar(0, 0x4000, true, false, regs)
                 .ioBar(2, 0x20, regs)
-                .ramBar(3, ram, false, true)
+                .ramBar(3, barMemory, false, true)
                 .msi(0x50, 4, true, true)
                 .powerManagement(0x68)
                 .vendorCapability(0xc0, new byte[] {1, 2, 3})
