@@ -36,8 +36,7 @@ class EduMdevPciTest {
         int ioas = iommufd.ioasAlloc();
         MemorySegment buf = iommufd.buffer(2 * Linux.PAGE_SIZE);
         iommufd.mapFixed(ioas, buf.address(), buf.byteSize(), IOVA);
-        int dfd = m.open("/dev/vfio/devices/vfio0");
-        m.bindIommufd(dfd, iommufd.fd);
+        int dfd = m.openBound("/dev/vfio/devices/vfio0", iommufd.fd);
         m.attach(dfd, ioas);
 
         long config = (long) VFIO_PCI_CONFIG_REGION_INDEX << 40;

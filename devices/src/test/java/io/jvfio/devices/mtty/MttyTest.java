@@ -37,8 +37,7 @@ class MttyTest {
         assertThat(m.read(TYPES + "/mtty-2/available_instances")).isEqualTo("11\n");
 
         int iommufd = m.open("/dev/iommu");
-        int dfd = m.open("/dev/vfio/devices/vfio0");
-        m.bindIommufd(dfd, iommufd);
+        int dfd = m.openBound("/dev/vfio/devices/vfio0", iommufd);
 
         MemorySegment region = VfioRegionInfo.DEF.allocate(arena);
         VfioRegionInfo.INDEX.set(region, 1);

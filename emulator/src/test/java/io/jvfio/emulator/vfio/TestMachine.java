@@ -142,6 +142,13 @@ public final class TestMachine {
         return new Iommufd(kernel, open("/dev/iommu"), arena);
     }
 
+    /** Opens the device cdev {@code path} and binds it to {@code iommufd}; returns the device fd. */
+    public int openBound(String path, int iommufd) {
+        int fd = open(path);
+        bindIommufd(fd, iommufd);
+        return fd;
+    }
+
     /** VFIO_DEVICE_BIND_IOMMUFD; returns out_devid. */
     public int bindIommufd(int deviceFd, int iommufd) {
         MemorySegment s = VfioDeviceBindIommufd.DEF.allocate(arena);

@@ -18,30 +18,15 @@ class MdevTest {
     private static final String PARENT_DIR = "/sys/devices/virtual/test/parent0";
     private static final String TYPE_DIR = "/sys/class/mdev_bus/parent0/mdev_supported_types/test-1";
 
-    private final TestMachine m = TestMachine.on(EmulatedKernel.create());
-    private final EmulatedKernel k = m.kernel;
+    private final TestMachine machine = TestMachine.on(EmulatedKernel.create());
+    private final EmulatedKernel k = machine.kernel;
     private final Mdev mdev = new Mdev(k);
     private final List<String> probed = new ArrayList<>();
     private final List<String> removed = new ArrayList<>();
     private final MdevParent parent = new MdevParent(
             "parent0",
             PARENT_DIR,
-            new MdevDriver() {
-                @Override
-                public String name() {
-                    return "test";
-                }
-
-                @Override
-                public String deviceApi() {
-                    return "vfio-pci";
-                }
-
-                @Override
-                public String description(MdevType type) {
-                    return "a test type\n";
-                }
-
+            new TestMdevDriver() {
                 @Override
                 public void probe(MdevDevice m) {
                     probed.add(m.uuid().toString());
@@ -58,42 +43,43 @@ class MdevTest {
     @Test
     void typeAttributes() {
         mdev.registerParent(parent);
-        assertThat(m.read(TYPE_DIR + "/name")).isEqualTo("Single port\n");
-        assertThat(m.read(TYPE_DIR + "/device_api")).isEqualTo("vfio-pci\n");
-        assertThat(m.read(TYPE_DIR + "/description")).isEqualTo("a test type\n");
-        assertThat(m.read(TYPE_DIR + "/available_instances")).isEqualTo("1\n");
+        assertThat(machine.read(TYPE_DIR + "/name")).isEqualTo("Single port\n");
+        assertThat(machine.read(TYPE_DIR + "/device_api")).isEqualTo("vfio-pci\n");
+        assertThat(machine.read(TYPE_DIR + "/description")).isEqualTo("a test type\n");
+        assertThat(machine.read(TYPE_DIR + "/available_instances")).isEqualTo("1\n");
     }
 
     @Test
     void createAndRemoveByUuid() {
         mdev.registerParent(parent);
-        assertThat(errno(() -> m.write(TYPE_DIR + "/create", "not-a-uuid"))).isEqualTo(Errno.EINVAL);
-        assertThat(errno(() -> m.write(TYPE_DIR + "/create", UUID_A.substring(1) + "0\n\n")))
+        assertThat(errno(() -> machine.write(TYPE_DIR + "/create", "not-a-uuid")))
                 .isEqualTo(Errno.EINVAL);
-        m.write(TYPE_DIR + "/create", UUID_A + "\n");
+        assertThat(errno(() -> machine.write(TYPE_DIR + "/create", UUID_A.substring(1) + "0\n\n")))
+                .isEqualTo(Errno.EINVAL);
+        machine.write(TYPE_DIR + "/create", UUID_A + "\n");
         assertThat(probed).containsExactly(UUID_A);
-        assertThat(m.read(TYPE_DIR + "/available_instances")).isEqualTo("0\n");
+        assertThat(machine.read(TYPE_DIR + "/available_instances")).isEqualTo("0\n");
         assertThat(k.listDirectory(TYPE_DIR + "/devices")).containsExactly(UUID_A);
         assertThat(k.readlink("/sys/bus/mdev/devices/" + UUID_A)).isEqualTo(PARENT_DIR + "/" + UUID_A);
-        assertThat(errno(() -> m.write(TYPE_DIR + "/create", UUID_A))).isEqualTo(Errno.EEXIST);
-        assertThat(errno(() -> m.write(TYPE_DIR + "/create", UUID_B))).isEqualTo(Errno.EUSERS);
+        assertThat(errno(() -> machine.write(TYPE_DIR + "/create", UUID_A))).isEqualTo(Errno.EEXIST);
+        assertThat(errno(() -> machine.write(TYPE_DIR + "/create", UUID_B))).isEqualTo(Errno.EUSERS);
 
-        m.write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "0\n");
+        machine.write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "0\n");
         assertThat(removed).isEmpty();
-        assertThat(errno(() -> m.write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "x")))
+        assertThat(errno(() -> machine.write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "x")))
                 .isEqualTo(Errno.EINVAL);
-        m.write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "1\n");
+        machine.write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "1\n");
         assertThat(removed).containsExactly(UUID_A);
         assertThat(mdev.devices()).isEmpty();
-        assertThat(m.read(TYPE_DIR + "/available_instances")).isEqualTo("1\n");
-        m.write(TYPE_DIR + "/create", UUID_B);
+        assertThat(machine.read(TYPE_DIR + "/available_instances")).isEqualTo("1\n");
+        machine.write(TYPE_DIR + "/create", UUID_B);
         assertThat(probed).containsExactly(UUID_A, UUID_B);
     }
 
     @Test
     void unregisteringTheParentRemovesItsMdevs() {
         mdev.registerParent(parent);
-        m.write(TYPE_DIR + "/create", UUID_A);
+        machine.write(TYPE_DIR + "/create", UUID_A);
         mdev.unregisterParent(parent);
         assertThat(removed).containsExactly(UUID_A);
         assertThat(errno(() -> k.open(TYPE_DIR + "/create", Linux.O.WRONLY))).isEqualTo(Errno.ENOENT);

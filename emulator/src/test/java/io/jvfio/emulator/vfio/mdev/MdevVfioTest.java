@@ -34,8 +34,8 @@ class MdevVfioTest {
     private static final String PARENT_DIR = "/sys/devices/virtual/test/parent0";
     private static final long IOVA = 0x100000;
 
-    private final TestMachine m = TestMachine.on(EmulatedKernel.create());
-    private final EmulatedKernel k = m.kernel;
+    private final TestMachine machine = TestMachine.on(EmulatedKernel.create());
+    private final EmulatedKernel k = machine.kernel;
     private final Arena arena = Arena.ofAuto();
     private final Mdev mdevBus = new Mdev(k);
     /** dma_unmap calls: iova, length. */
@@ -62,22 +62,7 @@ class MdevVfioTest {
         }
     };
 
-    private final MdevDriver driver = new MdevDriver() {
-        @Override
-        public String name() {
-            return "test";
-        }
-
-        @Override
-        public String deviceApi() {
-            return "vfio-pci";
-        }
-
-        @Override
-        public String description(MdevType type) {
-            return "a test type\n";
-        }
-
+    private final MdevDriver driver = new TestMdevDriver() {
         @Override
         public void probe(MdevDevice m) {
             VfioDevice v = VfioDevice.emulated(k, m.uuid().toString(), PARENT_DIR + "/" + m.uuid(), ops);
@@ -107,7 +92,7 @@ class MdevVfioTest {
     @Test
     void anMdevBindsThroughAnAccessObjectAndItsDriverIsToldOfUnmaps() {
         mdevBus.registerParent(parent);
-        m.write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
+        machine.write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
         VfioDevice vdev = (VfioDevice) mdevBus.devices().getFirst().driverData();
         assertThat(vdev.isEmulated()).isTrue();
         String node = "/dev/vfio/devices/vfio" + vdev.index();
@@ -115,23 +100,23 @@ class MdevVfioTest {
         assertThat(exists(PARENT_DIR + "/" + UUID_A + "/vfio-dev/vfio" + vdev.index() + "/dev"))
                 .isTrue();
 
-        TestMachine.Iommufd iommufd = m.openIommufd();
+        TestMachine.Iommufd iommufd = machine.openIommufd();
         int ioas = iommufd.ioasAlloc();
         int ioas2 = iommufd.ioasAlloc();
         MemorySegment buf = iommufd.buffer(2 * Linux.PAGE_SIZE);
         iommufd.mapFixed(ioas, buf.address(), buf.byteSize(), IOVA);
 
-        int dfd = m.open(node);
-        int devid = m.bindIommufd(dfd, iommufd.fd);
+        int dfd = machine.open(node);
+        int devid = machine.bindIommufd(dfd, iommufd.fd);
         assertThat(vdev.iommufdAccess().id()).isEqualTo(devid);
         // The ID names the access object, which the binding holds.
         assertThat(errno(() -> iommufd.destroy(devid))).isEqualTo(Errno.EBUSY);
 
         // Only an IOAS: the access object itself is no page table; PASIDs have no emulated op.
-        assertThat(errno(() -> m.attach(dfd, devid))).isEqualTo(Errno.ENOENT);
-        assertThat(errno(() -> m.attach(dfd, ioas, VfioDeviceAttachIommufdPt.ATTACH_PASID)))
+        assertThat(errno(() -> machine.attach(dfd, devid))).isEqualTo(Errno.ENOENT);
+        assertThat(errno(() -> machine.attach(dfd, ioas, VfioDeviceAttachIommufdPt.ATTACH_PASID)))
                 .isEqualTo(Errno.EOPNOTSUPP);
-        assertThat(m.attach(dfd, ioas)).isEqualTo(ioas);
+        assertThat(machine.attach(dfd, ioas)).isEqualTo(ioas);
 
         // The driver copies and pins through the access.
         MemorySegment data = arena.allocate(64);
@@ -151,7 +136,7 @@ class MdevVfioTest {
         assertThat(pins).isEmpty();
 
         // A second attach replaces: the old IOAS's pins are dropped (dma_unmap of everything).
-        m.attach(dfd, ioas2);
+        machine.attach(dfd, ioas2);
         assertThat(unmaps).hasSize(2);
         assertThat(unmaps.get(1)).containsExactly(0L, -1L);
         iommufd.mapFixed(ioas, buf.address(), buf.byteSize(), IOVA); // into the old IOAS: out of the device's reach now
@@ -163,7 +148,7 @@ class MdevVfioTest {
                 .isEqualTo(Errno.EOPNOTSUPP);
         VfioDeviceDetachIommufdPt.FLAGS.set(detach, 0);
         k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_DETACH_IOMMUFD_PT, detach);
-        m.attach(dfd, ioas);
+        machine.attach(dfd, ioas);
 
         // Closing unbinds: the access object is destroyed and the IOAS free again.
         k.close(dfd);
@@ -171,7 +156,7 @@ class MdevVfioTest {
         assertThat(errno(() -> iommufd.destroy(devid))).isEqualTo(Errno.ENOENT);
         iommufd.destroy(ioas);
 
-        m.write(PARENT_DIR + "/" + UUID_A + "/remove", "1");
+        machine.write(PARENT_DIR + "/" + UUID_A + "/remove", "1");
         assertThat(exists(node)).isFalse();
         assertThat(mdevBus.devices()).isEmpty();
         iommufd.close();
@@ -180,7 +165,7 @@ class MdevVfioTest {
     @Test
     void removingAnOpenMdevWaitsForTheUserToCloseIt() throws Exception {
         mdevBus.registerParent(parent);
-        m.write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
+        machine.write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
         VfioDevice vdev = (VfioDevice) mdevBus.devices().getFirst().driverData();
         String node = "/dev/vfio/devices/vfio" + vdev.index();
         String groupNode = "/dev/vfio/" + vdev.index(); // the emulated group is the first fake group
@@ -188,14 +173,14 @@ class MdevVfioTest {
         assertThat(exists(groupNode)).isTrue();
 
         CompletableFuture<Void> remove =
-                CompletableFuture.runAsync(() -> m.write(PARENT_DIR + "/" + UUID_A + "/remove", "1"));
+                CompletableFuture.runAsync(() -> machine.write(PARENT_DIR + "/" + UUID_A + "/remove", "1"));
         // The nodes go at once, so nobody opens the device again; the removal itself waits.
         for (int i = 0; i < 500 && exists(node); i++) {
             Thread.sleep(2);
         }
         assertThat(exists(node)).isFalse();
         assertThat(remove).isNotDone();
-        assertThat(errno(() -> m.write(PARENT_DIR + "/" + UUID_A + "/remove", "1")))
+        assertThat(errno(() -> machine.write(PARENT_DIR + "/" + UUID_A + "/remove", "1")))
                 .isEqualTo(Errno.ENOENT);
 
         k.close(dfd);
@@ -207,7 +192,7 @@ class MdevVfioTest {
     @Test
     void theGroupPathBindsAnMdevToTheContainersIoas() {
         mdevBus.registerParent(parent);
-        m.write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
+        machine.write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
         VfioDevice vdev = (VfioDevice) mdevBus.devices().getFirst().driverData();
         int group = k.open("/dev/vfio/0", Linux.O.RDWR);
         int container = k.open("/dev/vfio/vfio", Linux.O.RDWR);

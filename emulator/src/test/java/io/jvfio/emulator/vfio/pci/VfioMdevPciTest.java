@@ -39,8 +39,7 @@ class VfioMdevPciTest {
         int ioas = iommufd.ioasAlloc();
         MemorySegment buf = iommufd.buffer(2 * Linux.PAGE_SIZE);
         iommufd.mapFixed(ioas, buf.address(), buf.byteSize(), IOVA);
-        int dfd = m.open("/dev/vfio/devices/vfio0");
-        m.bindIommufd(dfd, iommufd.fd);
+        int dfd = m.openBound("/dev/vfio/devices/vfio0", iommufd.fd);
         m.attach(dfd, ioas);
 
         for (int i = 0; i < 2048; i++) {
