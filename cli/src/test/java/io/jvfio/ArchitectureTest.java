@@ -47,6 +47,8 @@ class ArchitectureTest {
                 .definedBy("io.jvfio.abi..")
                 .layer("kernel")
                 .definedBy("io.jvfio.kernel..")
+                .layer("testkit")
+                .definedBy("io.jvfio.testkit..")
                 .layer("emulator")
                 .definedBy("io.jvfio.emulator..")
                 .layer("devices")
@@ -63,12 +65,15 @@ class ArchitectureTest {
                 .mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("api")
                 .mayOnlyBeAccessedByLayers("conformance", "cli")
+                // test helpers: the conformance suite ships them, no production layer may use them
+                .whereLayer("testkit")
+                .mayOnlyBeAccessedByLayers("conformance")
                 .whereLayer("devices")
                 .mayOnlyBeAccessedByLayers("api", "conformance", "cli")
                 .whereLayer("emulator")
                 .mayOnlyBeAccessedByLayers("devices", "api", "conformance", "cli")
                 .whereLayer("kernel")
-                .mayOnlyBeAccessedByLayers("emulator", "devices", "api", "conformance", "cli")
+                .mayOnlyBeAccessedByLayers("testkit", "emulator", "devices", "api", "conformance", "cli")
                 .withOptionalLayers(true)
                 .check(CLASSES);
     }

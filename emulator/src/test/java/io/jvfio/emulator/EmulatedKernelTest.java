@@ -1,9 +1,9 @@
 package io.jvfio.emulator;
 
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.kernel.PollFd;
 import java.lang.foreign.Arena;
@@ -17,15 +17,6 @@ import org.junit.jupiter.api.Test;
 
 /** The emulated kernel's base: VFS registration, fd table, files, poll wake-ups (emulator-only views). */
 class EmulatedKernelTest {
-    private static Errno errno(Runnable call) {
-        try {
-            call.run();
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
-        throw new AssertionError("expected the call to fail");
-    }
-
     @Test
     void vfsRegistersNodesLinksAndDirectories() {
         EmulatedKernel k = EmulatedKernel.create();

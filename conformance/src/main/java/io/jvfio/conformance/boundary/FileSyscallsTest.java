@@ -1,5 +1,6 @@
 package io.jvfio.conformance.boundary;
 
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,15 +35,6 @@ class FileSyscallsTest {
         arena.close();
     }
 
-    static Errno errnoOf(Runnable call) {
-        try {
-            call.run();
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
-        throw new AssertionError("expected the call to fail");
-    }
-
     @Test
     void devNullSwallowsWritesAndReadsEndOfFile(Kernel k) {
         int fd = k.open("/dev/null", Linux.O.RDWR);
@@ -50,7 +42,7 @@ class FileSyscallsTest {
             MemorySegment buf = arena.allocateFrom("jvfio", StandardCharsets.US_ASCII);
             assertThat(k.write(fd, buf)).isEqualTo(buf.byteSize());
             assertThat(k.read(fd, arena.allocate(16))).isZero();
-            assertThat(errnoOf(() -> k.ioctl(fd, Ioctl.io(';', 0x80), MemorySegment.NULL)))
+            assertThat(errno(() -> k.ioctl(fd, Ioctl.io(';', 0x80), MemorySegment.NULL)))
                     .isEqualTo(Errno.ENOTTY);
         } finally {
             k.close(fd);
@@ -66,9 +58,9 @@ class FileSyscallsTest {
                 });
         int fd = k.open("/dev/null", Linux.O.RDONLY);
         k.close(fd);
-        assertThat(errnoOf(() -> k.close(fd))).isEqualTo(Errno.EBADF);
-        assertThat(errnoOf(() -> k.read(-1, arena.allocate(8)))).isEqualTo(Errno.EBADF);
-        assertThat(errnoOf(() -> k.ioctl(-1, Ioctl.io(';', 0x80), 0L))).isEqualTo(Errno.EBADF);
+        assertThat(errno(() -> k.close(fd))).isEqualTo(Errno.EBADF);
+        assertThat(errno(() -> k.read(-1, arena.allocate(8)))).isEqualTo(Errno.EBADF);
+        assertThat(errno(() -> k.ioctl(-1, Ioctl.io(';', 0x80), 0L))).isEqualTo(Errno.EBADF);
     }
 
     @Test
@@ -76,17 +68,17 @@ class FileSyscallsTest {
         int fd = k.eventfd(0, Linux.Efd.NONBLOCK);
         try {
             MemorySegment v = arena.allocate(ValueLayout.JAVA_LONG);
-            assertThat(errnoOf(() -> k.read(fd, v))).isEqualTo(Errno.EAGAIN);
+            assertThat(errno(() -> k.read(fd, v))).isEqualTo(Errno.EAGAIN);
             v.set(ValueLayout.JAVA_LONG, 0, 3);
             assertThat(k.write(fd, v)).isEqualTo(8);
             assertThat(k.write(fd, v)).isEqualTo(8);
             assertThat(k.read(fd, v)).isEqualTo(8);
             assertThat(v.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(6);
-            assertThat(errnoOf(() -> k.read(fd, v))).isEqualTo(Errno.EAGAIN);
-            assertThat(errnoOf(() -> k.write(fd, arena.allocate(4)))).isEqualTo(Errno.EINVAL);
-            assertThat(errnoOf(() -> k.read(fd, arena.allocate(4)))).isEqualTo(Errno.EINVAL);
+            assertThat(errno(() -> k.read(fd, v))).isEqualTo(Errno.EAGAIN);
+            assertThat(errno(() -> k.write(fd, arena.allocate(4)))).isEqualTo(Errno.EINVAL);
+            assertThat(errno(() -> k.read(fd, arena.allocate(4)))).isEqualTo(Errno.EINVAL);
             v.set(ValueLayout.JAVA_LONG, 0, -1L);
-            assertThat(errnoOf(() -> k.write(fd, v))).isEqualTo(Errno.EINVAL);
+            assertThat(errno(() -> k.write(fd, v))).isEqualTo(Errno.EINVAL);
         } finally {
             k.close(fd);
         }
@@ -101,7 +93,7 @@ class FileSyscallsTest {
             assertThat(v.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(1);
             k.read(fd, v);
             assertThat(v.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(1);
-            assertThat(errnoOf(() -> k.read(fd, v))).isEqualTo(Errno.EAGAIN);
+            assertThat(errno(() -> k.read(fd, v))).isEqualTo(Errno.EAGAIN);
         } finally {
             k.close(fd);
         }
@@ -173,7 +165,7 @@ class FileSyscallsTest {
             assertThat(map.get(ValueLayout.JAVA_LONG, 16)).isEqualTo(42);
             assertThat(k.pread(fd, buf, 8192)).isZero();
             k.munmap(map);
-            assertThat(errnoOf(() -> k.mmap(0, Linux.Prot.READ, Linux.Map.SHARED, fd, 0)))
+            assertThat(errno(() -> k.mmap(0, Linux.Prot.READ, Linux.Map.SHARED, fd, 0)))
                     .isEqualTo(Errno.EINVAL);
         } finally {
             k.close(fd);

@@ -1,5 +1,6 @@
 package io.jvfio.conformance.iommufd;
 
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
@@ -21,18 +22,8 @@ import org.junit.jupiter.api.Test;
 class FaultQueueTest extends MockDeviceFixture {
     static final long REC = IommuHwptPgfault.DEF.size();
 
-    int[] faultAlloc() {
-        MemorySegment c = IommuFaultAlloc.DEF.allocate(arena);
-        IommuFaultAlloc.SIZE.set(c, (int) IommuFaultAlloc.DEF.size());
-        ioctl(IommufdIoctl.IOMMU_FAULT_QUEUE_ALLOC, c);
-        return new int[] {IommuFaultAlloc.OUT_FAULT_ID.get(c), IommuFaultAlloc.OUT_FAULT_FD.get(c)};
-    }
-
     int faultHwpt(int devId, int ioas, int faultId) {
-        MemorySegment c = hwptAllocStruct(devId, ioas, IommuHwptAlloc.FAULT_ID_VALID);
-        IommuHwptAlloc.FAULT_ID.set(c, faultId);
-        ioctl(IommufdIoctl.IOMMU_HWPT_ALLOC, c);
-        return IommuHwptAlloc.OUT_HWPT_ID.get(c);
+        return hwptAlloc(devId, ioas, IommuHwptAlloc.FAULT_ID_VALID, faultId);
     }
 
     void triggerIopf(int devId, int grpid, long addr) {

@@ -29,14 +29,11 @@ abstract class MockDeviceFixture extends IommufdFixture {
     record Mock(int stdevId, int idevId, int hwptId) {}
 
     Mock mockDomain(int ptId, int devFlags) {
-        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
-        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
-        IommuTestCmd.OP.set(
-                c,
+        MemorySegment c = testCmd(
                 devFlags == 0
                         ? IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN
-                        : IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS);
-        IommuTestCmd.ID.set(c, ptId);
+                        : IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+                ptId);
         IommuTestCmd.MockDomainFlags.DEV_FLAGS.set(c, devFlags);
         ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
         return new Mock(
@@ -46,20 +43,14 @@ abstract class MockDeviceFixture extends IommufdFixture {
     }
 
     int mockReplace(int stdevId, int ptId) {
-        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
-        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
-        IommuTestCmd.OP.set(c, IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE);
-        IommuTestCmd.ID.set(c, stdevId);
+        MemorySegment c = testCmd(IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, stdevId);
         IommuTestCmd.MockDomainReplace.PT_ID.set(c, ptId);
         ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
         return IommuTestCmd.MockDomainReplace.PT_ID.get(c);
     }
 
     void checkMap(int hwptId, long iova, long length, long uptr) {
-        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
-        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
-        IommuTestCmd.OP.set(c, IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_MAP);
-        IommuTestCmd.ID.set(c, hwptId);
+        MemorySegment c = testCmd(IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_MAP, hwptId);
         IommuTestCmd.CheckMap.IOVA.set(c, iova);
         IommuTestCmd.CheckMap.LENGTH.set(c, length);
         IommuTestCmd.CheckMap.UPTR.set(c, uptr);

@@ -1,5 +1,6 @@
 package io.jvfio.conformance.iommufd;
 
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;

@@ -1,6 +1,5 @@
 package io.jvfio.conformance.vfio;
 
-import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuIoasAlloc;
@@ -15,7 +14,6 @@ import io.jvfio.kernel.Kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -54,27 +52,6 @@ abstract class VfioFixture {
             }
         }
         arena.close();
-    }
-
-    static void writeText(Kernel k, String path, String text) {
-        int fd = k.open(path, Linux.O.WRONLY);
-        try (Arena a = Arena.ofConfined()) {
-            byte[] b = text.getBytes(StandardCharsets.UTF_8);
-            MemorySegment buf = a.allocate(b.length);
-            MemorySegment.copy(MemorySegment.ofArray(b), 0, buf, 0, b.length);
-            k.write(fd, buf);
-        } finally {
-            k.close(fd);
-        }
-    }
-
-    static Errno errno(Runnable call) {
-        try {
-            call.run();
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
-        throw new AssertionError("expected the call to fail");
     }
 
     /** Opens {@code path} read-write; closed after the test. */

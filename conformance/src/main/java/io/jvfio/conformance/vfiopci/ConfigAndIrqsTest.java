@@ -1,9 +1,9 @@
 package io.jvfio.conformance.vfiopci;
 
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.vfio.VfioConst;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqInfo;
@@ -22,15 +22,6 @@ class ConfigAndIrqsTest extends VfioPciFixture {
     @BeforeEach
     void openEdu(Kernel kernel) {
         open(kernel, TestDevices.Kind.EDU);
-    }
-
-    private Errno errno(Runnable r) {
-        try {
-            r.run();
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
-        throw new AssertionError("no error");
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.jvfio.conformance.vfiopci;
 
-import static io.jvfio.conformance.Errnos.errno;
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;

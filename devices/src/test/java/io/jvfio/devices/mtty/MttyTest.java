@@ -7,11 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
-import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqSet;
 import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.vfio.TestMachine;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,58 +23,21 @@ class MttyTest {
     private static final String TYPES = "/sys/class/mdev_bus/mtty/mdev_supported_types";
     private static final String UUID = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001";
 
-    private final EmulatedKernel k = EmulatedKernel.create();
+    private final TestMachine m = TestMachine.on(EmulatedKernel.create());
+    private final EmulatedKernel k = m.kernel;
     private final Arena arena = Arena.ofAuto();
-
-    private String read(String path) {
-        int fd = k.open(path, Linux.O.RDONLY);
-        try {
-            MemorySegment buf = arena.allocate(256);
-            long n = k.read(fd, buf);
-            return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-        } finally {
-            k.close(fd);
-        }
-    }
-
-    private void write(String path, String text) {
-        int fd = k.open(path, Linux.O.WRONLY);
-        try {
-            byte[] b = text.getBytes(StandardCharsets.UTF_8);
-            MemorySegment buf = arena.allocate(b.length);
-            MemorySegment.copy(MemorySegment.ofArray(b), 0, buf, 0, b.length);
-            k.write(fd, buf);
-        } finally {
-            k.close(fd);
-        }
-    }
-
-    private long pread(int fd, long offset, int size) {
-        MemorySegment v = arena.allocate(8);
-        assertThat(k.pread(fd, v.asSlice(0, size), offset)).isEqualTo(size);
-        return v.get(ValueLayout.JAVA_LONG, 0);
-    }
-
-    private void pwrite(int fd, long offset, int value) {
-        MemorySegment v = arena.allocate(1);
-        v.set(ValueLayout.JAVA_BYTE, 0, (byte) value);
-        assertThat(k.pwrite(fd, v, offset)).isEqualTo(1);
-    }
 
     @Test
     void aDualPortMttyLoopsBackWhatIsTransmittedAndSignalsMsi() {
         k.modprobe("mtty");
-        assertThat(read(TYPES + "/mtty-1/available_instances")).isEqualTo("24\n");
-        assertThat(read(TYPES + "/mtty-2/name")).isEqualTo("Dual port serial\n");
-        write(TYPES + "/mtty-2/create", UUID);
-        assertThat(read(TYPES + "/mtty-1/available_instances")).isEqualTo("22\n");
-        assertThat(read(TYPES + "/mtty-2/available_instances")).isEqualTo("11\n");
+        assertThat(m.read(TYPES + "/mtty-1/available_instances")).isEqualTo("24\n");
+        assertThat(m.read(TYPES + "/mtty-2/name")).isEqualTo("Dual port serial\n");
+        m.write(TYPES + "/mtty-2/create", UUID);
+        assertThat(m.read(TYPES + "/mtty-1/available_instances")).isEqualTo("22\n");
+        assertThat(m.read(TYPES + "/mtty-2/available_instances")).isEqualTo("11\n");
 
-        int iommufd = k.open("/dev/iommu", Linux.O.RDWR);
-        int dfd = k.open("/dev/vfio/devices/vfio0", Linux.O.RDWR);
-        MemorySegment bind = VfioDeviceBindIommufd.DEF.allocate(arena);
-        VfioDeviceBindIommufd.IOMMUFD.set(bind, iommufd);
-        k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD, bind);
+        int iommufd = m.open("/dev/iommu");
+        int dfd = m.openBound("/dev/vfio/devices/vfio0", iommufd);
 
         MemorySegment region = VfioRegionInfo.DEF.allocate(arena);
         VfioRegionInfo.INDEX.set(region, 1);
@@ -82,8 +45,8 @@ class MttyTest {
         assertThat(VfioRegionInfo.SIZE.get(region)).isEqualTo(IO_BAR_SIZE);
         long bar1 = VfioRegionInfo.OFFSET.get(region);
         long config = (long) VFIO_PCI_CONFIG_REGION_INDEX << 40;
-        assertThat(pread(dfd, config, 4)).isEqualTo(0x32534348L);
-        assertThat(pread(dfd, config + 0x09, 1)).isEqualTo(0x02); // 16550-compatible
+        assertThat(m.pread(dfd, config, 4)).isEqualTo(0x32534348L);
+        assertThat(m.pread(dfd, config + 0x09, 1)).isEqualTo(0x02); // 16550-compatible
 
         // MSI before GET_INFO is EINVAL: the sample validates against the num_irqs GET_INFO saved.
         int efd = k.eventfd(0, Linux.O.NONBLOCK);
@@ -101,38 +64,36 @@ class MttyTest {
         k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_GET_INFO, io.jvfio.abi.vfio.VfioDeviceInfo.DEF.allocate(arena));
         k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_SET_IRQS, irqs);
 
-        pwrite(dfd, bar1 + UART_FCR, UART_FCR_ENABLE_FIFO);
-        pwrite(dfd, bar1 + UART_IER, UART_IER_RDI);
-        assertThat(pread(dfd, bar1 + UART_LSR, 1)).isEqualTo(UART_LSR_TEMT | UART_LSR_THRE);
+        m.pwrite(dfd, bar1 + UART_FCR, 1, UART_FCR_ENABLE_FIFO);
+        m.pwrite(dfd, bar1 + UART_IER, 1, UART_IER_RDI);
+        assertThat(m.pread(dfd, bar1 + UART_LSR, 1)).isEqualTo(UART_LSR_TEMT | UART_LSR_THRE);
         byte[] text = "hello, mtty".getBytes(StandardCharsets.US_ASCII);
         for (byte b : text) {
-            pwrite(dfd, bar1 + UART_TX, b);
+            m.pwrite(dfd, bar1 + UART_TX, 1, b);
         }
-        assertThat(pread(dfd, bar1 + UART_LSR, 1)).isEqualTo(UART_LSR_DR);
-        assertThat(pread(dfd, bar1 + UART_IIR, 1)).isEqualTo(0xc0 | UART_IIR_RDI);
-        MemorySegment counter = arena.allocate(8);
-        assertThat(k.read(efd, counter)).isEqualTo(8);
-        assertThat(counter.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(1); // the FIFO reached its level once
+        assertThat(m.pread(dfd, bar1 + UART_LSR, 1)).isEqualTo(UART_LSR_DR);
+        assertThat(m.pread(dfd, bar1 + UART_IIR, 1)).isEqualTo(0xc0 | UART_IIR_RDI);
+        assertThat(m.eventCount(efd)).isEqualTo(1); // the FIFO reached its level once
         byte[] back = new byte[text.length];
         for (int i = 0; i < back.length; i++) {
-            back[i] = (byte) pread(dfd, bar1 + UART_RX, 1);
+            back[i] = (byte) m.pread(dfd, bar1 + UART_RX, 1);
         }
         assertThat(back).isEqualTo(text);
-        assertThat(pread(dfd, bar1 + UART_LSR, 1)).isEqualTo(UART_LSR_TEMT | UART_LSR_THRE);
+        assertThat(m.pread(dfd, bar1 + UART_LSR, 1)).isEqualTo(UART_LSR_TEMT | UART_LSR_THRE);
         // the other port's FIFO is its own
-        assertThat(pread(dfd, UART_LSR, 1)).isEqualTo(UART_LSR_TEMT | UART_LSR_THRE);
+        assertThat(m.pread(dfd, UART_LSR, 1)).isEqualTo(UART_LSR_TEMT | UART_LSR_THRE);
 
         // Divisor latch: DLAB routes RX/TX and IER to the divisor.
-        pwrite(dfd, bar1 + UART_LCR, UART_LCR_DLAB);
-        pwrite(dfd, bar1 + UART_TX, 0x0c);
-        pwrite(dfd, bar1 + UART_IER, 0x01);
-        assertThat(pread(dfd, bar1 + UART_RX, 1)).isEqualTo(0x0c);
-        assertThat(pread(dfd, bar1 + UART_IER, 1)).isEqualTo(0x01);
+        m.pwrite(dfd, bar1 + UART_LCR, 1, UART_LCR_DLAB);
+        m.pwrite(dfd, bar1 + UART_TX, 1, 0x0c);
+        m.pwrite(dfd, bar1 + UART_IER, 1, 0x01);
+        assertThat(m.pread(dfd, bar1 + UART_RX, 1)).isEqualTo(0x0c);
+        assertThat(m.pread(dfd, bar1 + UART_IER, 1)).isEqualTo(0x01);
 
         k.close(dfd);
         k.close(efd);
-        write("/sys/bus/mdev/devices/" + UUID + "/remove", "1");
-        assertThat(read(TYPES + "/mtty-1/available_instances")).isEqualTo("24\n");
+        m.write("/sys/bus/mdev/devices/" + UUID + "/remove", "1");
+        assertThat(m.read(TYPES + "/mtty-1/available_instances")).isEqualTo("24\n");
         k.close(iommufd);
     }
 }

@@ -1,5 +1,6 @@
 package io.jvfio.emulator.iommu;
 
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,15 +34,6 @@ class PagingDomainTest {
         if (domain != null) {
             domain.close();
         }
-    }
-
-    private static Errno errnoOf(Runnable r) {
-        try {
-            r.run();
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
-        throw new AssertionError("no errno");
     }
 
     private IotlbEntry leaf(long iova) {
@@ -162,7 +154,7 @@ class PagingDomainTest {
         assertThat(leaf(0x100000L).size).isEqualTo(0x100000L);
         assertThat(leaf(0x200000L).size).isEqualTo(K4);
         // 2 KiB is a table granule, not an allowed page size here
-        assertThat(errnoOf(() -> domain.map(0x400000L, 0x400000L, 2048, RW))).isEqualTo(Errno.ENXIO);
+        assertThat(errno(() -> domain.map(0x400000L, 0x400000L, 2048, RW))).isEqualTo(Errno.ENXIO);
     }
 
     @ParameterizedTest
@@ -171,13 +163,13 @@ class PagingDomainTest {
         open(format);
         long page = Long.lowestOneBit(domain.pgsizeBitmap());
         long base = 1L << 24;
-        assertThat(errnoOf(() -> domain.map(base, base, page, 0))).isEqualTo(Errno.EINVAL);
-        assertThat(errnoOf(() -> domain.map(base + page / 2, base, page, RW))).isEqualTo(Errno.ENXIO);
-        assertThat(errnoOf(() -> domain.map(base, base + page / 2, page, RW))).isEqualTo(Errno.ENXIO);
-        assertThat(errnoOf(() -> domain.map(base, base, page + page / 2, RW))).isEqualTo(Errno.ENXIO);
-        assertThat(errnoOf(() -> domain.map(1L << domain.format.vaBits(), base, page, RW)))
+        assertThat(errno(() -> domain.map(base, base, page, 0))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> domain.map(base + page / 2, base, page, RW))).isEqualTo(Errno.ENXIO);
+        assertThat(errno(() -> domain.map(base, base + page / 2, page, RW))).isEqualTo(Errno.ENXIO);
+        assertThat(errno(() -> domain.map(base, base, page + page / 2, RW))).isEqualTo(Errno.ENXIO);
+        assertThat(errno(() -> domain.map(1L << domain.format.vaBits(), base, page, RW)))
                 .isEqualTo(Errno.ERANGE);
-        assertThat(errnoOf(() -> domain.map(base, 1L << 52, page, RW))).isEqualTo(Errno.ERANGE);
+        assertThat(errno(() -> domain.map(base, 1L << 52, page, RW))).isEqualTo(Errno.ERANGE);
         assertThat(domain.tablePages()).isEqualTo(1);
     }
 
@@ -190,7 +182,7 @@ class PagingDomainTest {
         domain.map(base + 8 * page, 0x7000_0000L, page, RW);
         int pages = domain.tablePages();
         // overlaps in its last page: the first 8 pages were mapped, then rolled back
-        assertThat(errnoOf(() -> domain.map(base, 0x1000_0000L, 9 * page, RW))).isEqualTo(Errno.EADDRINUSE);
+        assertThat(errno(() -> domain.map(base, 0x1000_0000L, 9 * page, RW))).isEqualTo(Errno.EADDRINUSE);
         assertThat(domain.iovaToPhys(base)).isZero();
         assertThat(domain.iovaToPhys(base + 8 * page)).isEqualTo(0x7000_0000L);
         assertThat(domain.tablePages()).isEqualTo(pages);
@@ -200,9 +192,9 @@ class PagingDomainTest {
     void vtdMapThroughALargeLeafOrOverATableIsInUse() {
         open(PageTableFormat.VTD_SECOND_STAGE);
         domain.map(0, 0, M2, RW);
-        assertThat(errnoOf(() -> domain.map(K4, 0x9000_0000L, K4, RW))).isEqualTo(Errno.EADDRINUSE);
+        assertThat(errno(() -> domain.map(K4, 0x9000_0000L, K4, RW))).isEqualTo(Errno.EADDRINUSE);
         domain.map(M2 + K4, M2, K4, RW);
-        assertThat(errnoOf(() -> domain.map(M2, 0x9000_0000L, M2, RW))).isEqualTo(Errno.EADDRINUSE);
+        assertThat(errno(() -> domain.map(M2, 0x9000_0000L, M2, RW))).isEqualTo(Errno.EADDRINUSE);
     }
 
     @Test

@@ -3,8 +3,8 @@ package io.jvfio.emulator.iommufd;
 import static io.jvfio.emulator.iommufd.Harness.FIXED;
 import static io.jvfio.emulator.iommufd.Harness.PAGE;
 import static io.jvfio.emulator.iommufd.Harness.RW;
-import static io.jvfio.emulator.iommufd.Harness.errno;
 import static io.jvfio.emulator.iommufd.IommufdDevice.NO_PASID;
+import static io.jvfio.testkit.Errnos.errno;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,7 +48,7 @@ class DeviceApiTest {
             assertTrue(g.isDmaOwned());
             assertTrue(h.ctx.hasGroup(g));
             assertEquals(Errno.EBUSY, errno(g::useDefaultDomain), "a kernel driver cannot bind while owned");
-            assertEquals(Errno.EBUSY, errno(() -> h.ioctlDestroy(idev.id())), "DESTROY of a bound device");
+            assertEquals(Errno.EBUSY, errno(() -> h.destroy(idev.id())), "DESTROY of a bound device");
             idev.unbind();
             assertFalse(g.isDmaOwned());
             assertFalse(h.ctx.hasGroup(g));
@@ -88,7 +88,7 @@ class DeviceApiTest {
                     "MSI window reserved");
             a.detach(NO_PASID);
             b.detach(NO_PASID);
-            assertEquals(Errno.ENOENT, errno(() -> h.ioctlDestroy(hwpt)), "auto HWPT gone with its last device");
+            assertEquals(Errno.ENOENT, errno(() -> h.destroy(hwpt)), "auto HWPT gone with its last device");
             assertThrows(IommuFaultException.class, () -> a.dev.dma().dmaRead(0x100000, out), "blocked");
             h.map(ioas, RW | FIXED, buf.address(), PAGE, 0xfee00000L); // reserved region left with the device
             a.detach(NO_PASID); // not attached: no-op
@@ -127,13 +127,13 @@ class DeviceApiTest {
             int hwpt1 = a.attach(NO_PASID, ioas1);
             int hwpt2 = a.replace(NO_PASID, ioas2);
             assertNotEquals(hwpt1, hwpt2);
-            assertEquals(Errno.ENOENT, errno(() -> h.ioctlDestroy(hwpt1)), "old auto HWPT freed");
+            assertEquals(Errno.ENOENT, errno(() -> h.destroy(hwpt1)), "old auto HWPT freed");
             assertEquals(hwpt2, a.replace(NO_PASID, hwpt2), "same HWPT: no-op");
-            h.ioctlDestroy(ioas1);
-            assertEquals(Errno.EBUSY, errno(() -> h.ioctlDestroy(ioas2)));
+            h.destroy(ioas1);
+            assertEquals(Errno.EBUSY, errno(() -> h.destroy(ioas2)));
             a.detach(NO_PASID);
             a.unbind();
-            h.ioctlDestroy(ioas2);
+            h.destroy(ioas2);
         }
     }
 
@@ -181,11 +181,11 @@ class DeviceApiTest {
             access.rw(0x200000 + 8, MemorySegment.ofArray(back), false);
             assertArrayEquals(new byte[] {1, 2, 3}, back);
             assertEquals(Errno.ENOENT, errno(() -> access.rw(0x300000, MemorySegment.ofArray(back), false)));
-            assertEquals(Errno.EBUSY, errno(() -> h.ioctlDestroy(ioas)), "an attached access holds the IOAS");
+            assertEquals(Errno.EBUSY, errno(() -> h.destroy(ioas)), "an attached access holds the IOAS");
             h.unmap(ioas, 0x200000, 2 * PAGE);
             assertEquals(0x200000, unmaps.getFirst()[0], "unmap told the access");
             access.destroyAccess();
-            h.ioctlDestroy(ioas);
+            h.destroy(ioas);
         }
     }
 }

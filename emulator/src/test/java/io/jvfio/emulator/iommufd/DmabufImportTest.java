@@ -4,6 +4,7 @@ import static io.jvfio.emulator.iommufd.Harness.FIXED;
 import static io.jvfio.emulator.iommufd.Harness.PAGE;
 import static io.jvfio.emulator.iommufd.Harness.RW;
 import static io.jvfio.emulator.iommufd.IommufdDevice.NO_PASID;
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -174,19 +175,18 @@ class DmabufImportTest {
             int dfd = dmabufGet(h, BUF);
             DmaBuf d = dmabuf(h, dfd);
             revoke(h, dfd, true);
-            assertThat(Harness.errno(() -> h.mapFile(ioas, RW, dfd, 0, BUF, 0))).isEqualTo(Errno.ENODEV);
-            assertThat(Harness.errno(() -> h.mapFile(ioas, RW, dfd, 0, BUF + 1, 0)))
-                    .isEqualTo(Errno.EINVAL);
+            assertThat(errno(() -> h.mapFile(ioas, RW, dfd, 0, BUF, 0))).isEqualTo(Errno.ENODEV);
+            assertThat(errno(() -> h.mapFile(ioas, RW, dfd, 0, BUF + 1, 0))).isEqualTo(Errno.EINVAL);
             assertThat(d.attachmentCount()).isZero();
             revoke(h, dfd, false);
             h.mapFile(ioas, RW | FIXED, dfd, 0, BUF, IOVA);
-            assertThat(Harness.errno(() -> h.mapFile(ioas, RW | FIXED, dfd, 0, BUF, IOVA)))
+            assertThat(errno(() -> h.mapFile(ioas, RW | FIXED, dfd, 0, BUF, IOVA)))
                     .isEqualTo(Errno.EEXIST);
             assertThat(d.attachmentCount()).isEqualTo(1);
             h.kernel.close(dfd);
-            assertThat(Harness.errno(() -> dmabufGet(h, 0))).isEqualTo(Errno.EINVAL);
+            assertThat(errno(() -> dmabufGet(h, 0))).isEqualTo(Errno.EINVAL);
             int memfd = h.kernel.memfd("other", 0);
-            assertThat(Harness.errno(() -> revoke(h, memfd, true))).isEqualTo(Errno.EINVAL);
+            assertThat(errno(() -> revoke(h, memfd, true))).isEqualTo(Errno.EINVAL);
             h.kernel.close(memfd);
         }
     }

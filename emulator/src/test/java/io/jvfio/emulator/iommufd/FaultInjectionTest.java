@@ -191,14 +191,14 @@ class FaultInjectionTest {
             }
             if (fault != null) {
                 h.kernel.close(fault[1]);
-                h.ioctlDestroy(fault[0]);
+                h.destroy(fault[0]);
             }
             if (veventq != null) {
                 h.kernel.close(veventq[1]);
-                h.ioctlDestroy(veventq[0]);
+                h.destroy(veventq[0]);
             }
             // A leaked users reference would make this EBUSY.
-            h.ioctlDestroy(viommu);
+            h.destroy(viommu);
             h.close();
             // A leaked context reference would keep the context, and its objects, alive.
             assertThat(h.ctx.objects.objects()).as("n=%d after close", n).isEmpty();

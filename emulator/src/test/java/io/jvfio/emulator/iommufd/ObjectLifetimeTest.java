@@ -3,7 +3,7 @@ package io.jvfio.emulator.iommufd;
 import static io.jvfio.emulator.iommufd.Harness.FIXED;
 import static io.jvfio.emulator.iommufd.Harness.PAGE;
 import static io.jvfio.emulator.iommufd.Harness.RW;
-import static io.jvfio.emulator.iommufd.Harness.errno;
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;

@@ -3,8 +3,8 @@ package io.jvfio.emulator.iommufd;
 import static io.jvfio.emulator.iommufd.Harness.FIXED;
 import static io.jvfio.emulator.iommufd.Harness.PAGE;
 import static io.jvfio.emulator.iommufd.Harness.RW;
-import static io.jvfio.emulator.iommufd.Harness.errno;
 import static io.jvfio.emulator.iommufd.IommufdDevice.NO_PASID;
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

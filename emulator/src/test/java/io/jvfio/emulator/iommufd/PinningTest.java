@@ -3,7 +3,7 @@ package io.jvfio.emulator.iommufd;
 import static io.jvfio.emulator.iommufd.Harness.FIXED;
 import static io.jvfio.emulator.iommufd.Harness.PAGE;
 import static io.jvfio.emulator.iommufd.Harness.RW;
-import static io.jvfio.emulator.iommufd.Harness.errno;
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
@@ -57,8 +57,8 @@ class PinningTest {
             int id = h.ioasAlloc();
             FakeDomain d = FakeDomain.full();
             h.ioas(id).iopt.addDomain(d);
-            MemorySegment ro = h.buffer(2 * PAGE, Linux.Prot.READ);
-            MemorySegment none = h.buffer(PAGE, Linux.Prot.NONE);
+            MemorySegment ro = h.mmap(2 * PAGE, Linux.Prot.READ);
+            MemorySegment none = h.mmap(PAGE, Linux.Prot.NONE);
             MemorySegment gone = h.kernel.mmap(PAGE, Linux.Prot.READ, Linux.Map.PRIVATE | Linux.Map.ANONYMOUS, -1, 0);
             h.kernel.munmap(gone);
             assertThat(errno(() -> h.map(id, RW | FIXED, ro.address(), 2 * PAGE, IOVA)))
@@ -101,7 +101,7 @@ class PinningTest {
         try (Harness h = new Harness()) {
             int id = h.ioasAlloc();
             MemorySegment buf = h.buffer(2 * PAGE);
-            MemorySegment none = h.buffer(PAGE, Linux.Prot.NONE);
+            MemorySegment none = h.mmap(PAGE, Linux.Prot.NONE);
             h.map(id, RW | FIXED, buf.address(), 2 * PAGE, IOVA);
             h.map(id, RW | FIXED, none.address(), PAGE, 2 * IOVA);
             FakeDomain d = FakeDomain.full();

@@ -1,6 +1,6 @@
 package io.jvfio.emulator.vfio;
 
-import static io.jvfio.emulator.vfio.TestMachine.errno;
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;

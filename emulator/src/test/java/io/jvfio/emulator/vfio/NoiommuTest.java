@@ -1,6 +1,6 @@
 package io.jvfio.emulator.vfio;
 
-import static io.jvfio.emulator.vfio.TestMachine.errno;
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
@@ -12,6 +12,7 @@ import io.jvfio.abi.vfio.VfioConst;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
+import io.jvfio.testkit.Sysfs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -35,7 +36,7 @@ class NoiommuTest {
         m.bindToVfio(TestMachine.EDU);
         // the machine's topology would have had groups 0-4; the fake one takes the next ID
         assertThat(k.listDirectory("/dev/vfio")).containsExactly("noiommu-5", "vfio");
-        assertThat(TestMachine.read(k, "/sys/kernel/iommu_groups/5/name")).isEqualTo("vfio-noiommu\n");
+        assertThat(Sysfs.read(k, "/sys/kernel/iommu_groups/5/name")).isEqualTo("vfio-noiommu\n");
         assertThat(k.listDirectory("/sys/bus/pci/devices/" + TestMachine.EDU + "/vfio-dev"))
                 .containsExactly("vfio0");
         assertThat(errno(() -> k.open("/dev/vfio/devices/vfio0", Linux.O.RDWR))).isEqualTo(Errno.ENOENT);

@@ -1,8 +1,8 @@
 package io.jvfio.emulator.vfio;
 
-import static io.jvfio.emulator.vfio.TestMachine.errno;
-import static io.jvfio.emulator.vfio.TestMachine.read;
-import static io.jvfio.emulator.vfio.TestMachine.write;
+import static io.jvfio.testkit.Errnos.errno;
+import static io.jvfio.testkit.Sysfs.read;
+import static io.jvfio.testkit.Sysfs.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;

@@ -1,6 +1,6 @@
 package io.jvfio.emulator.vfio;
 
-import static io.jvfio.emulator.vfio.TestMachine.errno;
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
@@ -11,6 +11,7 @@ import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.iommufd.IommufdCtx;
+import io.jvfio.testkit.Sysfs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -62,7 +63,7 @@ class VfioCoreTest {
         m.bindToVfio(TestMachine.EDU);
         int fd = k.open("/dev/vfio/devices/vfio0", Linux.O.RDWR);
         CompletableFuture<Void> unbind = CompletableFuture.runAsync(
-                () -> TestMachine.write(k, "/sys/bus/pci/drivers/vfio-pci/unbind", TestMachine.EDU));
+                () -> Sysfs.write(k, "/sys/bus/pci/drivers/vfio-pci/unbind", TestMachine.EDU));
         // the node goes first; then the unbind waits for the open file
         while (k.listDirectory("/dev/vfio").contains("devices")) {
             Thread.onSpinWait();

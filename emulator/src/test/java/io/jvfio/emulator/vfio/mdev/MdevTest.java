@@ -1,15 +1,12 @@
 package io.jvfio.emulator.vfio.mdev;
 
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.emulator.EmulatedKernel;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
+import io.jvfio.emulator.vfio.TestMachine;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,29 +18,15 @@ class MdevTest {
     private static final String PARENT_DIR = "/sys/devices/virtual/test/parent0";
     private static final String TYPE_DIR = "/sys/class/mdev_bus/parent0/mdev_supported_types/test-1";
 
-    private final EmulatedKernel k = EmulatedKernel.create();
+    private final TestMachine machine = TestMachine.on(EmulatedKernel.create());
+    private final EmulatedKernel k = machine.kernel;
     private final Mdev mdev = new Mdev(k);
     private final List<String> probed = new ArrayList<>();
     private final List<String> removed = new ArrayList<>();
     private final MdevParent parent = new MdevParent(
             "parent0",
             PARENT_DIR,
-            new MdevDriver() {
-                @Override
-                public String name() {
-                    return "test";
-                }
-
-                @Override
-                public String deviceApi() {
-                    return "vfio-pci";
-                }
-
-                @Override
-                public String description(MdevType type) {
-                    return "a test type\n";
-                }
-
+            new TestMdevDriver() {
                 @Override
                 public void probe(MdevDevice m) {
                     probed.add(m.uuid().toString());
@@ -57,77 +40,46 @@ class MdevTest {
             List.of(new MdevType("1", "Single port")),
             1);
 
-    private String read(String path) {
-        int fd = k.open(path, Linux.O.RDONLY);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(256);
-            long n = k.read(fd, buf);
-            return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-        } finally {
-            k.close(fd);
-        }
-    }
-
-    private void write(String path, String text) {
-        int fd = k.open(path, Linux.O.WRONLY);
-        try (Arena a = Arena.ofConfined()) {
-            byte[] b = text.getBytes(StandardCharsets.UTF_8);
-            MemorySegment buf = a.allocate(b.length);
-            MemorySegment.copy(MemorySegment.ofArray(b), 0, buf, 0, b.length);
-            k.write(fd, buf);
-        } finally {
-            k.close(fd);
-        }
-    }
-
-    private Errno errno(Runnable r) {
-        try {
-            r.run();
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
-        throw new AssertionError("no error");
-    }
-
     @Test
     void typeAttributes() {
         mdev.registerParent(parent);
-        assertThat(read(TYPE_DIR + "/name")).isEqualTo("Single port\n");
-        assertThat(read(TYPE_DIR + "/device_api")).isEqualTo("vfio-pci\n");
-        assertThat(read(TYPE_DIR + "/description")).isEqualTo("a test type\n");
-        assertThat(read(TYPE_DIR + "/available_instances")).isEqualTo("1\n");
+        assertThat(machine.read(TYPE_DIR + "/name")).isEqualTo("Single port\n");
+        assertThat(machine.read(TYPE_DIR + "/device_api")).isEqualTo("vfio-pci\n");
+        assertThat(machine.read(TYPE_DIR + "/description")).isEqualTo("a test type\n");
+        assertThat(machine.read(TYPE_DIR + "/available_instances")).isEqualTo("1\n");
     }
 
     @Test
     void createAndRemoveByUuid() {
         mdev.registerParent(parent);
-        assertThat(errno(() -> write(TYPE_DIR + "/create", "not-a-uuid"))).isEqualTo(Errno.EINVAL);
-        assertThat(errno(() -> write(TYPE_DIR + "/create", UUID_A.substring(1) + "0\n\n")))
+        assertThat(errno(() -> machine.write(TYPE_DIR + "/create", "not-a-uuid")))
                 .isEqualTo(Errno.EINVAL);
-        write(TYPE_DIR + "/create", UUID_A + "\n");
+        assertThat(errno(() -> machine.write(TYPE_DIR + "/create", UUID_A.substring(1) + "0\n\n")))
+                .isEqualTo(Errno.EINVAL);
+        machine.write(TYPE_DIR + "/create", UUID_A + "\n");
         assertThat(probed).containsExactly(UUID_A);
-        assertThat(read(TYPE_DIR + "/available_instances")).isEqualTo("0\n");
+        assertThat(machine.read(TYPE_DIR + "/available_instances")).isEqualTo("0\n");
         assertThat(k.listDirectory(TYPE_DIR + "/devices")).containsExactly(UUID_A);
         assertThat(k.readlink("/sys/bus/mdev/devices/" + UUID_A)).isEqualTo(PARENT_DIR + "/" + UUID_A);
-        assertThat(errno(() -> write(TYPE_DIR + "/create", UUID_A))).isEqualTo(Errno.EEXIST);
-        assertThat(errno(() -> write(TYPE_DIR + "/create", UUID_B))).isEqualTo(Errno.EUSERS);
+        assertThat(errno(() -> machine.write(TYPE_DIR + "/create", UUID_A))).isEqualTo(Errno.EEXIST);
+        assertThat(errno(() -> machine.write(TYPE_DIR + "/create", UUID_B))).isEqualTo(Errno.EUSERS);
 
-        write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "0\n");
+        machine.write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "0\n");
         assertThat(removed).isEmpty();
-        assertThat(errno(() -> write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "x")))
+        assertThat(errno(() -> machine.write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "x")))
                 .isEqualTo(Errno.EINVAL);
-        write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "1\n");
+        machine.write("/sys/bus/mdev/devices/" + UUID_A + "/remove", "1\n");
         assertThat(removed).containsExactly(UUID_A);
         assertThat(mdev.devices()).isEmpty();
-        assertThat(read(TYPE_DIR + "/available_instances")).isEqualTo("1\n");
-        write(TYPE_DIR + "/create", UUID_B);
+        assertThat(machine.read(TYPE_DIR + "/available_instances")).isEqualTo("1\n");
+        machine.write(TYPE_DIR + "/create", UUID_B);
         assertThat(probed).containsExactly(UUID_A, UUID_B);
     }
 
     @Test
     void unregisteringTheParentRemovesItsMdevs() {
         mdev.registerParent(parent);
-        write(TYPE_DIR + "/create", UUID_A);
+        machine.write(TYPE_DIR + "/create", UUID_A);
         mdev.unregisterParent(parent);
         assertThat(removed).containsExactly(UUID_A);
         assertThat(errno(() -> k.open(TYPE_DIR + "/create", Linux.O.WRONLY))).isEqualTo(Errno.ENOENT);

@@ -1,28 +1,23 @@
 package io.jvfio.emulator.vfio.mdev;
 
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
-import io.jvfio.abi.iommufd.IommuDestroy;
-import io.jvfio.abi.iommufd.IommuIoasAlloc;
-import io.jvfio.abi.iommufd.IommuIoasMap;
-import io.jvfio.abi.iommufd.IommuIoasUnmap;
-import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.abi.vfio.VfioConst;
 import io.jvfio.abi.vfio.VfioDeviceAttachIommufdPt;
-import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.abi.vfio.VfioDeviceDetachIommufdPt;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIommuType1DmaMap;
 import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.vfio.TestMachine;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.VfioDeviceOps;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +34,8 @@ class MdevVfioTest {
     private static final String PARENT_DIR = "/sys/devices/virtual/test/parent0";
     private static final long IOVA = 0x100000;
 
-    private final EmulatedKernel k = EmulatedKernel.create();
+    private final TestMachine machine = TestMachine.on(EmulatedKernel.create());
+    private final EmulatedKernel k = machine.kernel;
     private final Arena arena = Arena.ofAuto();
     private final Mdev mdevBus = new Mdev(k);
     /** dma_unmap calls: iova, length. */
@@ -66,22 +62,7 @@ class MdevVfioTest {
         }
     };
 
-    private final MdevDriver driver = new MdevDriver() {
-        @Override
-        public String name() {
-            return "test";
-        }
-
-        @Override
-        public String deviceApi() {
-            return "vfio-pci";
-        }
-
-        @Override
-        public String description(MdevType type) {
-            return "a test type\n";
-        }
-
+    private final MdevDriver driver = new TestMdevDriver() {
         @Override
         public void probe(MdevDevice m) {
             VfioDevice v = VfioDevice.emulated(k, m.uuid().toString(), PARENT_DIR + "/" + m.uuid(), ops);
@@ -98,18 +79,6 @@ class MdevVfioTest {
     private final MdevParent parent =
             new MdevParent("parent0", PARENT_DIR, driver, List.of(new MdevType("1", "Test")), 2);
 
-    private void write(String path, String text) {
-        int fd = k.open(path, Linux.O.WRONLY);
-        try {
-            byte[] b = text.getBytes(StandardCharsets.UTF_8);
-            MemorySegment buf = arena.allocate(b.length);
-            MemorySegment.copy(MemorySegment.ofArray(b), 0, buf, 0, b.length);
-            k.write(fd, buf);
-        } finally {
-            k.close(fd);
-        }
-    }
-
     private boolean exists(String path) {
         try {
             k.close(k.open(path, Linux.O.RDONLY));
@@ -120,38 +89,10 @@ class MdevVfioTest {
         }
     }
 
-    private static Errno errno(Runnable call) {
-        try {
-            call.run();
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
-        throw new AssertionError("expected the call to fail");
-    }
-
-    private int ioasAlloc(int iommufd) {
-        MemorySegment alloc = IommuIoasAlloc.DEF.allocate(arena);
-        k.ioctl(iommufd, IommufdIoctl.IOMMU_IOAS_ALLOC, alloc);
-        return IommuIoasAlloc.OUT_IOAS_ID.get(alloc);
-    }
-
-    private MemorySegment attachArg(int ptId, int flags) {
-        MemorySegment s = VfioDeviceAttachIommufdPt.DEF.allocate(arena);
-        VfioDeviceAttachIommufdPt.PT_ID.set(s, ptId);
-        VfioDeviceAttachIommufdPt.FLAGS.set(s, flags);
-        return s;
-    }
-
-    private void destroy(int iommufd, int id) {
-        MemorySegment s = IommuDestroy.DEF.allocate(arena);
-        IommuDestroy.ID.set(s, id);
-        k.ioctl(iommufd, IommufdIoctl.IOMMU_DESTROY, s);
-    }
-
     @Test
     void anMdevBindsThroughAnAccessObjectAndItsDriverIsToldOfUnmaps() {
         mdevBus.registerParent(parent);
-        write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
+        machine.write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
         VfioDevice vdev = (VfioDevice) mdevBus.devices().getFirst().driverData();
         assertThat(vdev.isEmulated()).isTrue();
         String node = "/dev/vfio/devices/vfio" + vdev.index();
@@ -159,44 +100,23 @@ class MdevVfioTest {
         assertThat(exists(PARENT_DIR + "/" + UUID_A + "/vfio-dev/vfio" + vdev.index() + "/dev"))
                 .isTrue();
 
-        int iommufd = k.open("/dev/iommu", Linux.O.RDWR);
-        int ioas = ioasAlloc(iommufd);
-        int ioas2 = ioasAlloc(iommufd);
-        MemorySegment buf = k.mmap(
-                2 * Linux.PAGE_SIZE,
-                Linux.Prot.READ | Linux.Prot.WRITE,
-                Linux.Map.PRIVATE | Linux.Map.ANONYMOUS,
-                -1,
-                0);
-        MemorySegment map = IommuIoasMap.DEF.allocate(arena);
-        IommuIoasMap.FLAGS.set(
-                map, IommuIoasMap.FLAG_FIXED_IOVA | IommuIoasMap.FLAG_READABLE | IommuIoasMap.FLAG_WRITEABLE);
-        IommuIoasMap.IOAS_ID.set(map, ioas);
-        IommuIoasMap.USER_VA.set(map, buf.address());
-        IommuIoasMap.LENGTH.set(map, 2 * Linux.PAGE_SIZE);
-        IommuIoasMap.IOVA.set(map, IOVA);
-        k.ioctl(iommufd, IommufdIoctl.IOMMU_IOAS_MAP, map);
+        TestMachine.Iommufd iommufd = machine.openIommufd();
+        int ioas = iommufd.ioasAlloc();
+        int ioas2 = iommufd.ioasAlloc();
+        MemorySegment buf = iommufd.buffer(2 * Linux.PAGE_SIZE);
+        iommufd.mapFixed(ioas, buf.address(), buf.byteSize(), IOVA);
 
-        int dfd = k.open(node, Linux.O.RDWR);
-        MemorySegment bind = VfioDeviceBindIommufd.DEF.allocate(arena);
-        VfioDeviceBindIommufd.IOMMUFD.set(bind, iommufd);
-        k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD, bind);
-        int devid = VfioDeviceBindIommufd.OUT_DEVID.get(bind);
+        int dfd = machine.open(node);
+        int devid = machine.bindIommufd(dfd, iommufd.fd);
         assertThat(vdev.iommufdAccess().id()).isEqualTo(devid);
         // The ID names the access object, which the binding holds.
-        assertThat(errno(() -> destroy(iommufd, devid))).isEqualTo(Errno.EBUSY);
+        assertThat(errno(() -> iommufd.destroy(devid))).isEqualTo(Errno.EBUSY);
 
         // Only an IOAS: the access object itself is no page table; PASIDs have no emulated op.
-        assertThat(errno(() -> k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_ATTACH_IOMMUFD_PT, attachArg(devid, 0))))
-                .isEqualTo(Errno.ENOENT);
-        assertThat(errno(() -> k.ioctl(
-                        dfd,
-                        VfioIoctl.VFIO_DEVICE_ATTACH_IOMMUFD_PT,
-                        attachArg(ioas, VfioDeviceAttachIommufdPt.ATTACH_PASID))))
+        assertThat(errno(() -> machine.attach(dfd, devid))).isEqualTo(Errno.ENOENT);
+        assertThat(errno(() -> machine.attach(dfd, ioas, VfioDeviceAttachIommufdPt.ATTACH_PASID)))
                 .isEqualTo(Errno.EOPNOTSUPP);
-        MemorySegment attach = attachArg(ioas, 0);
-        k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_ATTACH_IOMMUFD_PT, attach);
-        assertThat(VfioDeviceAttachIommufdPt.PT_ID.get(attach)).isEqualTo(ioas);
+        assertThat(machine.attach(dfd, ioas)).isEqualTo(ioas);
 
         // The driver copies and pins through the access.
         MemorySegment data = arena.allocate(64);
@@ -210,20 +130,16 @@ class MdevVfioTest {
         pins.add(new long[] {IOVA, Linux.PAGE_SIZE});
 
         // An unmap over the pin reaches dma_unmap, which unpins, so the unmap goes through.
-        MemorySegment unmap = IommuIoasUnmap.DEF.allocate(arena);
-        IommuIoasUnmap.IOAS_ID.set(unmap, ioas);
-        IommuIoasUnmap.IOVA.set(unmap, IOVA);
-        IommuIoasUnmap.LENGTH.set(unmap, 2 * Linux.PAGE_SIZE);
-        k.ioctl(iommufd, IommufdIoctl.IOMMU_IOAS_UNMAP, unmap);
+        assertThat(iommufd.unmap(ioas, IOVA, 2 * Linux.PAGE_SIZE)).isEqualTo(2 * Linux.PAGE_SIZE);
         assertThat(unmaps).hasSize(1);
         assertThat(unmaps.getFirst()).containsExactly(IOVA, 2 * Linux.PAGE_SIZE);
         assertThat(pins).isEmpty();
 
         // A second attach replaces: the old IOAS's pins are dropped (dma_unmap of everything).
-        k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_ATTACH_IOMMUFD_PT, attachArg(ioas2, 0));
+        machine.attach(dfd, ioas2);
         assertThat(unmaps).hasSize(2);
         assertThat(unmaps.get(1)).containsExactly(0L, -1L);
-        k.ioctl(iommufd, IommufdIoctl.IOMMU_IOAS_MAP, map); // into the old IOAS: out of the device's reach now
+        iommufd.mapFixed(ioas, buf.address(), buf.byteSize(), IOVA); // into the old IOAS: out of the device's reach now
         assertThat(errno(() -> vdev.iommufdAccess().rw(IOVA, data, false))).isEqualTo(Errno.ENOENT);
 
         MemorySegment detach = VfioDeviceDetachIommufdPt.DEF.allocate(arena);
@@ -232,25 +148,24 @@ class MdevVfioTest {
                 .isEqualTo(Errno.EOPNOTSUPP);
         VfioDeviceDetachIommufdPt.FLAGS.set(detach, 0);
         k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_DETACH_IOMMUFD_PT, detach);
-        k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_ATTACH_IOMMUFD_PT, attachArg(ioas, 0));
+        machine.attach(dfd, ioas);
 
         // Closing unbinds: the access object is destroyed and the IOAS free again.
         k.close(dfd);
         assertThat(vdev.iommufdAccess()).isNull();
-        assertThat(errno(() -> destroy(iommufd, devid))).isEqualTo(Errno.ENOENT);
-        destroy(iommufd, ioas);
+        assertThat(errno(() -> iommufd.destroy(devid))).isEqualTo(Errno.ENOENT);
+        iommufd.destroy(ioas);
 
-        write(PARENT_DIR + "/" + UUID_A + "/remove", "1");
+        machine.write(PARENT_DIR + "/" + UUID_A + "/remove", "1");
         assertThat(exists(node)).isFalse();
         assertThat(mdevBus.devices()).isEmpty();
-        k.close(iommufd);
-        k.munmap(buf);
+        iommufd.close();
     }
 
     @Test
     void removingAnOpenMdevWaitsForTheUserToCloseIt() throws Exception {
         mdevBus.registerParent(parent);
-        write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
+        machine.write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
         VfioDevice vdev = (VfioDevice) mdevBus.devices().getFirst().driverData();
         String node = "/dev/vfio/devices/vfio" + vdev.index();
         String groupNode = "/dev/vfio/" + vdev.index(); // the emulated group is the first fake group
@@ -258,14 +173,14 @@ class MdevVfioTest {
         assertThat(exists(groupNode)).isTrue();
 
         CompletableFuture<Void> remove =
-                CompletableFuture.runAsync(() -> write(PARENT_DIR + "/" + UUID_A + "/remove", "1"));
+                CompletableFuture.runAsync(() -> machine.write(PARENT_DIR + "/" + UUID_A + "/remove", "1"));
         // The nodes go at once, so nobody opens the device again; the removal itself waits.
         for (int i = 0; i < 500 && exists(node); i++) {
             Thread.sleep(2);
         }
         assertThat(exists(node)).isFalse();
         assertThat(remove).isNotDone();
-        assertThat(errno(() -> write(PARENT_DIR + "/" + UUID_A + "/remove", "1")))
+        assertThat(errno(() -> machine.write(PARENT_DIR + "/" + UUID_A + "/remove", "1")))
                 .isEqualTo(Errno.ENOENT);
 
         k.close(dfd);
@@ -277,7 +192,7 @@ class MdevVfioTest {
     @Test
     void theGroupPathBindsAnMdevToTheContainersIoas() {
         mdevBus.registerParent(parent);
-        write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
+        machine.write(PARENT_DIR + "/mdev_supported_types/test-1/create", UUID_A);
         VfioDevice vdev = (VfioDevice) mdevBus.devices().getFirst().driverData();
         int group = k.open("/dev/vfio/0", Linux.O.RDWR);
         int container = k.open("/dev/vfio/vfio", Linux.O.RDWR);

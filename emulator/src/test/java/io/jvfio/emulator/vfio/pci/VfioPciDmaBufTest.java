@@ -1,11 +1,11 @@
 package io.jvfio.emulator.vfio.pci;
 
 import static io.jvfio.emulator.pci.PciRegs.*;
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuIoasAlloc;
 import io.jvfio.abi.iommufd.IommuIoasMap;
@@ -50,15 +50,6 @@ class VfioPciDmaBufTest {
     @AfterEach
     void close() {
         t.kernel.close(iommufd);
-    }
-
-    private static Errno errno(Runnable call) {
-        try {
-            call.run();
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
-        throw new AssertionError("expected the call to fail");
     }
 
     /** FEATURE_DMA_BUF with {@code ranges} as {offset, length} pairs; returns the ioctl's value. */

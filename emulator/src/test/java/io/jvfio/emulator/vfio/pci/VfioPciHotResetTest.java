@@ -1,11 +1,10 @@
 package io.jvfio.emulator.vfio.pci;
 
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
-import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioPciDependentDevice;
 import io.jvfio.abi.vfio.VfioPciHotReset;
@@ -14,11 +13,10 @@ import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.emulator.pci.PciFunction;
 import io.jvfio.emulator.pci.PciNode;
-import io.jvfio.emulator.pci.PciPlatform;
 import io.jvfio.emulator.pci.PciTopology;
+import io.jvfio.emulator.vfio.TestMachine;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -33,6 +31,7 @@ class VfioPciHotResetTest {
 
     private final AtomicInteger belowPortResets = new AtomicInteger();
     private final Arena arena = Arena.ofShared();
+    private final TestMachine m;
     private final EmulatedKernel k;
 
     VfioPciHotResetTest() {
@@ -43,17 +42,8 @@ class VfioPciHotResetTest {
                         0x1e,
                         PciNode.endpoint(1, 0, fn(new AtomicInteger())),
                         PciNode.endpoint(2, 0, fn(new AtomicInteger())))));
-        k = EmulatedKernel.create(EmulatorConfig.defaults(), new PciPlatform() {
-            @Override
-            public String name() {
-                return "hot-reset-test";
-            }
-
-            @Override
-            public PciTopology topology() {
-                return t;
-            }
-        });
+        m = TestMachine.withTopology(EmulatorConfig.defaults(), t);
+        k = m.kernel;
     }
 
     private static PciFunction fn(AtomicInteger resets) {
@@ -68,36 +58,10 @@ class VfioPciHotResetTest {
         arena.close();
     }
 
-    private void sysfsWrite(String path, String text) {
-        int fd = k.open(path, Linux.O.WRONLY);
-        try {
-            byte[] b = text.getBytes(StandardCharsets.UTF_8);
-            MemorySegment buf = arena.allocate(b.length);
-            MemorySegment.copy(MemorySegment.ofArray(b), 0, buf, 0, b.length);
-            k.write(fd, buf);
-        } finally {
-            k.close(fd);
-        }
-    }
-
-    private void bindVfio(String bdf) {
-        sysfsWrite("/sys/bus/pci/devices/" + bdf + "/driver_override", "vfio-pci\n");
-        sysfsWrite("/sys/bus/pci/drivers_probe", bdf + "\n");
-    }
-
-    private String cdev(String bdf) {
-        return "/dev/vfio/devices/"
-                + k.listDirectory("/sys/bus/pci/devices/" + bdf + "/vfio-dev").getFirst();
-    }
-
     /** Opens the cdev and binds it to {@code iommufd}; returns {fd, devid}. */
     private int[] openBound(String bdf, int iommufd) {
-        int fd = k.open(cdev(bdf), Linux.O.RDWR);
-        MemorySegment bind = arena.allocate(VfioDeviceBindIommufd.DEF.size());
-        VfioDeviceBindIommufd.ARGSZ.set(bind, (int) VfioDeviceBindIommufd.DEF.size());
-        VfioDeviceBindIommufd.IOMMUFD.set(bind, iommufd);
-        k.ioctl(fd, VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD, bind);
-        return new int[] {fd, VfioDeviceBindIommufd.OUT_DEVID.get(bind)};
+        int fd = m.open(m.cdev(bdf));
+        return new int[] {fd, m.bindIommufd(fd, iommufd)};
     }
 
     private MemorySegment info(int fd, int entries) {
@@ -123,18 +87,9 @@ class VfioPciHotResetTest {
         k.ioctl(fd, VfioIoctl.VFIO_DEVICE_PCI_HOT_RESET, r);
     }
 
-    private static Errno errno(Runnable r) {
-        try {
-            r.run();
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
-        throw new AssertionError("no error");
-    }
-
     @Test
     void rootBusDevicesCannotBeHotReset() {
-        bindVfio(ROOT);
+        m.bindToVfio(ROOT);
         int iommufd = k.open("/dev/iommu", Linux.O.RDWR);
         int fd = openBound(ROOT, iommufd)[0];
         assertThat(errno(() -> info(fd, 4))).isEqualTo(Errno.ENODEV);
@@ -143,7 +98,7 @@ class VfioPciHotResetTest {
 
     @Test
     void cdevFormReportsDevidsAndResetsWithAnEmptyArray() {
-        bindVfio(BELOW_PORT);
+        m.bindToVfio(BELOW_PORT);
         int iommufd = k.open("/dev/iommu", Linux.O.RDWR);
         int[] dev = openBound(BELOW_PORT, iommufd);
         MemorySegment info = info(dev[0], 1);
@@ -164,7 +119,7 @@ class VfioPciHotResetTest {
 
     @Test
     void unboundFunctionInTheScopeIsNotOwned() {
-        bindVfio(BELOW_BRIDGE_1);
+        m.bindToVfio(BELOW_BRIDGE_1);
         int iommufd = k.open("/dev/iommu", Linux.O.RDWR);
         int[] dev = openBound(BELOW_BRIDGE_1, iommufd);
         MemorySegment info = info(dev[0], 4);
@@ -173,7 +128,7 @@ class VfioPciHotResetTest {
         assertThat(VfioPciDependentDevice.DEVID.get(entry(info, 1))).isEqualTo(VfioPciDependentDevice.DEVID_NOT_OWNED);
         assertThat(errno(() -> hotReset(dev[0]))).isEqualTo(Errno.EINVAL);
         // Both bound, one opened: the other is owned through the shared IOMMU group.
-        bindVfio(BELOW_BRIDGE_2);
+        m.bindToVfio(BELOW_BRIDGE_2);
         MemorySegment again = info(dev[0], 4);
         assertThat(VfioPciDependentDevice.DEVID.get(entry(again, 1))).isEqualTo(VfioPciDependentDevice.DEVID_OWNED);
         hotReset(dev[0]);

@@ -1,13 +1,13 @@
 package io.jvfio.emulator.vfio.pci;
 
 import static io.jvfio.emulator.pci.PciRegs.*;
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.vfio.VfioConst;
-import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.abi.vfio.VfioDeviceIoeventfd;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqSet;
@@ -17,6 +17,7 @@ import io.jvfio.emulator.pci.MmioHandler;
 import io.jvfio.emulator.pci.PciFunction;
 import io.jvfio.emulator.pci.PciNode;
 import io.jvfio.emulator.pci.PciTopology;
+import io.jvfio.emulator.vfio.TestMachine;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -44,7 +45,7 @@ class VfioPciOptionsTest {
 
     private final Arena arena = Arena.ofAuto();
     private final PciFunction fn;
-    private final SysfsMachine machine;
+    private final TestMachine machine;
     private final EmulatedKernel k;
 
     VfioPciOptionsTest() {
@@ -67,7 +68,7 @@ class VfioPciOptionsTest {
                 .powerManagement(0x40)
                 .build();
         self[0] = fn;
-        machine = new SysfsMachine(fn);
+        machine = TestMachine.withFunctions(fn);
         k = machine.kernel;
     }
 
@@ -77,15 +78,6 @@ class VfioPciOptionsTest {
 
     private String read(String path) {
         return machine.read(path);
-    }
-
-    private static Errno errno(Runnable r) {
-        try {
-            r.run();
-            return null;
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
     }
 
     private void bind(String driver) {
@@ -104,9 +96,7 @@ class VfioPciOptionsTest {
     private int[] openDevice(String cdev) {
         int dfd = k.open(cdev, Linux.O.RDWR);
         int iommufd = k.open("/dev/iommu", Linux.O.RDWR);
-        MemorySegment bind = VfioDeviceBindIommufd.DEF.allocate(arena);
-        VfioDeviceBindIommufd.IOMMUFD.set(bind, iommufd);
-        k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD, bind);
+        machine.bindIommufd(dfd, iommufd);
         return new int[] {dfd, iommufd};
     }
 
@@ -123,12 +113,6 @@ class VfioPciOptionsTest {
         VfioIrqSet.COUNT.set(irq, 1);
         irq.set(ValueLayout.JAVA_INT_UNALIGNED, 20, fd);
         k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_SET_IRQS, irq);
-    }
-
-    private void pwrite(int dfd, long offset, int size, long value) {
-        MemorySegment v = arena.allocate(8);
-        v.set(ValueLayout.JAVA_LONG, 0, value);
-        k.pwrite(dfd, v.asSlice(0, size), offset);
     }
 
     private long eventfdCount(int efd) {
@@ -150,9 +134,9 @@ class VfioPciOptionsTest {
      * saw, leaving the line high and INTx masked.
      */
     private long raiseTwice(int dfd, int trigger) {
-        pwrite(dfd, 0, 4, 1);
-        pwrite(dfd, 0, 4, 0);
-        pwrite(dfd, 0, 4, 1);
+        machine.pwrite(dfd, 0, 4, 1);
+        machine.pwrite(dfd, 0, 4, 0);
+        machine.pwrite(dfd, 0, 4, 1);
         return eventfdCount(trigger);
     }
 
@@ -181,7 +165,7 @@ class VfioPciOptionsTest {
         assertThat(powerState()).isEqualTo("D0\n");
         int trigger = k.eventfd(0, Linux.Efd.NONBLOCK);
         setIrqs(fds[0], VfioIrqSet.DATA_EVENTFD | VfioIrqSet.ACTION_TRIGGER, trigger);
-        pwrite(fds[0], (7L << VfioPciCoreDevice.OFFSET_SHIFT) + COMMAND, 2, COMMAND_MEMORY);
+        machine.pwrite(fds[0], (7L << VfioPciCoreDevice.OFFSET_SHIFT) + COMMAND, 2, COMMAND_MEMORY);
         assertThat(raiseTwice(fds[0], trigger)).isEqualTo(1);
         assertThat(hwIntxDisabled()).isTrue();
         closeDevice(fds);
@@ -193,14 +177,14 @@ class VfioPciOptionsTest {
         assertThat(powerState()).isEqualTo("D0\n");
         fds = openDevice("/dev/vfio/devices/vfio0");
         setIrqs(fds[0], VfioIrqSet.DATA_EVENTFD | VfioIrqSet.ACTION_TRIGGER, trigger);
-        pwrite(fds[0], (7L << VfioPciCoreDevice.OFFSET_SHIFT) + COMMAND, 2, COMMAND_MEMORY);
+        machine.pwrite(fds[0], (7L << VfioPciCoreDevice.OFFSET_SHIFT) + COMMAND, 2, COMMAND_MEMORY);
         // Masked at the interrupt controller: DisINTx untouched, the second assertion not delivered.
         assertThat(raiseTwice(fds[0], trigger)).isEqualTo(1);
         assertThat(hwIntxDisabled()).isFalse();
         // UNMASK re-enables the line, which is still high: delivered again at once.
         setIrqs(fds[0], VfioIrqSet.DATA_NONE | VfioIrqSet.ACTION_UNMASK, 0);
         assertThat(eventfdCount(trigger)).isEqualTo(1);
-        pwrite(fds[0], 0, 4, 0);
+        machine.pwrite(fds[0], 0, 4, 0);
         closeDevice(fds);
         assertThat(powerState()).isEqualTo("D0\n");
         k.close(trigger);
@@ -216,13 +200,13 @@ class VfioPciOptionsTest {
 
         int[] fds = openDevice(cdev);
         setIrqs(fds[0], VfioIrqSet.DATA_EVENTFD | VfioIrqSet.ACTION_TRIGGER, trigger);
-        pwrite(fds[0], (7L << VfioPciCoreDevice.OFFSET_SHIFT) + COMMAND, 2, COMMAND_MEMORY);
+        machine.pwrite(fds[0], (7L << VfioPciCoreDevice.OFFSET_SHIFT) + COMMAND, 2, COMMAND_MEMORY);
         assertThat(raiseTwice(fds[0], trigger)).isEqualTo(1);
         assertThat(hwIntxDisabled()).isTrue();
         // vfio-pci's parameters are not the wrapper's.
         write(VFIO_PCI + "nointxmask", "Y");
         write(VFIO_PCI + "disable_idle_d3", "Y");
-        pwrite(fds[0], 0, 4, 0);
+        machine.pwrite(fds[0], 0, 4, 0);
         closeDevice(fds);
         assertThat(powerState()).isEqualTo("D3hot\n");
 
@@ -230,10 +214,10 @@ class VfioPciOptionsTest {
         write(MDEV_PCI + "disable_idle_d3", "Y");
         fds = openDevice(cdev);
         setIrqs(fds[0], VfioIrqSet.DATA_EVENTFD | VfioIrqSet.ACTION_TRIGGER, trigger);
-        pwrite(fds[0], (7L << VfioPciCoreDevice.OFFSET_SHIFT) + COMMAND, 2, COMMAND_MEMORY);
+        machine.pwrite(fds[0], (7L << VfioPciCoreDevice.OFFSET_SHIFT) + COMMAND, 2, COMMAND_MEMORY);
         assertThat(raiseTwice(fds[0], trigger)).isEqualTo(1);
         assertThat(hwIntxDisabled()).isFalse();
-        pwrite(fds[0], 0, 4, 0);
+        machine.pwrite(fds[0], 0, 4, 0);
         closeDevice(fds);
         assertThat(powerState()).isEqualTo("D0\n");
         k.close(trigger);

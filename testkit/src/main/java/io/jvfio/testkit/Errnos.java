@@ -1,4 +1,4 @@
-package io.jvfio.conformance;
+package io.jvfio.testkit;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
@@ -7,13 +7,13 @@ import io.jvfio.abi.ErrnoException;
 public final class Errnos {
     private Errnos() {}
 
-    /** The errno {@code call} failed with, or null when it succeeded. */
+    /** The errno {@code call} failed with; a call that succeeds fails the test. */
     public static Errno errno(Runnable call) {
         try {
             call.run();
-            return null;
         } catch (ErrnoException e) {
             return e.errno();
         }
+        throw new AssertionError("expected the call to fail");
     }
 }
