@@ -23,9 +23,9 @@ public final class Group {
     private int ownerCount;
 
     private Object owner;
-    private IommuDomain domain;
+    private Domain domain;
     /** PASID attachments ({@code pasid_array}); the emulated DMA path carries no PASID, so they translate nothing. */
-    private final Map<Integer, IommuDomain> pasidDomains = new HashMap<>();
+    private final Map<Integer, Domain> pasidDomains = new HashMap<>();
 
     public Group(int id) {
         this.id = id;
@@ -103,7 +103,7 @@ public final class Group {
     }
 
     /** The domain the group translates through; empty for the blocking or default domain. */
-    public synchronized Optional<IommuDomain> domain() {
+    public synchronized Optional<Domain> domain() {
         return Optional.ofNullable(domain);
     }
 
@@ -111,7 +111,7 @@ public final class Group {
      * iommu_attach_group: EBUSY if the group already has a paging domain (replace instead);
      * EINVAL if a member's driver refuses the domain.
      */
-    public synchronized void attach(IommuDomain target) {
+    public synchronized void attach(Domain target) {
         if (domain != null) {
             throw new ErrnoException(Errno.EBUSY);
         }
@@ -122,7 +122,7 @@ public final class Group {
      * iommu_replace_group_handle: switches every member to {@code target} at once; on EINVAL (a
      * member's driver refuses it) nothing changed.
      */
-    public synchronized void replace(IommuDomain target) {
+    public synchronized void replace(Domain target) {
         Objects.requireNonNull(target);
         for (IommuDevice d : devices) {
             d.checkAttach(target);
@@ -140,7 +140,7 @@ public final class Group {
      * the count of a member with PASIDs (members without PASIDs are not checked); EBUSY if the
      * PASID is attached already.
      */
-    public synchronized void attachPasid(IommuDevice device, int pasid, IommuDomain target) {
+    public synchronized void attachPasid(IommuDevice device, int pasid, Domain target) {
         checkPasid(device, pasid, target);
         if (pasidDomains.containsKey(pasid)) {
             throw new ErrnoException(Errno.EBUSY);
@@ -154,9 +154,9 @@ public final class Group {
      * caller replaces only with another HWPT, which in the kernel is always another domain (a nested
      * HWPT translates through its parent's domain here), so the members' drivers are always called.
      */
-    public synchronized void replacePasid(IommuDevice device, int pasid, IommuDomain target) {
+    public synchronized void replacePasid(IommuDevice device, int pasid, Domain target) {
         checkPasid(device, pasid, target);
-        IommuDomain old = pasidDomains.get(pasid);
+        Domain old = pasidDomains.get(pasid);
         if (old == null) {
             throw new ErrnoException(Errno.EINVAL);
         }
@@ -178,7 +178,7 @@ public final class Group {
      * __iommu_set_group_pasid: the driver's set_dev_pasid for every member with PASIDs; if one
      * fails, the members before it go back to {@code old} (to blocking when there was none).
      */
-    private void setGroupPasid(int pasid, IommuDomain target, IommuDomain old) {
+    private void setGroupPasid(int pasid, Domain target, Domain old) {
         for (int i = 0; i < devices.size(); i++) {
             if (devices.get(i).maxPasids() == 0) {
                 continue;
@@ -197,12 +197,12 @@ public final class Group {
     }
 
     /** The domain attached to {@code pasid}, if any. */
-    public synchronized Optional<IommuDomain> pasidDomain(int pasid) {
+    public synchronized Optional<Domain> pasidDomain(int pasid) {
         return Optional.ofNullable(pasidDomains.get(pasid));
     }
 
     /** The driver must take the domain; a PASID beyond the count of a member that has PASIDs is EINVAL. */
-    private void checkPasid(IommuDevice device, int pasid, IommuDomain target) {
+    private void checkPasid(IommuDevice device, int pasid, Domain target) {
         device.checkAttach(target);
         if (pasid == 0) {
             throw new ErrnoException(Errno.EINVAL);
@@ -214,7 +214,7 @@ public final class Group {
         }
     }
 
-    private void setDomain(IommuDomain target) {
+    private void setDomain(Domain target) {
         domain = target;
         for (IommuDevice d : devices) {
             if (target == null) {

@@ -33,7 +33,7 @@ final class IoPageTable implements AutoCloseable {
      * The union of leaf sizes of all levels, less those as large as the whole IOVA space (a
      * whole-table page is not allowed).
      */
-    long supportedSizes() {
+    static long supportedSizes(PteFormat fmt) {
         long sizes = 0;
         for (int level = 0; level <= fmt.topLevel(); level++) {
             sizes |= fmt.possibleSizes(level);

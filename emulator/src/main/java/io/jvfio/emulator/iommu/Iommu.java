@@ -14,19 +14,37 @@ public final class Iommu {
 
     private final String name;
     private final List<ReservedRegion> reservedRegions;
+    private final VtdCapabilities vtdCapabilities;
     final Iotlb iotlb = new Iotlb();
     private final ArrayDeque<IommuFault> faultLog = new ArrayDeque<>();
     private long faultCount;
     private volatile FaultSink sink = fault -> {};
 
-    private Iommu(String name, List<ReservedRegion> reservedRegions) {
+    private Iommu(String name, List<ReservedRegion> reservedRegions, VtdCapabilities vtdCapabilities) {
         this.name = Objects.requireNonNull(name);
         this.reservedRegions = List.copyOf(reservedRegions);
+        this.vtdCapabilities = vtdCapabilities;
     }
 
-    /** An IOMMU whose devices have these reserved regions (VT-d: {@link ReservedRegion#X86_MSI}). */
+    /**
+     * An IOMMU whose devices have these reserved regions (VT-d: {@link ReservedRegion#X86_MSI};
+     * the selftest mock: none). As a VT-d unit it has the {@link VtdCapabilities#EMULATED} registers.
+     */
     public static Iommu create(String name, List<ReservedRegion> reservedRegions) {
-        return new Iommu(name, reservedRegions);
+        return create(name, reservedRegions, VtdCapabilities.EMULATED);
+    }
+
+    /** As {@link #create(String, List)}, a VT-d unit with these capability registers. */
+    public static Iommu create(String name, List<ReservedRegion> reservedRegions, VtdCapabilities capabilities) {
+        return new Iommu(name, reservedRegions, Objects.requireNonNull(capabilities));
+    }
+
+    /**
+     * The capability registers the VT-d driver reads for devices behind this unit (GET_HW_INFO,
+     * its allocation and attach checks); other drivers ignore them.
+     */
+    public VtdCapabilities vtdCapabilities() {
+        return vtdCapabilities;
     }
 
     public String name() {

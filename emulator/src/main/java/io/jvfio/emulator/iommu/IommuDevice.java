@@ -2,6 +2,7 @@ package io.jvfio.emulator.iommu;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.iommufd.IommuHwptVtdS1;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.pci.DmaFaultException;
 import io.jvfio.emulator.pci.DmaPort;
@@ -106,15 +107,39 @@ public final class IommuDevice {
 
     /**
      * The driver's attach_dev checks: EINVAL for another driver's domain or dirty ops without the
-     * capability; for VT-d, ENODEV for a domain with an iopf handler unless PRI is enabled
-     * (intel_iommu_enable_iopf).
+     * capability; for VT-d, EINVAL for a domain the unit cannot use (paging_domain_compatible: a
+     * nest parent without NEST, no second stage), ENODEV for a domain with an iopf handler unless
+     * PRI is enabled (intel_iommu_enable_iopf), and for a nested domain the checks of its parent
+     * and then intel_pasid_setup_nested's (EINVAL: address width, SRE, EAFE the unit lacks).
      */
-    void checkAttach(IommuDomain domain) {
-        if (!driver.owns(domain.format()) || (domain.hasDirtyOps() && !dirtyTracking)) {
+    void checkAttach(Domain domain) {
+        IommuDomain paging = domain instanceof NestedDomain n ? n.parent() : (IommuDomain) domain;
+        if (!driver.owns(paging.format()) || (paging.hasDirtyOps() && !dirtyTracking)) {
             throw new ErrnoException(Errno.EINVAL);
         }
-        if (driver == IommuDriver.INTEL_VTD && domain.iopfHandler() != null && !priEnabled()) {
+        if (driver != IommuDriver.INTEL_VTD) {
+            return;
+        }
+        VtdCapabilities caps = iommu.vtdCapabilities();
+        if ((paging.nestParent() && !caps.nestedSupported()) || (caps.smSupported() && !caps.secondStage())) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        if (domain.iopfHandler() != null && !priEnabled()) {
             throw new ErrnoException(Errno.ENODEV);
+        }
+        if (domain instanceof NestedDomain n) {
+            checkStage1(n.stage1(), caps);
+        }
+    }
+
+    /** intel_pasid_setup_nested's checks of the first-stage configuration against the unit. */
+    private static void checkStage1(VtdStage1 s1, VtdCapabilities caps) {
+        boolean width = s1.addrWidth() == VtdStage1.ADDR_WIDTH_4LEVEL
+                || (s1.addrWidth() == VtdStage1.ADDR_WIDTH_5LEVEL && caps.firstStage5Level());
+        if (!width
+                || ((s1.flags() & IommuHwptVtdS1.SRE) != 0 && !caps.supervisorRequests())
+                || ((s1.flags() & IommuHwptVtdS1.EAFE) != 0 && !caps.extendedAccessedFlag())) {
+            throw new ErrnoException(Errno.EINVAL);
         }
     }
 
@@ -151,7 +176,7 @@ public final class IommuDevice {
     private PageRequest.Response reportPageRequest(List<Long> pages, Access access) {
         PageRequest request = new PageRequest(this, nextGrpid.getAndIncrement() & PRG_INDEX_MASK, pages, access);
         Consumer<PageRequest> handler =
-                group.domain().map(IommuDomain::iopfHandler).orElse(null);
+                group.domain().map(Domain::iopfHandler).orElse(null);
         if (handler == null) {
             return PageRequest.Response.INVALID;
         }
@@ -165,7 +190,7 @@ public final class IommuDevice {
      * blocking disarms it (mock_domain_set_dev_pasid_nop: the kernel's selftests use it to check the
      * core rolls back a failed PASID replace).
      */
-    void setDevPasid(int pasid, IommuDomain domain) {
+    void setDevPasid(int pasid, Domain domain) {
         if (driver != IommuDriver.MOCK || pasid != IommufdTestConst.IOMMU_TEST_PASID_RESERVED) {
             return;
         }

@@ -1,7 +1,5 @@
 package io.jvfio.emulator.iommu;
 
-import java.util.function.Consumer;
-
 /**
  * A paging IOMMU domain (the kernel's struct iommu_domain with its domain and dirty ops): an I/O
  * page table that devices attached to it translate their DMA through. Map and unmap are
@@ -10,7 +8,7 @@ import java.util.function.Consumer;
  *
  * <p>Errors are the kernel's errno as {@link io.jvfio.abi.ErrnoException}.
  */
-public interface IommuDomain extends AutoCloseable {
+public interface IommuDomain extends Domain {
     /** IOMMU_READ: devices may read the mapped memory. */
     int READ = 1;
     /** IOMMU_WRITE: devices may write the mapped memory. */
@@ -28,11 +26,21 @@ public interface IommuDomain extends AutoCloseable {
      * {@code dirtyTracking} has dirty ops (IOMMU_HWPT_ALLOC_DIRTY_TRACKING).
      */
     static IommuDomain allocPaging(PageTableFormat format, boolean dirtyTracking) {
-        return new PagingDomain(format, dirtyTracking);
+        return new PagingDomain(format, dirtyTracking, false);
     }
 
-    /** Unique id, non-zero; fault records name the domain by it. */
-    int id();
+    /**
+     * As {@link #allocPaging(PageTableFormat, boolean)}; {@code nestParent}
+     * (IOMMU_HWPT_ALLOC_NEST_PARENT) makes a domain nested domains can be built on, which, as
+     * 7.2's VT-d second stage with PT_FEAT_VTDSS_FORCE_WRITEABLE (erratum 772415_SPR17), refuses
+     * read-only mappings (EINVAL): the first stage's accessed and dirty updates write through it.
+     */
+    static IommuDomain allocPaging(PageTableFormat format, boolean dirtyTracking, boolean nestParent) {
+        return new PagingDomain(format, dirtyTracking, nestParent);
+    }
+
+    /** Allocated with {@code nestParent}. */
+    boolean nestParent();
 
     PageTableFormat format();
 
@@ -46,7 +54,7 @@ public interface IommuDomain extends AutoCloseable {
      * #WRITE} permissions, using the largest pages the alignment of iova and paddr allows (iommu_map).
      * All or nothing. EINVAL when prot has neither permission, ENXIO when iova, paddr or size is
      * not a multiple of the smallest page, ERANGE past the table's address width, EADDRINUSE over an
-     * existing mapping.
+     * existing mapping; EINVAL without WRITE on a {@link #nestParent()} domain.
      */
     void map(long iova, long paddr, long size, int prot);
 
@@ -56,9 +64,6 @@ public interface IommuDomain extends AutoCloseable {
      * is invalidated and DMA in flight drained before it returns.
      */
     long unmap(long iova, long size);
-
-    /** The physical address iova translates to, 0 when unmapped (iova_to_phys). */
-    long iovaToPhys(long iova);
 
     /** Allocated with dirty tracking (has dirty ops). */
     boolean hasDirtyOps();
@@ -88,16 +93,7 @@ public interface IommuDomain extends AutoCloseable {
     /** Native pages the I/O page table holds now, the root included (freed tables do not count). */
     int tablePages();
 
-    /** Frees the domain and its tables. EBUSY while devices are attached. */
+    /** Frees the domain and its tables. EBUSY while devices (or nested domains) use it. */
     @Override
     void close();
-
-    /**
-     * {@code domain->iopf_handler}: where page requests of PRI-capable devices attached to this
-     * domain go (iommufd sets it for a HWPT allocated with a fault queue); null for none.
-     */
-    void setIopfHandler(Consumer<PageRequest> handler);
-
-    /** The iopf handler, or null. */
-    Consumer<PageRequest> iopfHandler();
 }

@@ -2,68 +2,73 @@ package io.jvfio.emulator.iommu;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.StampedLock;
-import java.util.function.Consumer;
 
 /**
  * The one {@link IommuDomain} implementation: an {@link IoPageTable} of the chosen format plus the
- * domain's geometry, dirty state and the IOMMUs it is attached behind.
+ * domain's geometry, dirty state, the IOMMUs it is attached behind and the nested domains built on
+ * it.
  *
  * <p>Locking: writers (map, unmap, dirty, attach bookkeeping, close) hold the monitor. DMA holds
  * {@link #dmaLock} for reading for the whole translate-and-copy; whatever removes translations or
  * must not overlap a DMA (unmap, reading dirty bits, toggling tracking, a device leaving, close)
  * takes it for writing, which drains DMA in flight, and invalidates the IOTLBs before letting DMA
  * go again. Map needs neither: it only fills empty entries, and nothing negative is cached. The
- * IOTLB caches no dirty state: a DMA write tests the leaf's dirty bit in the table itself.
+ * IOTLB caches no dirty state: a DMA write tests the leaf's dirty bit in the table itself. Nested
+ * domains share the lock and the monitor, so an unmap also drains their DMA and drops their
+ * cached translations (which may have come through the unmapped range, as a translation or as a
+ * first-stage table page).
  */
-final class PagingDomain implements IommuDomain {
-    private volatile Consumer<PageRequest> iopfHandler;
-    private static final AtomicInteger IDS = new AtomicInteger();
-
-    final int id = IDS.incrementAndGet();
-    final PteFormat format;
+final class PagingDomain extends HwDomain implements IommuDomain {
     final IoPageTable table;
-    final int largestLeafLevel;
-    final StampedLock dmaLock = new StampedLock();
 
     private final PageTableFormat kind;
     private final long pgsizeBitmap;
     private final Aperture aperture;
     private final boolean dirtyOps;
+    private final boolean nestParent;
     private volatile boolean tracking;
     /** Attached devices per IOMMU (IOTLB) they sit behind. */
     private final Map<Iotlb, Integer> attached = new HashMap<>();
+    /** The nested domains on this one ({@code s1_domains}). */
+    private final List<VtdNestedDomain> nested = new ArrayList<>();
 
     private volatile boolean closed;
 
-    PagingDomain(PageTableFormat kind, boolean dirtyOps) {
-        this.kind = kind;
-        this.dirtyOps = dirtyOps;
-        this.format = kind == PageTableFormat.VTD_SECOND_STAGE ? VtdSecondStagePte.INSTANCE : AmdV1MockPte.INSTANCE;
-        this.table = new IoPageTable(format);
-        long tableSizes = table.supportedSizes();
-        this.pgsizeBitmap = switch (kind) {
-            case VTD_SECOND_STAGE, MOCK -> tableSizes;
+    PagingDomain(PageTableFormat kind, boolean dirtyOps, boolean nestParent) {
+        PteFormat format = formatOf(kind);
+        long pgsizeBitmap = switch (kind) {
+            case VTD_SECOND_STAGE, MOCK -> IoPageTable.supportedSizes(format);
             case MOCK_HUGE -> MOCK_HUGE_PAGE_SIZE | 4096;
         };
+        super(new StampedLock(), format, largestLeafLevel(format, pgsizeBitmap));
+        this.kind = kind;
+        this.dirtyOps = dirtyOps;
+        this.nestParent = nestParent;
+        this.table = new IoPageTable(format);
+        this.pgsizeBitmap = pgsizeBitmap;
         this.aperture = kind == PageTableFormat.MOCK
                 ? new Aperture(MOCK_APERTURE_START, MOCK_APERTURE_LAST)
                 : new Aperture(0, (1L << format.vaBits()) - 1);
+    }
+
+    private static PteFormat formatOf(PageTableFormat kind) {
+        return kind == PageTableFormat.VTD_SECOND_STAGE ? VtdSecondStagePte.INSTANCE : AmdV1MockPte.INSTANCE;
+    }
+
+    /** The highest level with a leaf size the domain may map. */
+    private static int largestLeafLevel(PteFormat format, long pgsizeBitmap) {
         int largest = 0;
         for (int level = 0; level <= format.topLevel(); level++) {
             if ((format.possibleSizes(level) & pgsizeBitmap) != 0) {
                 largest = level;
             }
         }
-        this.largestLeafLevel = largest;
-    }
-
-    @Override
-    public int id() {
-        return id;
+        return largest;
     }
 
     @Override
@@ -77,6 +82,11 @@ final class PagingDomain implements IommuDomain {
     }
 
     @Override
+    public boolean nestParent() {
+        return nestParent;
+    }
+
+    @Override
     public Aperture aperture() {
         return aperture;
     }
@@ -84,6 +94,9 @@ final class PagingDomain implements IommuDomain {
     @Override
     public synchronized void map(long iova, long paddr, long size, int prot) {
         checkOpen();
+        if (nestParent && (prot & WRITE) == 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
         table.map(iova, paddr, size, prot, pgsizeBitmap);
     }
 
@@ -100,16 +113,6 @@ final class PagingDomain implements IommuDomain {
         } finally {
             dmaLock.unlockWrite(stamp);
         }
-    }
-
-    @Override
-    public void setIopfHandler(Consumer<PageRequest> handler) {
-        this.iopfHandler = handler;
-    }
-
-    @Override
-    public Consumer<PageRequest> iopfHandler() {
-        return iopfHandler;
     }
 
     @Override
@@ -174,8 +177,8 @@ final class PagingDomain implements IommuDomain {
         if (closed) {
             return;
         }
-        if (!attached.isEmpty()) {
-            throw new ErrnoException(Errno.EBUSY, null, "domain still attached");
+        if (!attached.isEmpty() || !nested.isEmpty()) {
+            throw new ErrnoException(Errno.EBUSY, null, "domain still attached or nested on");
         }
         // Drained: a concurrent iovaToPhys must not walk freed tables.
         long stamp = dmaLock.writeLock();
@@ -188,21 +191,34 @@ final class PagingDomain implements IommuDomain {
     }
 
     /** Write-dirty tracking is on: DMA writes set the dirty bit. */
+    @Override
     boolean tracking() {
         return tracking;
     }
 
-    /** A device behind {@code iotlb} now uses this domain. */
+    @Override
+    IotlbEntry walk(long iova, Access access) {
+        return table.lookupSpan(id, iova);
+    }
+
+    @Override
+    boolean rewalksDenied() {
+        return false;
+    }
+
+    @Override
+    IommuFault fault(int deviceId, long iova, Access access, FaultReason seen) {
+        return new IommuFault(deviceId, id, iova, access, seen, IommuFault.STAGE_PAGING);
+    }
+
+    @Override
     synchronized void attach(Iotlb iotlb) {
         checkOpen();
         attached.merge(iotlb, 1, Integer::sum);
     }
 
-    /**
-     * A device behind {@code iotlb} stopped using this domain: waits for its DMA in flight, and
-     * when it was the last such device there, drops the domain's entries from that IOTLB (unmaps
-     * done meanwhile invalidate only the IOTLBs the domain is attached behind).
-     */
+    /** Unmaps done while the domain is not attached behind an IOTLB do not invalidate it. */
+    @Override
     synchronized void detach(Iotlb iotlb) {
         long stamp = dmaLock.writeLock();
         try {
@@ -215,10 +231,28 @@ final class PagingDomain implements IommuDomain {
         }
     }
 
+    /** Drops the range's translations and every translation of the nested domains on this one. */
     private void invalidate(long first, long last) {
         for (Iotlb iotlb : attached.keySet()) {
             iotlb.invalidate(id, first, last);
         }
+        for (VtdNestedDomain n : nested) {
+            n.invalidateCaches(0, -1L);
+        }
+    }
+
+    /** A nested domain is built on this one (monitor held by the caller). */
+    void addNested(VtdNestedDomain n) {
+        checkOpen();
+        if (!nestParent) {
+            throw new IllegalStateException("not a nest parent");
+        }
+        nested.add(n);
+    }
+
+    /** The nested domain was freed (monitor held by the caller). */
+    void removeNested(VtdNestedDomain n) {
+        nested.remove(n);
     }
 
     private void checkDirtyOps() {

@@ -15,21 +15,29 @@ import java.util.Optional;
  * The IOMMU of a PCI platform as the kernel probes it (intel-iommu + iommu.c's bus probe): one
  * VT-d unit whose devices have the x86 MSI window reserved, an IOMMU {@link Group} per group the
  * topology formed (same numbers), and an {@link IommuDevice} for every function, DMA-tagged with
- * its requester ID as the IOMMU sees it. The units support dirty tracking, page requests (PRS) and
- * no PASIDs; a function with both the ATS and the PRI extended capability gets ATS and PRI enabled.
+ * its requester ID as the IOMMU sees it. The unit's capabilities are {@link VtdCapabilities#EMULATED}
+ * unless given (dirty tracking, nesting, page requests, no PASIDs); a function with both the ATS and
+ * the PRI extended capability gets ATS and PRI enabled.
  */
 public final class PciIommu {
-    private final Iommu iommu = Iommu.create("dmar0", List.of(ReservedRegion.X86_MSI));
+    private final Iommu iommu;
     private final List<Group> groups = new ArrayList<>();
     private final Map<PciAddress, IommuDevice> devices = new LinkedHashMap<>();
 
-    private PciIommu(PciTopology topology) {
+    private PciIommu(PciTopology topology, VtdCapabilities capabilities) {
+        iommu = Iommu.create("dmar0", List.of(ReservedRegion.X86_MSI), capabilities);
         for (IommuGroup g : topology.iommuGroups()) {
             Group group = new Group(g.id());
             groups.add(group);
             for (PciAddress a : g.devices()) {
                 IommuDevice dev = new IommuDevice(
-                        a.toString(), IommuDriver.INTEL_VTD, iommu, group, topology.dmaRequesterId(a), true, 0);
+                        a.toString(),
+                        IommuDriver.INTEL_VTD,
+                        iommu,
+                        group,
+                        topology.dmaRequesterId(a),
+                        capabilities.ssadsSupported(),
+                        0);
                 PciFunction f = topology.function(a).orElseThrow();
                 if (f.hasExtendedCapability(PciRegs.EXT_CAP_ID_ATS)
                         && f.hasExtendedCapability(PciRegs.EXT_CAP_ID_PRI)) {
@@ -42,7 +50,12 @@ public final class PciIommu {
 
     /** Probes every function of {@code topology}; their DMA is blocked until a domain is attached. */
     public static PciIommu probe(PciTopology topology) {
-        return new PciIommu(topology);
+        return probe(topology, VtdCapabilities.EMULATED);
+    }
+
+    /** As {@link #probe(PciTopology)}, with a VT-d unit of other capabilities. */
+    public static PciIommu probe(PciTopology topology, VtdCapabilities capabilities) {
+        return new PciIommu(topology, capabilities);
     }
 
     /** The VT-d unit (its fault log, IOTLB). */

@@ -1,6 +1,6 @@
 package io.jvfio.emulator.iommufd;
 
-import io.jvfio.emulator.iommu.IommuDomain;
+import io.jvfio.emulator.iommu.Domain;
 
 /** What paging and nested HWPTs share ({@code struct iommufd_hw_pagetable}). */
 abstract class HwPagetable extends IommufdObject {
@@ -15,7 +15,7 @@ abstract class HwPagetable extends IommufdObject {
     }
 
     /** The domain the hardware translates through while a device is attached to this HWPT. */
-    abstract IommuDomain hwDomain();
+    abstract Domain hwDomain();
 
     /** The fault queue's reference goes with the HWPT. */
     final void putFault() {

@@ -12,21 +12,15 @@ import io.jvfio.abi.selftest.IommuTestHwInfo;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.iommu.IommuDevice;
+import io.jvfio.emulator.iommu.Domain;
 import io.jvfio.emulator.iommu.IommuDriver;
+import io.jvfio.emulator.iommu.VtdCapabilities;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /** IOMMU_HWPT_ALLOC (hw_pagetable.c) and IOMMU_GET_HW_INFO (device.c). */
 final class HwptIoctls {
-    /**
-     * VT-d capability registers reported by GET_HW_INFO: second-stage 4K/2M/1G, 48-bit AGAW, and
-     * in the extended capability SLADS (dirty tracking) and SLTS; a plausible fixed value.
-     */
-    private static final long VTD_CAP_REG = 0x00d2_0086_6046_2L;
-
-    private static final long VTD_ECAP_REG = 0x0004_0000_0002_0000L | (1L << 46);
-
     private HwptIoctls() {}
 
     /** iommufd_get_device: the DEVICE object {@code id} with a reference (ENOENT). */
@@ -36,7 +30,7 @@ final class HwptIoctls {
 
     /**
      * iommufd_hwpt_alloc: a paging HWPT on an IOAS (joining it at once, rule 21), or a nested one
-     * (not emulated yet: EOPNOTSUPP as a driver without nesting). Rule 23's order: reserved,
+     * on a paging HWPT or a vIOMMU. Rule 23's order: reserved,
      * data_type/data_len (EINVAL), dev_id (ENOENT), pt_id (EINVAL), then the flags.
      */
     static void alloc(Ucmd u) {
@@ -102,8 +96,10 @@ final class HwptIoctls {
     private static void setFault(Ucmd u, HwPagetable hwpt, int flags) {
         if ((flags & IommuHwptAlloc.FAULT_ID_VALID) != 0) {
             hwpt.fault = (Fault) u.ctx.objects.get(IommuHwptAlloc.FAULT_ID.get(u.cmd), ObjectType.FAULT);
-            if (hwpt instanceof HwptPaging paging) {
-                paging.domain.setIopfHandler(request -> IommufdDevice.pageRequest(u.ctx, paging, request));
+            // The HWPT's own domain: a mock nested HWPT translates through its parent's.
+            Domain own = hwpt instanceof HwptPaging paging ? paging.domain : ((HwptNested) hwpt).domain;
+            if (own != null) {
+                own.setIopfHandler(request -> IommufdDevice.pageRequest(u.ctx, hwpt, request));
             }
         }
     }
@@ -272,9 +268,12 @@ final class HwptIoctls {
                 info = IommuTestHwInfo.DEF.allocate(u.arena);
                 IommuTestHwInfo.TEST_REG.set(info, IommufdTestConst.IOMMU_HW_INFO_SELFTEST_REGVAL);
             } else {
+                // intel_iommu_hw_info: the unit's registers, and the erratum flag 7.2 always sets.
+                VtdCapabilities caps = dev.iommu().vtdCapabilities();
                 info = IommuHwInfoVtd.DEF.allocate(u.arena);
-                IommuHwInfoVtd.CAP_REG.set(info, VTD_CAP_REG);
-                IommuHwInfoVtd.ECAP_REG.set(info, VTD_ECAP_REG);
+                IommuHwInfoVtd.FLAGS.set(info, IommuHwInfoVtd.ERRATA_772415_SPR17);
+                IommuHwInfoVtd.CAP_REG.set(info, caps.cap());
+                IommuHwInfoVtd.ECAP_REG.set(info, caps.ecap());
             }
             long userLen = IommuHwInfo.DATA_LEN.getUnsigned(c);
             long uptr = IommuHwInfo.DATA_UPTR.get(c);

@@ -5,9 +5,11 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
 import io.jvfio.abi.selftest.IommuHwptSelftest;
 import io.jvfio.abi.selftest.IommufdTestConst;
+import io.jvfio.emulator.iommu.IommuDevice;
 import io.jvfio.emulator.iommu.IommuDomain;
 import io.jvfio.emulator.iommu.IommuDriver;
 import io.jvfio.emulator.iommu.PageTableFormat;
+import io.jvfio.emulator.iommu.VtdCapabilities;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -60,7 +62,7 @@ final class HwptPaging extends HwPagetable implements IoptDomain {
         ctx.objects.allocate(hwpt);
         ioas.incUsers();
         try {
-            hwpt.domain = allocDomain(idev.dev.driver(), flags & ~IommuHwptAlloc.FAULT_ID_VALID, data);
+            hwpt.domain = allocDomain(idev.dev, flags & ~IommuHwptAlloc.FAULT_ID_VALID, data);
             if (immediateAttach) {
                 idev.hwptAttach(hwpt, pasid);
             }
@@ -82,8 +84,10 @@ final class HwptPaging extends HwPagetable implements IoptDomain {
     }
 
     /** The driver's domain_alloc_paging_flags. */
-    private static IommuDomain allocDomain(IommuDriver driver, int flags, UserData data) {
+    private static IommuDomain allocDomain(IommuDevice dev, int flags, UserData data) {
         boolean dirty = (flags & IommuHwptAlloc.ALLOC_DIRTY_TRACKING) != 0;
+        boolean nestParent = (flags & IommuHwptAlloc.ALLOC_NEST_PARENT) != 0;
+        IommuDriver driver = dev.driver();
         PageTableFormat format = driver.pagingFormat();
         if (driver == IommuDriver.MOCK) {
             if (data != null
@@ -103,10 +107,26 @@ final class HwptPaging extends HwPagetable implements IoptDomain {
                     }
                 }
             }
-        } else if (data != null) {
+        } else {
+            if (data != null) {
+                throw new ErrnoException(Errno.EOPNOTSUPP);
+            }
+            checkVtdSecondStage(dev.iommu().vtdCapabilities(), nestParent, dirty);
+        }
+        return IommuDomain.allocPaging(format, dirty, nestParent);
+    }
+
+    /**
+     * intel_iommu_domain_alloc_second_stage's checks (the emulated VT-d's paging domains are all
+     * second-stage ones): EOPNOTSUPP for a nest parent without NEST, dirty tracking without SSADS,
+     * or a scalable-mode unit without second-stage translation.
+     */
+    private static void checkVtdSecondStage(VtdCapabilities caps, boolean nestParent, boolean dirty) {
+        if ((nestParent && !caps.nestedSupported())
+                || (dirty && !caps.ssadsSupported())
+                || (caps.smSupported() && !caps.secondStage())) {
             throw new ErrnoException(Errno.EOPNOTSUPP);
         }
-        return IommuDomain.allocPaging(format, dirty);
     }
 
     @Override

@@ -310,8 +310,13 @@ public final class IommufdDevice extends IommufdObject {
         request.respond(PageRequest.Response.INVALID);
     }
 
+    /** find_hwpt_paging: the HWPT itself, or a nested HWPT's parent (whose IOAS holds the reserved regions). */
     private static HwptPaging paging(HwPagetable hwpt) {
-        return hwpt instanceof HwptPaging p ? p : null;
+        return switch (hwpt) {
+            case HwptPaging p -> p;
+            case HwptNested n -> n.parent;
+            default -> null;
+        };
     }
 
     /** iommufd_hw_pagetable_attach: the group's domain changes only for its first device (rule 22). */
