@@ -89,10 +89,11 @@ public final class BenchMain {
                                 "%-48s %12.2f%n",
                                 "map+unmap size=" + size + ": with domain / without", score / without));
             } else if (benchmark.endsWith("Pin.pinUnpin")) {
-                String leaf = r.getParams().getParam("leaf");
+                String leaves = r.getParams().getParam("leaves");
                 find(results, "Touch.touch1G")
                         .ifPresent(touch -> System.out.printf(
-                                "%-48s %12.2f%n", "pin+unpin 1 GiB leaf=" + leaf + " / touch 1 GiB", score / touch));
+                                "%-48s %12.2f%n",
+                                "pin+unpin 1 GiB leaves=" + leaves + " / touch 1 GiB", score / touch));
             }
         }
     }

@@ -90,6 +90,15 @@ final class EmulatedIommu implements AutoCloseable {
         return IommuOption.VAL64.get(option);
     }
 
+    /** IOMMU_OPTION HUGE_PAGES SET: 0 makes the IOAS fill domains PAGE_SIZE at a time. */
+    void hugePagesSet(int ioas, long value) {
+        IommuOption.OPTION_ID.set(option, IommuOption.HUGE_PAGES);
+        IommuOption.OP.set(option, IommuOption.OP_SET);
+        IommuOption.OBJECT_ID.set(option, ioas);
+        IommuOption.VAL64.set(option, value);
+        kernel.ioctl(fd, IommufdIoctl.IOMMU_OPTION, option);
+    }
+
     int iovaRanges(int ioas) {
         IommuIoasIovaRanges.IOAS_ID.set(ranges, ioas);
         IommuIoasIovaRanges.NUM_IOVAS.set(ranges, 16);

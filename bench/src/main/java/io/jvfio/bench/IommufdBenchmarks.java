@@ -104,19 +104,23 @@ public final class IommufdBenchmarks {
 
     /**
      * Pinning 1 GiB: IOAS_MAP of 1 GiB of user memory into an IOAS with a mock domain attached,
-     * then its IOAS_UNMAP. {@code leaf} is the memory's alignment, which decides the domain's page
-     * size: 4 KiB (memory offset 4 KiB from a 2 MiB boundary, 262,144 leaf entries) or 2 MiB (512
-     * leaves). Compare with {@link Touch}.
+     * then its IOAS_UNMAP. {@code leaves} decides the domain's page size: {@code 4K} (memory 4 KiB
+     * past a 2 MiB boundary: 262,144 leaf entries), {@code 2M} (memory on a 2 MiB boundary: 512
+     * leaves), {@code hugePagesOff} (2 MiB-aligned memory, but IOMMU_OPTION HUGE_PAGES = 0 on the
+     * IOAS, so the domain is filled one 4 KiB page at a time). Compare with {@link Touch}.
      */
     public static class Pin extends WithIoas {
-        @Param({"4096", "2097152"})
-        public long leaf;
+        @Param({"4K", "2M", "hugePagesOff"})
+        public String leaves;
 
         private MemorySegment memory;
 
         @Override
         void prepare() {
-            memory = userMemory(G1, leaf == M2 ? 0 : K4);
+            memory = userMemory(G1, leaves.equals("4K") ? K4 : 0);
+            if (leaves.equals("hugePagesOff")) {
+                iommu.hugePagesSet(ioas, 0);
+            }
             iommu.mockDomain(ioas);
         }
 
@@ -127,11 +131,6 @@ public final class IommufdBenchmarks {
         }
     }
 
-    /**
-     * The baseline for {@link Pin}: writing one byte to every 4 KiB page of 1 GiB from Java. The
-     * pages are resident after the first pass, so this is the cost of reaching each page (a TLB
-     * miss apiece), not of faulting it in.
-     */
     @State(Scope.Thread)
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
