@@ -14,8 +14,8 @@ import java.util.Optional;
  * the IOMMU, handed to its fault sink, and thrown to the device as {@link IommuFaultException}.
  * Checking first means the translations of a multi-page DMA are kept from the check to the move
  * (in a per-thread record, see {@link Runs}); in exchange a device never leaves half a buffer
- * written, which keeps emulated devices' error paths simple. Real hardware would have written the pages
- * before the faulting one; no iommufd or VFIO behaviour depends on that.
+ * written, which keeps emulated devices' error paths simple. Real hardware would have written the
+ * pages before the faulting one; no iommufd or VFIO behaviour depends on that.
  */
 public final class DeviceDma {
     private final Iommu iommu;
