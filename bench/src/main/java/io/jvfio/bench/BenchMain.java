@@ -3,6 +3,7 @@ package io.jvfio.bench;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.OptionalDouble;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -13,7 +14,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs the JMH benchmarks and the scale run, and prints every result as a ratio to the baseline
  * ({@link IommufdBenchmarks.Baseline#trivialIoctl}) measured in the same run, so numbers compare
- * across machines.
+ * across machines; then the pairs that have a baseline of their own: map+unmap with a domain
+ * against the same without, and pinning 1 GiB against touching it.
  *
  * <p>Arguments: {@code [--quick] [--scale N] [--no-scale] [regex]}.
  */
@@ -60,15 +62,55 @@ public final class BenchMain {
             }
             double score = r.getPrimaryResult().getScore();
             lines.add(String.format(
-                    "%-32s %-18s %12.0f %12.2f", name, params.toString().trim(), score, score / baseline));
+                    "%-24s %-28s %14.0f %12.2f", name, params.toString().trim(), score, score / baseline));
         }
-        System.out.printf("%n%-32s %-18s %12s %12s%n", "benchmark", "params", "ns/op", "x baseline");
+        System.out.printf("%n%-24s %-28s %14s %12s%n", "benchmark", "params", "ns/op", "x baseline");
         lines.forEach(System.out::println);
+        printPairs(results);
         if (scale) {
             Scale.run(scaleCount, baseline, System.out);
         }
         System.out.printf(
                 "java %s, %d cpus%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Each result that has a baseline of its own in this run, divided by it. */
+    private static void printPairs(Collection<RunResult> results) {
+        System.out.printf("%n%-48s %12s%n", "against its own baseline", "ratio");
+        for (RunResult r : results) {
+            String benchmark = r.getParams().getBenchmark();
+            double score = r.getPrimaryResult().getScore();
+            if (benchmark.endsWith("MapUnmap.mapUnmap")
+                    && r.getParams().getParam("domain").equals("true")) {
+                String size = r.getParams().getParam("size");
+                find(results, "MapUnmap.mapUnmap", "size", size, "domain", "false")
+                        .ifPresent(without -> System.out.printf(
+                                "%-48s %12.2f%n",
+                                "map+unmap size=" + size + ": with domain / without", score / without));
+            } else if (benchmark.endsWith("Pin.pinUnpin")) {
+                String leaves = r.getParams().getParam("leaves");
+                find(results, "Touch.touch1G")
+                        .ifPresent(touch -> System.out.printf(
+                                "%-48s %12.2f%n",
+                                "pin+unpin 1 GiB leaves=" + leaves + " / touch 1 GiB", score / touch));
+            }
+        }
+    }
+
+    /** The score of the benchmark ending in {@code suffix} with these (name, value) parameters, if it ran. */
+    private static OptionalDouble find(Collection<RunResult> results, String suffix, String... params) {
+        return results.stream()
+                .filter(r -> r.getParams().getBenchmark().endsWith(suffix))
+                .filter(r -> {
+                    for (int i = 0; i < params.length; i += 2) {
+                        if (!params[i + 1].equals(r.getParams().getParam(params[i]))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                })
+                .mapToDouble(r -> r.getPrimaryResult().getScore())
+                .findFirst();
     }
 }

@@ -27,7 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * of the same bytes between the same two buffers, measured in the same run. {@code pages}: LARGE
  * maps the host buffer with 2 MiB leaves; SMALL forces 4 KiB leaves (physical address offset by
  * 4 KiB) over contiguous memory; SCATTERED maps IOVA page i to host page 5i mod 512, so every 4 KiB
- * the DMA continues elsewhere in memory (the plain copy stays contiguous).
+ * the DMA continues elsewhere in memory (the plain copy stays contiguous). {@link #copyPagesToHost}
+ * and {@link #copyPagesFromHost} copy the same bytes 4 KiB at a time to and from the host pages the
+ * DMA reaches, with no translation: the floor a DMA over scattered pages can reach.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -38,6 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class DmaBenchmark {
     private static final long M2 = 2L << 20;
     private static final long IOVA = 1L << 30;
+    /** All of this process's memory, as the emulated IOMMU reaches it. */
+    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     @Param({"64", "4096", "65536", "2097152"})
     public int size;
@@ -50,6 +54,8 @@ public class DmaBenchmark {
     private MemorySegment device;
     private IommuDomain domain;
     private DeviceDma dma;
+    /** Host address of the page behind each 4 KiB of the transfer. */
+    private long[] hostPages;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -58,12 +64,17 @@ public class DmaBenchmark {
         device = arena.allocate(size, 64);
         domain = IommuDomain.allocPaging(PageTableFormat.VTD_SECOND_STAGE, false);
         int rw = IommuDomain.READ | IommuDomain.WRITE;
-        if (pages.equals("SCATTERED")) {
+        boolean scattered = pages.equals("SCATTERED");
+        if (scattered) {
             for (long page = 0; page < M2 / 4096; page++) {
                 domain.map(IOVA + page * 4096, host.address() + (page * 5 % 512) * 4096, 4096, rw);
             }
         } else {
             domain.map(IOVA, host.address(), M2, rw);
+        }
+        hostPages = new long[(size + 4095) / 4096];
+        for (int page = 0; page < hostPages.length; page++) {
+            hostPages[page] = host.address() + (scattered ? page * 5L % 512 : page) * 4096;
         }
         dma = Iommu.create("bench", List.of()).addDevice(1);
         dma.attach(domain);
@@ -86,6 +97,20 @@ public class DmaBenchmark {
     @Benchmark
     public void copyFromHost() {
         MemorySegment.copy(host, 0, device, 0, size);
+    }
+
+    /** The floor for {@link #dmaWrite}: the same bytes to the same host pages, 4 KiB at a time. */
+    public void copyPagesToHost() {
+        for (int page = 0; page < hostPages.length; page++) {
+            MemorySegment.copy(device, page * 4096L, ALL, hostPages[page], Math.min(size, 4096));
+        }
+    }
+
+    /** The floor for {@link #dmaRead}: the same bytes from the same host pages, 4 KiB at a time. */
+    public void copyPagesFromHost() {
+        for (int page = 0; page < hostPages.length; page++) {
+            MemorySegment.copy(ALL, hostPages[page], device, page * 4096L, Math.min(size, 4096));
+        }
     }
 
     @Benchmark

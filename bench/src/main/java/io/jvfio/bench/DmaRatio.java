@@ -7,15 +7,20 @@ import java.util.Locale;
  * The DMA/copy ratios of {@link DmaBenchmark}, measured so that a loaded machine cannot skew
  * them: short batches of the plain copy and of the DMA alternate on one thread, each pair gives a
  * ratio, and the median of those is reported. (Separate JMH runs of the two see different load.)
- * Run: {@code java -cp ... io.jvfio.bench.DmaRatio [seconds per case]}.
+ * Each DMA is paired twice: with the plain contiguous copy (the target's yardstick) and with the
+ * page-by-page copy to the same host pages (what is left once translation costs nothing).
+ * Run: {@code java -cp ... io.jvfio.bench.DmaRatio [seconds per case] [pages...]}.
  */
 public final class DmaRatio {
     private DmaRatio() {}
 
     public static void main(String[] args) {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
-        System.out.println("pages      size     write/copy  read/copy");
-        for (String pages : new String[] {"LARGE", "SMALL", "SCATTERED"}) {
+        String[] kinds = args.length > 1
+                ? Arrays.copyOfRange(args, 1, args.length)
+                : new String[] {"LARGE", "SMALL", "SCATTERED"};
+        System.out.println("pages      size     write/copy  read/copy  write/pages  read/pages");
+        for (String pages : kinds) {
             for (int size : new int[] {64, 4096, 65536, 2 << 20}) {
                 DmaBenchmark b = new DmaBenchmark();
                 b.size = size;
@@ -24,7 +29,17 @@ public final class DmaRatio {
                 try {
                     double write = ratio(b::copyToHost, b::dmaWrite, size, seconds);
                     double read = ratio(b::copyFromHost, b::dmaRead, size, seconds);
-                    System.out.printf(Locale.ROOT, "%-10s %-8d %10.2f %10.2f%n", pages, size, write, read);
+                    double writePages = ratio(b::copyPagesToHost, b::dmaWrite, size, seconds);
+                    double readPages = ratio(b::copyPagesFromHost, b::dmaRead, size, seconds);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%-10s %-8d %10.2f %10.2f %12.2f %11.2f%n",
+                            pages,
+                            size,
+                            write,
+                            read,
+                            writePages,
+                            readPages);
                 } finally {
                     b.tearDown();
                 }

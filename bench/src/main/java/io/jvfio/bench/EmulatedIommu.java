@@ -9,19 +9,23 @@ import io.jvfio.abi.iommufd.IommuIoasUnmap;
 import io.jvfio.abi.iommufd.IommuIovaRange;
 import io.jvfio.abi.iommufd.IommuOption;
 import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.abi.selftest.IommuTestCmd;
+import io.jvfio.abi.selftest.IommufdTestIoctl;
 import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.kernel.Kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A fresh emulated kernel with /dev/iommu open and one reusable argument struct per ioctl, so a
- * benchmark loop measures the ioctl and not the allocation of its arguments.
+ * A fresh emulated kernel (built with the iommufd test module, a root process) with /dev/iommu
+ * open and one reusable argument struct per ioctl, so a benchmark loop measures the ioctl and not
+ * the allocation of its arguments.
  */
 final class EmulatedIommu implements AutoCloseable {
     static final int RW_FIXED = IommuIoasMap.FLAG_READABLE | IommuIoasMap.FLAG_WRITEABLE | IommuIoasMap.FLAG_FIXED_IOVA;
 
-    final Kernel kernel = EmulatedKernel.create();
+    final Kernel kernel = EmulatedKernel.create(EmulatorConfig.defaults().withIommufdTest(true));
     final int fd = kernel.open("/dev/iommu", Linux.O.RDWR);
     private final Arena arena = Arena.ofShared();
     private final MemorySegment map = IommuIoasMap.DEF.allocate(arena);
@@ -35,6 +39,19 @@ final class EmulatedIommu implements AutoCloseable {
         MemorySegment s = IommuIoasAlloc.DEF.allocate(arena);
         kernel.ioctl(fd, IommufdIoctl.IOMMU_IOAS_ALLOC, s);
         return IommuIoasAlloc.OUT_IOAS_ID.get(s);
+    }
+
+    /**
+     * IOMMU_TEST_OP_MOCK_DOMAIN: a mock device attached to the IOAS through a new paging domain
+     * (the selftest mock format), so from now on IOAS_MAP pins and fills it. Returns the HWPT id.
+     */
+    int mockDomain(int ioas) {
+        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
+        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
+        IommuTestCmd.OP.set(c, IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN);
+        IommuTestCmd.ID.set(c, ioas);
+        kernel.ioctl(fd, IommufdTestIoctl.IOMMU_TEST_CMD, c);
+        return IommuTestCmd.MockDomain.OUT_HWPT_ID.get(c);
     }
 
     void mapFixed(int ioas, long userVa, long length, long iova) {
@@ -71,6 +88,15 @@ final class EmulatedIommu implements AutoCloseable {
         IommuOption.OBJECT_ID.set(option, ioas);
         kernel.ioctl(fd, IommufdIoctl.IOMMU_OPTION, option);
         return IommuOption.VAL64.get(option);
+    }
+
+    /** IOMMU_OPTION HUGE_PAGES SET: 0 makes the IOAS fill domains PAGE_SIZE at a time. */
+    void hugePagesSet(int ioas, long value) {
+        IommuOption.OPTION_ID.set(option, IommuOption.HUGE_PAGES);
+        IommuOption.OP.set(option, IommuOption.OP_SET);
+        IommuOption.OBJECT_ID.set(option, ioas);
+        IommuOption.VAL64.set(option, value);
+        kernel.ioctl(fd, IommufdIoctl.IOMMU_OPTION, option);
     }
 
     int iovaRanges(int ioas) {

@@ -2,6 +2,7 @@ package io.jvfio.emulator.iommu;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -15,10 +16,10 @@ import java.util.Set;
  * <p>A DMA is all or nothing: the whole IOVA range is translated and checked first, and only then
  * is memory touched. A faulting DMA reads and writes nothing (not even a dirty bit), is logged by
  * the IOMMU, handed to its fault sink, and thrown to the device as {@link IommuFaultException}.
- * Checking first costs a second IOTLB lookup per page on DMAs that span pages (none on the common
- * single-page or single-large-page DMA); in exchange a device never leaves half a buffer written,
- * which keeps emulated devices' error paths simple. Real hardware would have written the pages
- * before the faulting one; no iommufd or VFIO behaviour depends on that.
+ * Checking first means the translations of a multi-page DMA are kept from the check to the move
+ * (in a per-thread record, see {@link Runs}); in exchange a device never leaves half a buffer
+ * written, which keeps emulated devices' error paths simple. Real hardware would have written the
+ * pages before the faulting one; no iommufd or VFIO behaviour depends on that.
  */
 public final class DeviceDma {
     private final Iommu iommu;
@@ -200,57 +201,94 @@ public final class DeviceDma {
             move(hit.address + (iova - hit.iova), 0, length, access, buffer, consumer);
             return null;
         }
+        // Check the whole range, recording what it translates to, so that moving the data needs no
+        // second walk; a thread repeating its last transfer reuses the record until the IOTLB sees
+        // an invalidation. Used only under the read lock, which an unmap must take to invalidate.
+        Runs runs = RUNS.get();
+        long generation = iommu.iotlb.generation();
+        if (!runs.holds(iommu.iotlb, generation, d.id, iova, length, access, markDirty)) {
+            IommuFault fault = walk(d, hit, runs.reset(markDirty, 0), iova, length, access, true);
+            if (fault != null) {
+                return fault;
+            }
+            runs.tag(iommu.iotlb, generation, d.id, iova, length, access);
+        }
+        long dirtyBit = d.format.dirtyBit();
+        while (true) {
+            for (int i = 0; i < runs.leaves; i++) {
+                markDirty(runs.ptes[i], dirtyBit);
+            }
+            long offset = runs.from;
+            for (int i = 0; i < runs.count; i += 2) {
+                move(runs.runs[i], offset, runs.runs[i + 1], access, buffer, consumer);
+                offset += runs.runs[i + 1];
+            }
+            if (offset == length) {
+                return null;
+            }
+            // Longer than one record holds: walk on from where it stopped, a record at a time.
+            walk(d, null, runs.reset(markDirty, offset), iova, length, access, false);
+        }
+    }
+
+    /**
+     * Translates the transfer [iova, iova+length) from {@code r.from} on and records it in {@code
+     * r}. {@code checkAll}: once the record is full, go on checking to the end (the check before
+     * any byte moves); otherwise stop there. Returns the first fault, or null.
+     */
+    private IommuFault walk(
+            PagingDomain d, IotlbEntry first, Runs r, long iova, long length, Access access, boolean checkAll) {
+        long end = iova + length;
+        // The record in locals: this loop runs per page and must cost little next to the copy.
+        long[] runs = r.runs;
+        long[] ptes = r.dirty ? r.ptes : null;
+        int count = 0;
+        int leaves = 0;
+        boolean full = false;
+        IommuFault fault = null;
         Cursor c = new Cursor(d, iommu.iotlb);
-        long firstPa = 0;
-        long expected = 0;
-        // Whether the whole transfer is one physically contiguous run (always so inside one leaf).
-        boolean contiguous = true;
-        for (long at = iova; at < end; at = c.iova + c.size) {
-            if (!c.seek(at)) {
-                return new IommuFault(deviceId, d.id, at, access, FaultReason.NOT_PRESENT);
+        for (long at = iova + r.from; at < end; at = c.iova + c.size) {
+            if (!(first != null && at == iova ? c.load(first) : c.seek(at))) {
+                fault = new IommuFault(deviceId, d.id, at, access, FaultReason.NOT_PRESENT);
+                break;
             }
             if ((c.prot & access.prot()) == 0) {
-                return new IommuFault(deviceId, d.id, at, access, FaultReason.PERMISSION);
+                fault = new IommuFault(deviceId, d.id, at, access, FaultReason.PERMISSION);
+                break;
+            }
+            if (full) {
+                continue;
             }
             long pa = c.address + (at - c.iova);
-            if (at == iova) {
-                firstPa = pa;
-            } else {
-                contiguous &= pa == expected;
-            }
-            expected = pa + (c.iova + c.size - at);
-        }
-        // Nothing can change the translations while we hold the read lock.
-        if (contiguous && !markDirty) {
-            move(firstPa, 0, length, access, buffer, consumer);
-            return null;
-        }
-        // Walk again, marking leaves dirty and moving maximal physically contiguous runs.
-        c = new Cursor(d, iommu.iotlb);
-        long dirtyBit = d.format.dirtyBit();
-        long runPa = 0;
-        long runOffset = 0;
-        long runLength = 0;
-        for (long at = iova; at < end; ) {
-            c.seek(at);
-            if (markDirty) {
-                markDirty(c.pteAddress, dirtyBit);
-            }
             long n = Math.min(end, c.iova + c.size) - at;
-            long pa = c.address + (at - c.iova);
-            if (runLength > 0 && pa != runPa + runLength) {
-                move(runPa, runOffset, runLength, access, buffer, consumer);
-                runLength = 0;
+            boolean continues = count > 0 && runs[count - 2] + runs[count - 1] == pa;
+            if (ptes != null ? leaves == ptes.length : !continues && count == runs.length) {
+                if (r.grow()) {
+                    runs = r.runs;
+                    ptes = ptes != null ? r.ptes : null;
+                } else {
+                    full = true;
+                    if (!checkAll) {
+                        break;
+                    }
+                    continue;
+                }
             }
-            if (runLength == 0) {
-                runPa = pa;
-                runOffset = at - iova;
+            if (ptes != null) {
+                ptes[leaves++] = c.pteAddress;
             }
-            runLength += n;
-            at += n;
+            if (continues) {
+                runs[count - 1] += n;
+            } else {
+                runs[count] = pa;
+                runs[count + 1] = n;
+                count += 2;
+            }
         }
-        move(runPa, runOffset, runLength, access, buffer, consumer);
-        return null;
+        r.count = count;
+        r.leaves = leaves;
+        r.complete = !full && fault == null && r.from == 0;
+        return fault;
     }
 
     /** Sets the leaf's dirty bit unless already set (sparing the locked update, as hardware does). */
@@ -299,6 +337,21 @@ public final class DeviceDma {
             this.fmt = domain.format;
         }
 
+        /** Starts at the translation the IOTLB gave for the first IOVA; false if there was none. */
+        boolean load(IotlbEntry e) {
+            if (e == null) {
+                return false;
+            }
+            // One leaf at a time from here: each needs its own dirty bit.
+            pteAddress = e.pteAddress;
+            iova = e.iova;
+            size = e.leafSize;
+            address = e.address;
+            prot = e.prot;
+            level = e.level;
+            return true;
+        }
+
         /** Moves to the leaf covering {@code at} (the first IOVA, or where the leaf ends); false if unmapped. */
         boolean seek(long at) {
             int itemShift = fmt.itemShift(level);
@@ -314,17 +367,87 @@ public final class DeviceDma {
                     return true;
                 }
             }
-            IotlbEntry e = iotlb.translate(domain, at);
-            if (e == null) {
+            return load(iotlb.translate(domain, at));
+        }
+    }
+
+    private static final ThreadLocal<Runs> RUNS = ThreadLocal.withInitial(Runs::new);
+
+    /**
+     * What the check of a transfer found, so the move needs no second walk: its maximal physically
+     * contiguous runs and, for a tracked write, the leaves to mark dirty. One per thread. A record
+     * of a whole transfer is tagged with what it was checked for (IOTLB, its {@link
+     * Iotlb#generation}, domain, range, access, dirty tracking) and serves the thread's next
+     * transfer with the same tag: like an IOTLB entry it lives until the next invalidation, and it
+     * is used only under the domain's read lock, which unmap must take to invalidate. Faults are
+     * never recorded. It grows to {@link #CAPACITY} runs (2 MiB of scattered 4 KiB pages, 12 KiB);
+     * a longer transfer is moved a record at a time, walking again from where the last one ended.
+     */
+    private static final class Runs {
+        private static final int CAPACITY = 512;
+
+        /** (host address, length) of each run, in transfer order. */
+        long[] runs = new long[32];
+        /** The leaf entries to mark dirty, when {@link #dirty}. */
+        long[] ptes = new long[16];
+        /** Longs used in {@link #runs}: twice the runs recorded. */
+        int count;
+
+        int leaves;
+        boolean dirty;
+        /** The offset in the transfer where the record starts. */
+        long from;
+        /** The record covers the whole transfer. */
+        boolean complete;
+
+        private Iotlb iotlb;
+        private long generation;
+        private int domainId;
+        private long iova;
+        private long length;
+        private Access access;
+
+        /** Empties the record for the transfer's bytes from {@code from} on. */
+        Runs reset(boolean markDirty, long from) {
+            this.from = from;
+            dirty = markDirty;
+            count = 0;
+            leaves = 0;
+            complete = false;
+            iotlb = null;
+            return this;
+        }
+
+        /** Tags a complete record with what it was checked for, so the same transfer can reuse it. */
+        void tag(Iotlb tlb, long gen, int domain, long start, long len, Access acc) {
+            if (complete) {
+                iotlb = tlb;
+                generation = gen;
+                domainId = domain;
+                iova = start;
+                length = len;
+                access = acc;
+            }
+        }
+
+        /** Whether this records that transfer, checked under this IOTLB generation. */
+        boolean holds(Iotlb tlb, long gen, int domain, long start, long len, Access acc, boolean markDirty) {
+            return iotlb == tlb
+                    && dirty == markDirty
+                    && generation == gen
+                    && domainId == domain
+                    && iova == start
+                    && length == len
+                    && access == acc;
+        }
+
+        /** Doubles the room, up to {@link #CAPACITY} runs and leaves; false when already there. */
+        boolean grow() {
+            if (ptes.length == CAPACITY) {
                 return false;
             }
-            // One leaf at a time from here: each needs its own dirty bit.
-            pteAddress = e.pteAddress;
-            iova = e.iova;
-            size = e.leafSize;
-            address = e.address;
-            prot = e.prot;
-            level = e.level;
+            runs = Arrays.copyOf(runs, 2 * runs.length);
+            ptes = Arrays.copyOf(ptes, 2 * ptes.length);
             return true;
         }
     }

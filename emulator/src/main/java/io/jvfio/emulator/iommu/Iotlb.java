@@ -1,5 +1,6 @@
 package io.jvfio.emulator.iommu;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -20,6 +21,8 @@ final class Iotlb {
 
     private final AtomicReferenceArray<IotlbEntry> slots = new AtomicReferenceArray<>(1 << SLOTS_LG2);
     private final LongAdder misses = new LongAdder();
+    /** Counts invalidations: a translation recorded under an older value may be stale. */
+    private final AtomicLong generation = new AtomicLong();
 
     /** The cached leaf of {@code domain} covering {@code iova}, or null. */
     IotlbEntry lookup(PagingDomain domain, long iova) {
@@ -48,6 +51,7 @@ final class Iotlb {
 
     /** Drops every entry of the domain that overlaps [first, last]. */
     void invalidate(int domainId, long first, long last) {
+        generation.incrementAndGet();
         for (int i = 0; i < slots.length(); i++) {
             IotlbEntry e = slots.getAcquire(i);
             if (e != null && e.domainId == domainId && e.overlaps(first, last)) {
@@ -59,6 +63,15 @@ final class Iotlb {
     /** Drops every entry of the domain. */
     void invalidateDomain(int domainId) {
         invalidate(domainId, 0, -1L);
+    }
+
+    /**
+     * The invalidations so far. Whatever keeps translations outside the slots (a DMA's recorded
+     * transfer) tags them with this and uses them only while it is unchanged, so any invalidation
+     * drops them too.
+     */
+    long generation() {
+        return generation.get();
     }
 
     /** Page walks done so far (translations not found in the cache). */

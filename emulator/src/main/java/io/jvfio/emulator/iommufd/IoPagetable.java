@@ -439,6 +439,31 @@ final class IoPagetable {
         }
     }
 
+    /**
+     * batch_to_domain: the area's pinned pages into one domain, all or nothing. With large pages
+     * disabled (IOMMU_OPTION_HUGE_PAGES = 0, VFIO type1 compatibility) one PAGE_SIZE at a time, as
+     * batch_iommu_map_small does, so the domain holds only small leaves and any page can later be
+     * unmapped alone; otherwise in one call, which uses the largest leaves alignment allows.
+     */
+    private void mapArea(IoptDomain domain, Area area, Pages pages) {
+        long host = pages.hostAddress(area.startByte);
+        if (!disableLargePages) {
+            domain.map(area.iova, host, area.length(), area.prot);
+            return;
+        }
+        long done = 0;
+        try {
+            for (; done < area.length(); done += PAGE_SIZE) {
+                domain.map(area.iova + done, host + done, PAGE_SIZE, area.prot);
+            }
+        } catch (RuntimeException e) {
+            if (done > 0) {
+                domain.unmap(area.iova, done);
+            }
+            throw e;
+        }
+    }
+
     /** iopt_area_fill_domains: pins the area's pages once and maps them into every domain. */
     private void fillAreaDomains(Area area, Pages pages) {
         if (domains.isEmpty()) {
@@ -463,7 +488,7 @@ final class IoPagetable {
         int mapped = 0;
         try {
             for (IoptDomain d : domains) {
-                d.map(area.iova, pages.hostAddress(area.startByte), area.length(), area.prot);
+                mapArea(d, area, pages);
                 mapped++;
             }
         } catch (RuntimeException e) {
@@ -894,7 +919,7 @@ final class IoPagetable {
                     pages.pin(area.firstPage(), area.lastPage());
                 }
                 try {
-                    domain.map(area.iova, pages.hostAddress(area.startByte), area.length(), area.prot);
+                    mapArea(domain, area, pages);
                 } catch (RuntimeException e) {
                     if (first) {
                         pages.unpin(area.firstPage(), area.lastPage());

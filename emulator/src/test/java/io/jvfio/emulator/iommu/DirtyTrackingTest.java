@@ -99,6 +99,27 @@ class DirtyTrackingTest {
         assertThat(read(0, M2, false)).containsExactly(new Range(K4, K4));
     }
 
+    /**
+     * A thread repeating a multi-page write reuses its record of the transfer; the record must
+     * still dirty every leaf each time, and one made while tracking was off must not serve a
+     * tracked write.
+     */
+    @Test
+    void aRepeatedMultiPageWriteDirtiesItsLeavesEveryTime() {
+        vtd();
+        MemorySegment src = Arena.ofAuto().allocate(3 * K4);
+        domain.setDirtyTracking(false);
+        dev.dmaWrite(K4, src);
+        dev.dmaWrite(K4, src);
+        assertThat(read(0, M2, false)).isEmpty();
+        domain.setDirtyTracking(true);
+        List<Range> all = List.of(new Range(K4, K4), new Range(2 * K4, K4), new Range(3 * K4, K4));
+        for (int repeat = 0; repeat < 3; repeat++) {
+            dev.dmaWrite(K4, src);
+            assertThat(read(0, M2, false)).as("write %d", repeat).isEqualTo(all);
+        }
+    }
+
     @Test
     void readsAndUntrackedWritesDirtyNothing() {
         vtd();

@@ -9,11 +9,15 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The IOTLB is used, invalidated exactly where needed, and never lets a stale translation through. */
 class IotlbTest {
@@ -69,6 +73,47 @@ class IotlbTest {
         assertThat(readLong(0)).as("a range not covering it keeps it").isEqualTo(111);
         iommu.iotlb.invalidate(domain.id, 8, 8);
         assertThat(readLong(0)).isEqualTo(222);
+    }
+
+    /**
+     * A thread's record of a multi-page transfer is a cached translation like an IOTLB entry: its
+     * repeat uses it (proven by rewriting a PTE behind its back), and any invalidation of the
+     * IOTLB drops it.
+     */
+    @Test
+    void aRecordedTransferIsReusedUntilTheIotlbIsInvalidated() {
+        // IOVA pages 0..3 on physical pages 0, 5, 10, 15: four runs.
+        for (int i = 0; i < 4; i++) {
+            domain.map(i * K4, mem.address() + 5 * i * K4, K4, RW);
+        }
+        putLong(10 * K4, 111);
+        putLong(20 * K4, 222);
+        MemorySegment buf = Arena.ofAuto().allocate(4 * K4);
+        dev.dmaRead(0, buf);
+        assertThat(buf.get(ValueLayout.JAVA_LONG, 2 * K4)).isEqualTo(111);
+
+        retarget(2 * K4, mem.address() + 20 * K4);
+        dev.dmaRead(0, buf);
+        assertThat(buf.get(ValueLayout.JAVA_LONG, 2 * K4))
+                .as("the repeat used the recorded translation")
+                .isEqualTo(111);
+        dev.dmaRead(K4, buf.asSlice(0, 3 * K4));
+        assertThat(buf.get(ValueLayout.JAVA_LONG, K4))
+                .as("another transfer walks the table")
+                .isEqualTo(222);
+        dev.dmaRead(0, buf);
+        assertThat(buf.get(ValueLayout.JAVA_LONG, 2 * K4))
+                .as("a thread records only its last transfer")
+                .isEqualTo(222);
+
+        retarget(2 * K4, mem.address() + 10 * K4);
+        dev.dmaRead(0, buf);
+        assertThat(buf.get(ValueLayout.JAVA_LONG, 2 * K4)).isEqualTo(222);
+        iommu.iotlb.invalidate(domain.id, 40 * K4, 41 * K4 - 1);
+        dev.dmaRead(0, buf);
+        assertThat(buf.get(ValueLayout.JAVA_LONG, 2 * K4))
+                .as("an invalidation, even of another range, drops the record")
+                .isEqualTo(111);
     }
 
     @Test
@@ -213,6 +258,89 @@ class IotlbTest {
                 assertThat(target.mismatch(Arena.ofAuto().allocate(K4)))
                         .as("round %d: a write landed after unmap returned", round)
                         .isEqualTo(-1);
+            }
+        });
+    }
+
+    /**
+     * Seeded rounds of devices repeating one multi-page write over scattered pages (so each thread
+     * serves it from its transfer record) while the main thread unmaps one page of it. Once unmap
+     * has returned, every DMA must fault at that page and no byte may land in its old memory.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3})
+    void noRecordedTransferOutlivesAnUnmap(long seed) {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            Random rnd = new Random(seed);
+            long iova = 0x10_0000;
+            DeviceDma[] devices = {dev, iommu.addDevice(11), iommu.addDevice(12)};
+            for (int d = 1; d < devices.length; d++) {
+                devices[d].attach(domain);
+            }
+            try {
+                for (int round = 0; round < 15; round++) {
+                    int pages = 2 + rnd.nextInt(7);
+                    int victim = rnd.nextInt(pages);
+                    List<Integer> physical = new ArrayList<>();
+                    for (int p = 0; p < 64; p++) {
+                        physical.add(p);
+                    }
+                    Collections.shuffle(physical, rnd);
+                    for (int i = 0; i < pages; i++) {
+                        domain.map(iova + i * K4, mem.address() + physical.get(i) * K4, K4, RW);
+                    }
+                    MemorySegment victimPage = mem.asSlice(physical.get(victim) * K4, K4);
+                    MemorySegment src = Arena.ofAuto().allocate(pages * K4).fill((byte) 0x5a);
+                    AtomicLong unmappedAt = new AtomicLong(Long.MAX_VALUE);
+                    AtomicLong writes = new AtomicLong();
+                    AtomicReference<Throwable> failure = new AtomicReference<>();
+                    List<Thread> workers = new ArrayList<>();
+                    for (DeviceDma d : devices) {
+                        workers.add(Thread.ofPlatform().start(() -> {
+                            try {
+                                for (int i = 0; i < 20_000; i++) {
+                                    boolean after = unmappedAt.get() != Long.MAX_VALUE;
+                                    try {
+                                        d.dmaWrite(iova, src);
+                                        writes.incrementAndGet();
+                                        if (after) {
+                                            throw new AssertionError("DMA succeeded after unmap returned");
+                                        }
+                                    } catch (IommuFaultException e) {
+                                        assertThat(e.fault().iova()).isEqualTo(iova + victim * K4);
+                                        if (after) {
+                                            return;
+                                        }
+                                    }
+                                }
+                            } catch (Throwable e) {
+                                failure.set(e);
+                            }
+                        }));
+                    }
+                    while (writes.get() < 50 && workers.stream().anyMatch(Thread::isAlive)) {
+                        Thread.onSpinWait();
+                    }
+                    assertThat(domain.unmap(iova + victim * K4, K4)).isEqualTo(K4);
+                    victimPage.fill((byte) 0);
+                    unmappedAt.set(System.nanoTime());
+                    for (Thread w : workers) {
+                        w.join();
+                    }
+                    assertThat(failure.get()).as("round %d", round).isNull();
+                    assertThat(victimPage.mismatch(Arena.ofAuto().allocate(K4)))
+                            .as("round %d: a write landed after unmap returned", round)
+                            .isEqualTo(-1);
+                    for (int i = 0; i < pages; i++) {
+                        if (i != victim) {
+                            domain.unmap(iova + i * K4, K4);
+                        }
+                    }
+                }
+            } finally {
+                for (int d = 1; d < devices.length; d++) {
+                    devices[d].detach();
+                }
             }
         });
     }

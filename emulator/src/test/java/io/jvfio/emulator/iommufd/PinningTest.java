@@ -327,6 +327,39 @@ class PinningTest {
     }
 
     @Test
+    @DisplayName("rule 18: HUGE_PAGES=0 maps every domain in PAGE_SIZE pieces, all or nothing")
+    void disabledLargePagesFillDomainsPageByPage() {
+        try (Harness h = new Harness()) {
+            int id = h.ioasAlloc();
+            IoPagetable iopt = h.ioas(id).iopt;
+            MemorySegment buf = h.buffer(4 * PAGE);
+            FakeDomain d = FakeDomain.full();
+            iopt.addDomain(d);
+            h.map(id, RW | FIXED, buf.address(), 4 * PAGE, IOVA);
+            assertThat(d.mapped).as("large pages allowed: one call").hasSize(1);
+            h.unmap(id, IOVA, 4 * PAGE);
+
+            iopt.disableLargePages();
+            h.map(id, RW | FIXED, buf.address(), 4 * PAGE, IOVA);
+            assertThat(d.mapped.keySet()).containsExactly(IOVA, IOVA + PAGE, IOVA + 2 * PAGE, IOVA + 3 * PAGE);
+            FakeDomain late = FakeDomain.full();
+            iopt.addDomain(late);
+            assertThat(late.mapped)
+                    .as("a domain added later is filled the same way")
+                    .hasSize(4);
+            h.unmap(id, IOVA, 4 * PAGE);
+            assertThat(d.mapped).isEmpty();
+
+            d.failMapsAfter = 2;
+            assertThat(errno(() -> h.map(id, RW | FIXED, buf.address(), 4 * PAGE, IOVA)))
+                    .isEqualTo(Errno.ENOMEM);
+            assertThat(d.mapped).isEmpty();
+            assertThat(late.mapped).isEmpty();
+            assertThat(h.pinnedPages()).isZero();
+        }
+    }
+
+    @Test
     @DisplayName("rule 13: unmap asks accesses to unpin; one that never does gives EDEADLK")
     void unmapNotifiesAccesses() {
         try (Harness h = new Harness()) {
