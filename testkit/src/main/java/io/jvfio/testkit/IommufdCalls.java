@@ -3,7 +3,11 @@ package io.jvfio.testkit;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuDestroy;
 import io.jvfio.abi.iommufd.IommuFaultAlloc;
+import io.jvfio.abi.iommufd.IommuHwInfo;
+import io.jvfio.abi.iommufd.IommuHwInfoVtd;
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
+import io.jvfio.abi.iommufd.IommuHwptInvalidate;
+import io.jvfio.abi.iommufd.IommuHwptVtdS1;
 import io.jvfio.abi.iommufd.IommuIoasAlloc;
 import io.jvfio.abi.iommufd.IommuIoasAllowIovas;
 import io.jvfio.abi.iommufd.IommuIoasCopy;
@@ -214,6 +218,58 @@ public abstract class IommufdCalls {
         IommuHwptAlloc.FAULT_ID.set(c, faultId);
         ioctl(IommufdIoctl.IOMMU_HWPT_ALLOC, c);
         return IommuHwptAlloc.OUT_HWPT_ID.get(c);
+    }
+
+    /**
+     * IOMMU_HWPT_ALLOC of a VT-d nested HWPT (IOMMU_HWPT_DATA_VTD_S1, the whole struct) on the
+     * paging HWPT {@code parentId}; the new HWPT's ID.
+     */
+    public int hwptAllocVtdS1(int devId, int parentId, int flags, long s1Flags, long pgtblAddr, int addrWidth) {
+        MemorySegment data = arena().allocate(IommuHwptVtdS1.DEF.size(), 8);
+        IommuHwptVtdS1.FLAGS.set(data, s1Flags);
+        IommuHwptVtdS1.PGTBL_ADDR.set(data, pgtblAddr);
+        IommuHwptVtdS1.ADDR_WIDTH.set(data, addrWidth);
+        MemorySegment c = IommuHwptAlloc.DEF.allocate(arena());
+        IommuHwptAlloc.SIZE.set(c, (int) IommuHwptAlloc.DEF.size());
+        IommuHwptAlloc.DEV_ID.set(c, devId);
+        IommuHwptAlloc.PT_ID.set(c, parentId);
+        IommuHwptAlloc.FLAGS.set(c, flags);
+        IommuHwptAlloc.DATA_TYPE.set(c, IommuHwptAlloc.DATA_VTD_S1);
+        IommuHwptAlloc.DATA_LEN.set(c, (int) IommuHwptVtdS1.DEF.size());
+        IommuHwptAlloc.DATA_UPTR.set(c, data.address());
+        ioctl(IommufdIoctl.IOMMU_HWPT_ALLOC, c);
+        return IommuHwptAlloc.OUT_HWPT_ID.get(c);
+    }
+
+    /**
+     * The IOMMU_HWPT_INVALIDATE argument for {@code entryNum} entries of {@code entryLen} bytes at
+     * {@code entries} (issue it with {@link #ioctl}; entry_num is written back on every outcome).
+     */
+    public MemorySegment hwptInvalidateStruct(
+            int hwptId, int dataType, long entryLen, MemorySegment entries, int entryNum) {
+        MemorySegment c = IommuHwptInvalidate.DEF.allocate(arena());
+        IommuHwptInvalidate.SIZE.set(c, (int) IommuHwptInvalidate.DEF.size());
+        IommuHwptInvalidate.HWPT_ID.set(c, hwptId);
+        IommuHwptInvalidate.DATA_UPTR.set(c, entries.address());
+        IommuHwptInvalidate.DATA_TYPE.set(c, dataType);
+        IommuHwptInvalidate.ENTRY_LEN.set(c, (int) entryLen);
+        IommuHwptInvalidate.ENTRY_NUM.set(c, entryNum);
+        return c;
+    }
+
+    /** What IOMMU_GET_HW_INFO wrote back: out_data_type, data_len and the driver data. */
+    public record HwInfo(int type, int dataLen, MemorySegment data) {}
+
+    /** IOMMU_GET_HW_INFO of {@code devId} into a {@code struct iommu_hw_info_vtd}-sized buffer. */
+    public HwInfo hwInfo(int devId) {
+        MemorySegment data = arena().allocate(IommuHwInfoVtd.DEF.size(), 8);
+        MemorySegment c = IommuHwInfo.DEF.allocate(arena());
+        IommuHwInfo.SIZE.set(c, (int) IommuHwInfo.DEF.size());
+        IommuHwInfo.DEV_ID.set(c, devId);
+        IommuHwInfo.DATA_LEN.set(c, (int) data.byteSize());
+        IommuHwInfo.DATA_UPTR.set(c, data.address());
+        ioctl(IommufdIoctl.IOMMU_GET_HW_INFO, c);
+        return new HwInfo(IommuHwInfo.OUT_DATA_TYPE.get(c), IommuHwInfo.DATA_LEN.get(c), data);
     }
 
     /** IOMMU_FAULT_QUEUE_ALLOC: {fault ID, fault fd}. */

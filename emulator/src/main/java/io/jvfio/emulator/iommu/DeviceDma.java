@@ -27,7 +27,7 @@ public final class DeviceDma {
     /** Page requests are per 4 KiB page, the VT-d page size (the mock devices do no DMA). */
     private static final long PRI_PAGE_SIZE = 4096;
 
-    private volatile PagingDomain domain;
+    private volatile HwDomain domain;
     private volatile PageRequester pageRequester;
 
     DeviceDma(Iommu iommu, int deviceId) {
@@ -44,7 +44,7 @@ public final class DeviceDma {
     }
 
     /** The attached domain; empty when blocked. */
-    public Optional<IommuDomain> domain() {
+    public Optional<Domain> domain() {
         return Optional.ofNullable(domain);
     }
 
@@ -52,9 +52,9 @@ public final class DeviceDma {
      * Attaches to {@code target}, replacing any current domain atomically: DMA translates through
      * either the old or the new domain, never neither; when this returns, no DMA uses the old one.
      */
-    public synchronized void attach(IommuDomain target) {
-        PagingDomain next = (PagingDomain) Objects.requireNonNull(target);
-        PagingDomain previous = domain;
+    public synchronized void attach(Domain target) {
+        HwDomain next = (HwDomain) Objects.requireNonNull(target);
+        HwDomain previous = domain;
         if (next == previous) {
             return;
         }
@@ -67,7 +67,7 @@ public final class DeviceDma {
 
     /** Detaches to the blocking domain; when this returns, no DMA of this device is in flight. */
     public synchronized void detach() {
-        PagingDomain previous = domain;
+        HwDomain previous = domain;
         if (previous != null) {
             domain = null;
             previous.detach(iommu.iotlb);
@@ -140,7 +140,7 @@ public final class DeviceDma {
     /** The 4 KiB pages of [iova, iova+length) without a translation in the attached domain. */
     private List<Long> notPresentPages(long iova, long length) {
         List<Long> pages = new ArrayList<>();
-        PagingDomain d = domain;
+        HwDomain d = domain;
         for (long page = iova & -PRI_PAGE_SIZE;
                 d != null && Long.compareUnsigned(page, iova + length) < 0;
                 page += PRI_PAGE_SIZE) {
@@ -156,7 +156,7 @@ public final class DeviceDma {
             long iova, long length, Access access, MemorySegment buffer, DmaChunkConsumer consumer) {
         IommuFault fault;
         while (true) {
-            PagingDomain d = domain;
+            HwDomain d = domain;
             if (d == null) {
                 fault = new IommuFault(deviceId, 0, iova, access, FaultReason.BLOCKED);
                 break;
@@ -178,7 +178,7 @@ public final class DeviceDma {
 
     /** Under the domain's DMA read lock: check everything, then move the data. */
     private IommuFault run(
-            PagingDomain d, long iova, long length, Access access, MemorySegment buffer, DmaChunkConsumer consumer) {
+            HwDomain d, long iova, long length, Access access, MemorySegment buffer, DmaChunkConsumer consumer) {
         Aperture aperture = d.aperture();
         if (!aperture.contains(iova, length)) {
             boolean startsInside = Long.compareUnsigned(iova, aperture.start()) >= 0
@@ -190,7 +190,7 @@ public final class DeviceDma {
         boolean markDirty = access == Access.WRITE && d.tracking();
         // The common case first: one IOTLB hit (or walk) covers the whole transfer, and at most one
         // leaf needs its dirty bit.
-        IotlbEntry hit = iommu.iotlb.translate(d, iova);
+        IotlbEntry hit = iommu.iotlb.translate(d, iova, access);
         if (hit != null
                 && hit.covers(end - 1)
                 && (hit.prot & access.prot()) != 0
@@ -237,7 +237,7 @@ public final class DeviceDma {
      * any byte moves); otherwise stop there. Returns the first fault, or null.
      */
     private IommuFault walk(
-            PagingDomain d, IotlbEntry first, Runs r, long iova, long length, Access access, boolean checkAll) {
+            HwDomain d, IotlbEntry first, Runs r, long iova, long length, Access access, boolean checkAll) {
         long end = iova + length;
         // The record in locals: this loop runs per page and must cost little next to the copy.
         long[] runs = r.runs;
@@ -246,14 +246,14 @@ public final class DeviceDma {
         int leaves = 0;
         boolean full = false;
         IommuFault fault = null;
-        Cursor c = new Cursor(d, iommu.iotlb);
+        Cursor c = new Cursor(d, iommu.iotlb, access);
         for (long at = iova + r.from; at < end; at = c.iova + c.size) {
             if (!(first != null && at == iova ? c.load(first) : c.seek(at))) {
-                fault = new IommuFault(deviceId, d.id, at, access, FaultReason.NOT_PRESENT);
+                fault = d.fault(deviceId, at, access, FaultReason.NOT_PRESENT);
                 break;
             }
             if ((c.prot & access.prot()) == 0) {
-                fault = new IommuFault(deviceId, d.id, at, access, FaultReason.PERMISSION);
+                fault = d.fault(deviceId, at, access, FaultReason.PERMISSION);
                 break;
             }
             if (full) {
@@ -321,9 +321,13 @@ public final class DeviceDma {
      * holds the domain.
      */
     private static final class Cursor {
-        private final PagingDomain domain;
+        private final HwDomain domain;
         private final Iotlb iotlb;
+        private final Access access;
         private final PteFormat fmt;
+        /** The leaf's table is the domain's own (a nested domain's entries combine two tables). */
+        private final boolean oneTable;
+
         long pteAddress;
         long iova;
         long size;
@@ -331,10 +335,12 @@ public final class DeviceDma {
         int prot;
         int level;
 
-        Cursor(PagingDomain domain, Iotlb iotlb) {
+        Cursor(HwDomain domain, Iotlb iotlb, Access access) {
             this.domain = domain;
             this.iotlb = iotlb;
+            this.access = access;
             this.fmt = domain.format;
+            this.oneTable = domain instanceof PagingDomain;
         }
 
         /** Starts at the translation the IOTLB gave for the first IOVA; false if there was none. */
@@ -355,7 +361,10 @@ public final class DeviceDma {
         /** Moves to the leaf covering {@code at} (the first IOVA, or where the leaf ends); false if unmapped. */
         boolean seek(long at) {
             int itemShift = fmt.itemShift(level);
-            if (size != 0 && at == iova + size && ((at >>> itemShift) & ((1 << PteFormat.ENTRIES_LG2) - 1)) != 0) {
+            if (oneTable
+                    && size != 0
+                    && at == iova + size
+                    && ((at >>> itemShift) & ((1 << PteFormat.ENTRIES_LG2) - 1)) != 0) {
                 long next = pteAddress + ((size >>> itemShift) << 3);
                 long pte = HostMemory.readPte(next);
                 if (fmt.isPresent(pte) && fmt.isLeaf(pte, level)) {
@@ -367,7 +376,7 @@ public final class DeviceDma {
                     return true;
                 }
             }
-            return load(iotlb.translate(domain, at));
+            return load(iotlb.translate(domain, at, access));
         }
     }
 

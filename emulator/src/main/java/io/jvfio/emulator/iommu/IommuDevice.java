@@ -175,8 +175,7 @@ public final class IommuDevice {
      */
     private PageRequest.Response reportPageRequest(List<Long> pages, Access access) {
         PageRequest request = new PageRequest(this, nextGrpid.getAndIncrement() & PRG_INDEX_MASK, pages, access);
-        Consumer<PageRequest> handler =
-                group.domain().map(Domain::iopfHandler).orElse(null);
+        Consumer<PageRequest> handler = group.domain().map(Domain::iopfHandler).orElse(null);
         if (handler == null) {
             return PageRequest.Response.INVALID;
         }

@@ -25,7 +25,7 @@ final class Iotlb {
     private final AtomicLong generation = new AtomicLong();
 
     /** The cached leaf of {@code domain} covering {@code iova}, or null. */
-    IotlbEntry lookup(PagingDomain domain, long iova) {
+    IotlbEntry lookup(HwDomain domain, long iova) {
         PteFormat fmt = domain.format;
         for (int level = 0; level <= domain.largestLeafLevel; level++) {
             IotlbEntry e = slots.getAcquire(slot(domain.id, level, iova >>> fmt.itemShift(level)));
@@ -36,12 +36,16 @@ final class Iotlb {
         return null;
     }
 
-    /** The translation of {@code iova}: cached, or walked and cached; null when not mapped. */
-    IotlbEntry translate(PagingDomain domain, long iova) {
+    /**
+     * The translation of {@code iova} for {@code access}: cached, or walked and cached; null when
+     * not mapped. A cached entry without the permission is walked again where the domain says so
+     * ({@link HwDomain#rewalksDenied}).
+     */
+    IotlbEntry translate(HwDomain domain, long iova, Access access) {
         IotlbEntry e = lookup(domain, iova);
-        if (e == null) {
+        if (e == null || ((e.prot & access.prot()) == 0 && domain.rewalksDenied())) {
             misses.increment();
-            e = domain.table.lookupSpan(domain.id, iova);
+            e = domain.walk(iova, access);
             if (e != null) {
                 slots.setRelease(slot(domain.id, e.level, iova >>> domain.format.itemShift(e.level)), e);
             }

@@ -41,10 +41,11 @@ final class PagingDomain extends HwDomain implements IommuDomain {
 
     PagingDomain(PageTableFormat kind, boolean dirtyOps, boolean nestParent) {
         PteFormat format = formatOf(kind);
-        long pgsizeBitmap = switch (kind) {
-            case VTD_SECOND_STAGE, MOCK -> IoPageTable.supportedSizes(format);
-            case MOCK_HUGE -> MOCK_HUGE_PAGE_SIZE | 4096;
-        };
+        long pgsizeBitmap =
+                switch (kind) {
+                    case VTD_SECOND_STAGE, MOCK -> IoPageTable.supportedSizes(format);
+                    case MOCK_HUGE -> MOCK_HUGE_PAGE_SIZE | 4096;
+                };
         super(new StampedLock(), format, largestLeafLevel(format, pgsizeBitmap));
         this.kind = kind;
         this.dirtyOps = dirtyOps;

@@ -3,12 +3,12 @@ package io.jvfio.emulator.iommufd;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
-import io.jvfio.abi.selftest.IommuHwptInvalidateSelftest;
-import io.jvfio.abi.selftest.IommuHwptSelftest;
-import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.abi.iommufd.IommuHwptInvalidate;
 import io.jvfio.abi.iommufd.IommuHwptVtdS1;
 import io.jvfio.abi.iommufd.IommuHwptVtdS1Invalidate;
+import io.jvfio.abi.selftest.IommuHwptInvalidateSelftest;
+import io.jvfio.abi.selftest.IommuHwptSelftest;
+import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.iommu.Domain;
 import io.jvfio.emulator.iommu.IommuDriver;
 import io.jvfio.emulator.iommu.NestedDomain;
@@ -221,7 +221,8 @@ final class HwptNested extends HwPagetable {
                 long addr = IommuHwptVtdS1Invalidate.ADDR.get(inv);
                 long npages = IommuHwptVtdS1Invalidate.NPAGES.get(inv);
                 int flags = IommuHwptVtdS1Invalidate.FLAGS.get(inv);
-                if ((flags & ~IommuHwptVtdS1Invalidate.FLAGS_LEAF) != 0 || IommuHwptVtdS1Invalidate.RESERVED.get(inv) != 0) {
+                if ((flags & ~IommuHwptVtdS1Invalidate.FLAGS_LEAF) != 0
+                        || IommuHwptVtdS1Invalidate.RESERVED.get(inv) != 0) {
                     throw new ErrnoException(Errno.EOPNOTSUPP);
                 }
                 if ((addr & (VTD_PAGE_SIZE - 1)) != 0 || (npages == -1L && addr != 0)) {
