@@ -39,6 +39,9 @@ abstract class VfioPciFixture {
     TestDevices.Located located;
     int iommufd = -1;
     int dev = -1;
+    /** The iommufd device ID (VFIO_DEVICE_BIND_IOMMUFD's out_devid). */
+    int devId;
+
     int ioas;
     long cfg;
 
@@ -52,6 +55,7 @@ abstract class VfioPciFixture {
         VfioDeviceBindIommufd.ARGSZ.set(bind, (int) VfioDeviceBindIommufd.DEF.size());
         VfioDeviceBindIommufd.IOMMUFD.set(bind, iommufd);
         k.ioctl(dev, VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD, bind);
+        devId = VfioDeviceBindIommufd.OUT_DEVID.get(bind);
         MemorySegment alloc = arena.allocate(IommuIoasAlloc.DEF.size());
         IommuIoasAlloc.SIZE.set(alloc, (int) IommuIoasAlloc.DEF.size());
         k.ioctl(iommufd, IommufdIoctl.IOMMU_IOAS_ALLOC, alloc);
