@@ -53,13 +53,7 @@ class NestedHwptTest extends MockDeviceFixture {
             IommuHwptInvalidateSelftest.FLAGS.set(e, flagsAndIds[2 * i]);
             IommuHwptInvalidateSelftest.IOTLB_ID.set(e, flagsAndIds[2 * i + 1]);
         }
-        MemorySegment c = IommuHwptInvalidate.DEF.allocate(arena);
-        IommuHwptInvalidate.SIZE.set(c, (int) IommuHwptInvalidate.DEF.size());
-        IommuHwptInvalidate.HWPT_ID.set(c, hwpt);
-        IommuHwptInvalidate.DATA_UPTR.set(c, arr.address());
-        IommuHwptInvalidate.DATA_TYPE.set(c, type);
-        IommuHwptInvalidate.ENTRY_LEN.set(c, (int) entryLen);
-        IommuHwptInvalidate.ENTRY_NUM.set(c, n);
+        MemorySegment c = hwptInvalidateStruct(hwpt, type, entryLen, arr, n);
         Errno err = null;
         try {
             ioctl(IommufdIoctl.IOMMU_HWPT_INVALIDATE, c);

@@ -318,7 +318,8 @@ public final class DeviceDma {
      * the same leaf table, is read straight from that table, as a paging-structure cache would give
      * it. That saves an IOTLB probe per page, which for multi-page DMAs is a cache miss apiece (the
      * copy itself evicts the IOTLB); it is exact because nothing removes translations while a DMA
-     * holds the domain.
+     * holds the domain. Only a paging domain's leaves are entries of one table; a nested domain's
+     * pages each come from the IOTLB (or its two-stage walk).
      */
     private static final class Cursor {
         private final HwDomain domain;

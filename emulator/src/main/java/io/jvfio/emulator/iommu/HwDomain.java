@@ -1,5 +1,6 @@
 package io.jvfio.emulator.iommu;
 
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
@@ -78,4 +79,21 @@ abstract sealed class HwDomain implements Domain permits PagingDomain, VtdNested
      * was the last such device there, drops the domain's entries from that IOTLB.
      */
     abstract void detach(Iotlb iotlb);
+
+    /**
+     * Counts a device out of {@code attached} (devices per IOTLB, guarded by the caller's monitor)
+     * after draining DMA; the last one behind an IOTLB drops the domain's entries there, so
+     * invalidations done while the domain is not attached behind it cannot leave stale entries.
+     */
+    final void leave(Map<Iotlb, Integer> attached, Iotlb iotlb) {
+        long stamp = dmaLock.writeLock();
+        try {
+            if (attached.merge(iotlb, -1, Integer::sum) == 0) {
+                attached.remove(iotlb);
+                iotlb.invalidateDomain(id);
+            }
+        } finally {
+            dmaLock.unlockWrite(stamp);
+        }
+    }
 }

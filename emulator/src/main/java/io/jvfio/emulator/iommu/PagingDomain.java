@@ -218,18 +218,9 @@ final class PagingDomain extends HwDomain implements IommuDomain {
         attached.merge(iotlb, 1, Integer::sum);
     }
 
-    /** Unmaps done while the domain is not attached behind an IOTLB do not invalidate it. */
     @Override
     synchronized void detach(Iotlb iotlb) {
-        long stamp = dmaLock.writeLock();
-        try {
-            if (attached.merge(iotlb, -1, Integer::sum) == 0) {
-                attached.remove(iotlb);
-                iotlb.invalidateDomain(id);
-            }
-        } finally {
-            dmaLock.unlockWrite(stamp);
-        }
+        leave(attached, iotlb);
     }
 
     /** Drops the range's translations and every translation of the nested domains on this one. */

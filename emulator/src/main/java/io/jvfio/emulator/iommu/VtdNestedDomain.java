@@ -158,15 +158,7 @@ final class VtdNestedDomain extends HwDomain implements NestedDomain {
     @Override
     void detach(Iotlb iotlb) {
         synchronized (parent) {
-            long stamp = dmaLock.writeLock();
-            try {
-                if (attached.merge(iotlb, -1, Integer::sum) == 0) {
-                    attached.remove(iotlb);
-                    iotlb.invalidateDomain(id);
-                }
-            } finally {
-                dmaLock.unlockWrite(stamp);
-            }
+            leave(attached, iotlb);
         }
     }
 
