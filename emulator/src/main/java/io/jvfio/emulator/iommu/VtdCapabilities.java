@@ -93,7 +93,6 @@ public record VtdCapabilities(long cap, long ecap) {
                     | ECAP_SMTS
                     | ECAP_SLADS
                     | ECAP_SLTS
-                    | ECAP_FLTS
                     | ECAP_SMPWC);
 
     /** The same unit with the given extended capability bits cleared (for tests of the driver's checks). */
@@ -124,11 +123,6 @@ public record VtdCapabilities(long cap, long ecap) {
     /** {@code ecap_slts}. */
     public boolean secondStage() {
         return (ecap & ECAP_SLTS) != 0;
-    }
-
-    /** {@code ecap_flts}. */
-    public boolean firstStage() {
-        return (ecap & ECAP_FLTS) != 0;
     }
 
     /** {@code cap_fl5lp_support}. */
