@@ -120,6 +120,20 @@ class PinCheckTest {
         assertPinnable(beforeLast.end() - 1, 2, false);
     }
 
+    /** The emulator may run on virtual threads: the query struct stays with the calling thread. */
+    @Test
+    void theCheckRunsOnAVirtualThread() throws InterruptedException {
+        long base = mmapWithUnmappedTail(1, Linux.Prot.READ | Linux.Prot.WRITE);
+        Errno[] seen = {Errno.EIO, Errno.EIO};
+        Thread.ofVirtual()
+                .start(() -> {
+                    seen[0] = outcome(base, PAGE, true);
+                    seen[1] = outcome(base, PAGE + 1, false);
+                })
+                .join();
+        assertThat(seen).containsExactly(null, Errno.EFAULT);
+    }
+
     /**
      * Both paths give the same answer for seeded random ranges whose ends lie near the boundaries
      * of a layout with every case in it: several adjacent VMAs, a gap, PROT_NONE, read-only.
