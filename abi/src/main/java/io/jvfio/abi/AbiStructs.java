@@ -1,5 +1,6 @@
 package io.jvfio.abi;
 
+import io.jvfio.abi.fs.ProcmapQuery;
 import io.jvfio.abi.iommufd.IommuDestroy;
 import io.jvfio.abi.iommufd.IommuFaultAlloc;
 import io.jvfio.abi.iommufd.IommuHwInfo;
@@ -116,7 +117,9 @@ public final class AbiStructs {
         /** The selftest uAPI: not installed with the uAPI headers, it lives in the kernel tree. */
         IOMMUFD_TEST("\"iommufd_test.h\""),
         /** Only the items the kvm-vfio device needs. */
-        KVM("<linux/kvm.h>");
+        KVM("<linux/kvm.h>"),
+        /** Only PROCMAP_QUERY, which the emulated kernel's pin check asks the host with. */
+        FS("<linux/fs.h>");
 
         private final String include;
 
@@ -235,6 +238,7 @@ public final class AbiStructs {
                 IommuViommuInvalidateSelftest.DEF,
                 IommuViommuEventSelftest.DEF);
         register(Header.KVM, KvmCreateDevice.DEF, KvmDeviceAttr.DEF);
+        register(Header.FS, ProcmapQuery.DEF);
     }
 
     private AbiStructs() {}

@@ -1,5 +1,6 @@
 package io.jvfio.abi;
 
+import io.jvfio.abi.fs.FsIoctl;
 import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.abi.kvm.KvmIoctl;
 import io.jvfio.abi.selftest.IommufdTestIoctl;
@@ -19,8 +20,8 @@ public final class IoctlNames {
     private static final Map<Long, List<String>> NAMES = new HashMap<>();
 
     static {
-        for (Class<?> holder :
-                List.<Class<?>>of(IommufdIoctl.class, VfioIoctl.class, IommufdTestIoctl.class, KvmIoctl.class)) {
+        for (Class<?> holder : List.<Class<?>>of(
+                IommufdIoctl.class, VfioIoctl.class, IommufdTestIoctl.class, KvmIoctl.class, FsIoctl.class)) {
             register(holder);
         }
     }

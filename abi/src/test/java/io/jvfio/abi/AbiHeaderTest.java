@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.jvfio.abi.AbiStructs.Header;
+import io.jvfio.abi.fs.FsIoctl;
+import io.jvfio.abi.fs.ProcmapQuery;
 import io.jvfio.abi.iommufd.IommuHwInfo;
 import io.jvfio.abi.iommufd.IommuHwInfoVtd;
 import io.jvfio.abi.iommufd.IommuHwQueueAlloc;
@@ -87,7 +89,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AbiHeaderTest {
     /** Holders of request numbers: every {@code long} constant is named after its C macro. */
     private static final List<Class<?>> REQUESTS =
-            List.of(IommufdIoctl.class, VfioIoctl.class, IommufdTestIoctl.class, KvmIoctl.class);
+            List.of(IommufdIoctl.class, VfioIoctl.class, IommufdTestIoctl.class, KvmIoctl.class, FsIoctl.class);
 
     /** Holders whose {@code int} and {@code String} constants carry their C names verbatim. */
     private static final List<Class<?>> VERBATIM =
@@ -117,6 +119,7 @@ class AbiHeaderTest {
                     naming(IommuViommuAlloc.class, "IOMMU_VIOMMU_"),
                     naming(IommufdVeventHeader.class, "IOMMU_VEVENTQ_"),
                     naming(KvmCreateDevice.class, "KVM_"),
+                    naming(ProcmapQuery.class, "PROCMAP_QUERY_"),
                     naming(VfioDeviceAttachIommufdPt.class, "VFIO_DEVICE_"),
                     naming(VfioDeviceBindIommufd.class, "VFIO_DEVICE_BIND_"),
                     naming(VfioDeviceDetachIommufdPt.class, "VFIO_DEVICE_"),
@@ -162,15 +165,27 @@ class AbiHeaderTest {
             Pattern.compile("_?_?\\w+_H|IOMMUFD_TYPE|VFIO_TYPE|VFIO_BASE|IOMMUFD_CMD_\\w+");
 
     /** Headers whose structs and constants are deliberately not all carried, and why. */
-    private static final Map<Header, String> PARTIAL =
-            Map.of(Header.KVM, "only the kvm-vfio device's structs are needed, not the whole KVM API");
+    private static final Map<Header, String> PARTIAL = Map.of(
+            Header.KVM,
+            "only the kvm-vfio device's structs are needed, not the whole KVM API",
+            Header.FS,
+            "only PROCMAP_QUERY is needed (the emulated pin check's VMA lookup), not the filesystem API");
 
     private static final Pattern STRUCT_DEFINITION = Pattern.compile("\\bstruct\\s+(\\w+)\\s*\\{");
     private static final Pattern DEFINE = Pattern.compile("(?m)^\\s*#\\s*define\\s+(\\w+)[ \\t]+\\S");
     private static final Pattern ENUM = Pattern.compile("\\benum\\s*\\w*\\s*\\{([^}]*)\\}");
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_]\\w*");
-    private static final Map<Header, String> PACKAGES =
-            Map.of(Header.IOMMUFD, "iommufd", Header.VFIO, "vfio", Header.IOMMUFD_TEST, "selftest", Header.KVM, "kvm");
+    private static final Map<Header, String> PACKAGES = Map.of(
+            Header.IOMMUFD,
+            "iommufd",
+            Header.VFIO,
+            "vfio",
+            Header.IOMMUFD_TEST,
+            "selftest",
+            Header.KVM,
+            "kvm",
+            Header.FS,
+            "fs");
     private static final Pattern COMMENT = Pattern.compile("/\\*.*?\\*/|//[^\\n]*", Pattern.DOTALL);
 
     private static final Map<String, String> GCC = new HashMap<>();

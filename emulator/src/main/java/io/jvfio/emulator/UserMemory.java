@@ -4,13 +4,9 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Extensible;
 import io.jvfio.kernel.nativeimpl.ProcessMemory;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * User memory as the emulated kernel touches it. User pointers are addresses in this JVM process;
@@ -18,7 +14,6 @@ import java.nio.file.Path;
  * pointer is EFAULT, never a crash.
  */
 public final class UserMemory {
-    private static final Path MAPS = Path.of("/proc/self/maps");
     private static final long TAIL_CHUNK = 4096;
 
     private UserMemory() {}
@@ -93,40 +88,25 @@ public final class UserMemory {
     /**
      * What pin_user_pages checks before it takes a page: every byte of {@code [address,
      * address+length)} lies in a mapping that is readable, and writable too when {@code write}.
-     * Unmapped or PROT_NONE memory is EFAULT, as in the kernel's GUP.
+     * Unmapped or PROT_NONE memory is EFAULT, as in the kernel's GUP. The range is walked VMA by
+     * VMA, as GUP does, through the host's view of this process ({@link ProcMaps}).
      */
     public static void checkPinnable(long address, long length, boolean write) {
         if (length == 0) {
             return;
         }
-        long cur = address;
         long end = address + length; // callers keep address+length below 2^64
-        // Mappings are listed in address order: stop reading as soon as the range is decided.
-        try (BufferedReader maps = Files.newBufferedReader(MAPS)) {
-            for (String line = maps.readLine(); line != null; line = maps.readLine()) {
-                int dash = line.indexOf('-');
-                int space = line.indexOf(' ');
-                long start = Long.parseUnsignedLong(line, 0, dash, 16);
-                long stop = Long.parseUnsignedLong(line, dash + 1, space, 16);
-                if (Long.compareUnsigned(stop, cur) <= 0) {
-                    continue;
+        try (ProcMaps.Walk vmas = ProcMaps.walk()) {
+            for (long cur = address; Long.compareUnsigned(cur, end) < 0; ) {
+                ProcMaps.Vma vma = vmas.covering(cur);
+                if (vma == null) {
+                    throw new ErrnoException(Errno.EFAULT, null, "pin of unmapped 0x" + Long.toHexString(cur));
                 }
-                if (Long.compareUnsigned(start, cur) > 0) {
-                    break;
-                }
-                boolean readable = line.charAt(space + 1) == 'r';
-                boolean writable = line.charAt(space + 2) == 'w';
-                if (!readable || (write && !writable)) {
+                if (!vma.readable() || (write && !vma.writable())) {
                     throw new ErrnoException(Errno.EFAULT, null, "pin of 0x" + Long.toHexString(cur));
                 }
-                cur = stop;
-                if (Long.compareUnsigned(cur, end) >= 0) {
-                    return;
-                }
+                cur = vma.end();
             }
-        } catch (IOException e) {
-            throw new ErrnoException(Errno.EFAULT, null, "cannot read " + MAPS + ": " + e.getMessage());
         }
-        throw new ErrnoException(Errno.EFAULT, null, "pin of unmapped 0x" + Long.toHexString(cur));
     }
 }

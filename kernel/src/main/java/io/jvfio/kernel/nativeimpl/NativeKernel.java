@@ -80,6 +80,16 @@ public final class NativeKernel implements Kernel {
         return blocking(ioctlCall(request), () -> (int) Libc.IOCTL_LONG.invokeExact(Libc.state(), fd, request, arg));
     }
 
+    /**
+     * ioctl(2) for a request that never sleeps for long (PROCMAP_QUERY on a procfs maps file: a VMA
+     * lookup under the mmap lock, like mmap itself): made on the calling thread even when it is
+     * virtual. Handing it to a platform thread as {@link #ioctl} does would cost more than the call,
+     * and a confined {@code arg} stays usable.
+     */
+    public long ioctlNonBlocking(int fd, long request, MemorySegment arg) {
+        return sys(ioctlCall(request), () -> (int) Libc.IOCTL_PTR.invokeExact(Libc.state(), fd, request, arg));
+    }
+
     private static String ioctlCall(long request) {
         return "ioctl(" + IoctlNames.describe(request) + ")";
     }

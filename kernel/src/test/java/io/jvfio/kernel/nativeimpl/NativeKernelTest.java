@@ -8,6 +8,8 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Ioctl;
 import io.jvfio.abi.Linux;
+import io.jvfio.abi.fs.FsIoctl;
+import io.jvfio.abi.fs.ProcmapQuery;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.KernelProvider;
 import java.lang.foreign.Arena;
@@ -79,6 +81,55 @@ class NativeKernelTest {
         } finally {
             k.close(fd);
         }
+    }
+
+    /**
+     * PROCMAP_QUERY (Linux 6.11+) from a virtual thread with a struct in that thread's confined
+     * arena: the non-blocking ioctl runs on the caller, so the segment is usable as it is; the
+     * blocking one hands the call to a platform thread with the bare address, and answers the same.
+     */
+    @Test
+    void procmapQueryRunsOnAVirtualCallerWithItsConfinedStruct() throws Exception {
+        int fd = k.open("/proc/self/maps", Linux.O.RDONLY | Linux.O.CLOEXEC);
+        MemorySegment mapping =
+                k.mmap(2 * Linux.PAGE_SIZE, Linux.Prot.READ, Linux.Map.PRIVATE | Linux.Map.ANONYMOUS, -1, 0);
+        NativeKernel nk = NativeKernel.instance();
+        try {
+            assertThat(errnoOf(() -> nk.ioctlNonBlocking(-1, FsIoctl.PROCMAP_QUERY, MemorySegment.NULL)))
+                    .isEqualTo(Errno.EBADF);
+            assumeTrue(queryable(fd), "the host kernel predates PROCMAP_QUERY (6.11)");
+            long[][] answers = new long[2][];
+            Thread t = Thread.ofVirtual().start(() -> {
+                try (Arena confined = Arena.ofConfined()) {
+                    MemorySegment q = ProcmapQuery.DEF.allocate(confined);
+                    ProcmapQuery.SIZE.set(q, ProcmapQuery.DEF.size());
+                    ProcmapQuery.QUERY_ADDR.set(q, mapping.address() + Linux.PAGE_SIZE);
+                    nk.ioctlNonBlocking(fd, FsIoctl.PROCMAP_QUERY, q);
+                    answers[0] = vma(q);
+                    ProcmapQuery.VMA_START.set(q, 0);
+                    k.ioctl(fd, FsIoctl.PROCMAP_QUERY, q);
+                    answers[1] = vma(q);
+                }
+            });
+            t.join();
+            long[] expected = {mapping.address(), mapping.address() + mapping.byteSize(), ProcmapQuery.VMA_READABLE};
+            assertThat(answers[0]).as("by ioctlNonBlocking").containsExactly(expected);
+            assertThat(answers[1]).as("by ioctl").containsExactly(expected);
+        } finally {
+            k.munmap(mapping);
+            k.close(fd);
+        }
+    }
+
+    private boolean queryable(int mapsFd) {
+        MemorySegment q = ProcmapQuery.DEF.allocate(arena);
+        ProcmapQuery.SIZE.set(q, ProcmapQuery.DEF.size());
+        Errno e = errnoOf(() -> NativeKernel.instance().ioctlNonBlocking(mapsFd, FsIoctl.PROCMAP_QUERY, q));
+        return e == Errno.ENOENT;
+    }
+
+    private static long[] vma(MemorySegment q) {
+        return new long[] {ProcmapQuery.VMA_START.get(q), ProcmapQuery.VMA_END.get(q), ProcmapQuery.VMA_FLAGS.get(q)};
     }
 
     @Test

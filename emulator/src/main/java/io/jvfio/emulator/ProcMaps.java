@@ -1,0 +1,175 @@
+package io.jvfio.emulator;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
+import io.jvfio.abi.fs.FsIoctl;
+import io.jvfio.abi.fs.ProcmapQuery;
+import io.jvfio.kernel.nativeimpl.NativeKernel;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The VMAs of this process as the host kernel reports them through /proc/self/maps: what the
+ * emulated GUP checks a pin against, since user memory is this process's memory. A lookup is one
+ * PROCMAP_QUERY ioctl on a maps fd kept open for the JVM's life (Linux 6.11 and later); on older
+ * hosts, which answer it with ENOTTY, the file's text is parsed instead.
+ */
+final class ProcMaps {
+    private static final String MAPS = "/proc/self/maps";
+
+    /** Test switch: false makes every walk parse the text, as on a host without PROCMAP_QUERY. */
+    static volatile boolean useQuery = true;
+
+    private ProcMaps() {}
+
+    /** A VMA: {@code [start, end)} and the permissions GUP looks at. */
+    record Vma(long start, long end, boolean readable, boolean writable) {}
+
+    /** One pass over the VMAs at rising addresses. */
+    interface Walk extends AutoCloseable {
+        /**
+         * The VMA that covers {@code address}, or null when it lies in a gap. Within one walk the
+         * addresses asked for must not decrease.
+         */
+        Vma covering(long address);
+
+        @Override
+        void close();
+    }
+
+    /** A walk by PROCMAP_QUERY when the host has it, else by the text of the file. */
+    static Walk walk() {
+        return useQuery && hostHasQuery() ? new QueryWalk(QueryFd.FD) : new TextWalk();
+    }
+
+    /** Whether the host answers PROCMAP_QUERY (Linux 6.11 and later). */
+    static boolean hostHasQuery() {
+        return QueryFd.FD >= 0;
+    }
+
+    /** The maps fd for PROCMAP_QUERY, opened on first use; -1 when the host cannot answer it. */
+    private static final class QueryFd {
+        static final int FD = openQueryable();
+    }
+
+    private static int openQueryable() {
+        NativeKernel host = NativeKernel.instance();
+        int fd;
+        try {
+            fd = host.open(MAPS, Linux.O.RDONLY | Linux.O.CLOEXEC);
+        } catch (ErrnoException e) {
+            return -1;
+        }
+        // Probe once: a host that knows the request answers a lookup at 0 with a VMA or ENOENT;
+        // before 6.11 procfs has no ioctl here (ENOTTY; some filesystems say EINVAL).
+        try (QueryWalk probe = new QueryWalk(fd)) {
+            probe.covering(0);
+            return fd;
+        } catch (ErrnoException e) {
+            host.close(fd);
+            return -1;
+        }
+    }
+
+    private static final class QueryWalk implements Walk {
+        private final int fd;
+        private final Arena arena = Arena.ofConfined();
+        private final MemorySegment query = ProcmapQuery.DEF.allocate(arena);
+
+        QueryWalk(int fd) {
+            this.fd = fd;
+            // No flags: the covering VMA whatever its permissions; no name or build ID wanted.
+            ProcmapQuery.SIZE.set(query, ProcmapQuery.DEF.size());
+        }
+
+        @Override
+        public Vma covering(long address) {
+            ProcmapQuery.QUERY_ADDR.set(query, address);
+            try {
+                NativeKernel.instance().ioctlNonBlocking(fd, FsIoctl.PROCMAP_QUERY, query);
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.ENOENT) {
+                    return null;
+                }
+                throw new ErrnoException(Errno.EFAULT, null, "cannot query " + MAPS + ": " + e.getMessage());
+            }
+            long flags = ProcmapQuery.VMA_FLAGS.get(query);
+            return new Vma(
+                    ProcmapQuery.VMA_START.get(query),
+                    ProcmapQuery.VMA_END.get(query),
+                    (flags & ProcmapQuery.VMA_READABLE) != 0,
+                    (flags & ProcmapQuery.VMA_WRITABLE) != 0);
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
+    }
+
+    /** The text of the file, read once per walk: one line per VMA, in address order. */
+    private static final class TextWalk implements Walk {
+        private final BufferedReader maps;
+        /** The last VMA read, when it lay above the address asked for (a gap). */
+        private Vma ahead;
+
+        TextWalk() {
+            try {
+                maps = Files.newBufferedReader(Path.of(MAPS));
+            } catch (IOException e) {
+                throw cannotRead(e);
+            }
+        }
+
+        @Override
+        public Vma covering(long address) {
+            try {
+                for (Vma vma = ahead != null ? ahead : next(); vma != null; vma = next()) {
+                    if (Long.compareUnsigned(vma.end(), address) <= 0) {
+                        continue;
+                    }
+                    boolean covers = Long.compareUnsigned(vma.start(), address) <= 0;
+                    ahead = covers ? null : vma;
+                    return covers ? vma : null;
+                }
+                ahead = null;
+                return null;
+            } catch (IOException e) {
+                throw cannotRead(e);
+            }
+        }
+
+        /** The next line as a VMA: "start-end perms ...", hexadecimal bounds, perms "rwxp"/"---s". */
+        private Vma next() throws IOException {
+            String line = maps.readLine();
+            if (line == null) {
+                return null;
+            }
+            int dash = line.indexOf('-');
+            int space = line.indexOf(' ');
+            return new Vma(
+                    Long.parseUnsignedLong(line, 0, dash, 16),
+                    Long.parseUnsignedLong(line, dash + 1, space, 16),
+                    line.charAt(space + 1) == 'r',
+                    line.charAt(space + 2) == 'w');
+        }
+
+        @Override
+        public void close() {
+            try {
+                maps.close();
+            } catch (IOException e) {
+                throw cannotRead(e);
+            }
+        }
+
+        private static ErrnoException cannotRead(IOException e) {
+            return new ErrnoException(Errno.EFAULT, null, "cannot read " + MAPS + ": " + e.getMessage());
+        }
+    }
+}
