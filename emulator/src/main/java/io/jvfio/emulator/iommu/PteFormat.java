@@ -5,7 +5,7 @@ package io.jvfio.emulator.iommu;
  * "leaf", and what a leaf maps. Tables are 4 KiB of 512 entries at every level; level 0 holds the
  * smallest leaves. The walking logic is shared ({@link IoPageTable}).
  */
-sealed interface PteFormat permits VtdSecondStagePte, VtdFirstStagePte, AmdV1MockPte {
+sealed interface PteFormat permits X86Pte, AmdV1MockPte {
     int ENTRIES_LG2 = 9;
 
     /** The level of the root table. */

@@ -7,7 +7,7 @@ package io.jvfio.emulator.iommu;
  * translate a 48-bit canonical (sign-extended) address, 5 levels a 57-bit one. Whether 1 GiB and
  * 5-level paging exist is the hardware's (FL1GP, FL5LP); the walker checks them.
  */
-final class VtdFirstStagePte implements PteFormat {
+final class VtdFirstStagePte extends X86Pte {
     static final VtdFirstStagePte LEVEL4 = new VtdFirstStagePte(3, 48);
     static final VtdFirstStagePte LEVEL5 = new VtdFirstStagePte(4, 57);
 
@@ -17,7 +17,6 @@ final class VtdFirstStagePte implements PteFormat {
     static final long A = 1L << 5;
     static final long D = 1L << 6;
     static final long PS = 1L << 7;
-    static final long ADDRESS = 0x000f_ffff_ffff_f000L;
     /** The largest leaf is at level 2 (1 GiB). */
     static final int LARGEST_LEAF_LEVEL = 2;
 
@@ -83,21 +82,6 @@ final class VtdFirstStagePte implements PteFormat {
     @Override
     public boolean isLeaf(long pte, int level) {
         return level == 0 || (pte & PS) != 0;
-    }
-
-    @Override
-    public long tableAddress(long pte) {
-        return pte & ADDRESS;
-    }
-
-    @Override
-    public int leafShift(long pte, int level) {
-        return itemShift(level);
-    }
-
-    @Override
-    public long leafAddress(long pte, int level) {
-        return pte & ADDRESS & -(1L << itemShift(level));
     }
 
     /** Present entries are readable; RW makes them writable (the walker also needs U/S and D). */

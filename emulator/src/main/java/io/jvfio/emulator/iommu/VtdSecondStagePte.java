@@ -5,14 +5,13 @@ package io.jvfio.emulator.iommu;
  * 0), D bit 9, address bits 51:12. No present bit: an entry is present when non-zero. Leaves are
  * 4 KiB at level 0, 2 MiB at level 1, 1 GiB at level 2; 4 levels give a 48-bit IOVA.
  */
-final class VtdSecondStagePte implements PteFormat {
+final class VtdSecondStagePte extends X86Pte {
     static final VtdSecondStagePte INSTANCE = new VtdSecondStagePte();
 
     private static final long R = 1L << 0;
     private static final long W = 1L << 1;
     private static final long PS = 1L << 7;
     private static final long D = 1L << 9;
-    private static final long ADDRESS = 0x000f_ffff_ffff_f000L;
     private static final int LARGEST_LEAF_LEVEL = 2;
 
     private VtdSecondStagePte() {}
@@ -62,21 +61,6 @@ final class VtdSecondStagePte implements PteFormat {
     @Override
     public boolean isLeaf(long pte, int level) {
         return level == 0 || (level <= LARGEST_LEAF_LEVEL && (pte & PS) != 0);
-    }
-
-    @Override
-    public long tableAddress(long pte) {
-        return pte & ADDRESS;
-    }
-
-    @Override
-    public int leafShift(long pte, int level) {
-        return itemShift(level);
-    }
-
-    @Override
-    public long leafAddress(long pte, int level) {
-        return pte & ADDRESS & -(1L << itemShift(level));
     }
 
     @Override
