@@ -71,8 +71,8 @@ else
   fail "VmProbe" "no compiled probe in '${probe}' (vm/stage compiles it on the host)"
 fi
 
-# The CLI: the conformance suite against the real kernel once that subcommand exists, else just
-# proof that the project's jar starts here.
+# The CLI: the conformance suite and the demo against the real kernel once those subcommands exist,
+# else just proof that the project's jar starts here.
 case $cli_mode in
   none)
     echo "vm: $jar not built; CLI checks skipped (build it: ./mvnw -B -DskipTests -pl cli -am package)"
@@ -83,6 +83,13 @@ case $cli_mode in
       ok "jvfio conformance --backend native ($(since "$t")s)"
     else
       fail "jvfio conformance --backend native" "exited $? after $(since "$t")s"
+    fi
+    # The main job, on the real kernel: finds edu/NVMe, binds, attaches, DMA, interrupts, detach.
+    t=$(now)
+    if out=$("${java[@]}" -jar "$jar" demo --native 2>&1); then
+      ok "jvfio demo --native ($(since "$t")s): $(tail -1 <<<"$out")"
+    else
+      fail "jvfio demo --native" "exited $? after $(since "$t")s: $(tail -5 <<<"$out")"
     fi
     ;;
   *)
