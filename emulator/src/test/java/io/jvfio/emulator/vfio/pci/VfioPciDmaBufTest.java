@@ -43,6 +43,8 @@ class VfioPciDmaBufTest {
     private static final long IOVA = 1L << 24;
     private static final Iommu DMAR = Iommu.create("vfio-dmabuf-test", List.of(ReservedRegion.X86_MSI));
     private static int nextGroup = 700;
+    /** Where VfioPciTestDevice puts its power-management capability. */
+    private static final int PM_CAP = 0x68;
 
     private final VfioPciTestDevice t = new VfioPciTestDevice();
     private final int iommufd = t.kernel.open("/dev/iommu", Linux.O.RDWR);
@@ -196,6 +198,34 @@ class VfioPciDmaBufTest {
         t.vdev.close();
         assertThatThrownBy(() -> peer.dma().dmaWrite(3 * IOVA, word(5))).isInstanceOf(IommuFaultException.class);
         assertThat(errno(() -> mapFile(ioas, dfd, 0, PAGE, 4 * IOVA))).isEqualTo(Errno.ENODEV);
+        t.kernel.close(dfd);
+    }
+
+    @Test
+    @DisplayName("D3hot through PMCSR and runtime low-power entry revoke; back in D0 / after exit new imports work")
+    void powerStatesRevoke() {
+        t.enable(COMMAND_MEMORY);
+        int ioas = ioasAlloc();
+        IommuDevice peer = peer(ioas);
+        int dfd = export(3, 0, PAGE);
+        mapFile(ioas, dfd, 0, PAGE, IOVA);
+        peer.dma().dmaWrite(IOVA, word(1));
+        int pmcsr = t.cfgRead(PM_CAP + PM_CTRL, 2);
+        t.cfgWrite(PM_CAP + PM_CTRL, 2, pmcsr | 3);
+        assertThatThrownBy(() -> peer.dma().dmaWrite(IOVA, word(2))).isInstanceOf(IommuFaultException.class);
+        assertThat(errno(() -> mapFile(ioas, dfd, 0, PAGE, 2 * IOVA))).isEqualTo(Errno.ENODEV);
+        t.cfgWrite(PM_CAP + PM_CTRL, 2, pmcsr & ~PM_CTRL_STATE_MASK);
+        mapFile(ioas, dfd, 0, PAGE, 2 * IOVA);
+        peer.dma().dmaWrite(2 * IOVA, word(3));
+        assertThat(t.ram.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(3);
+
+        t.vdev.deviceFeature(null, VfioDeviceFeature.FEATURE_SET | VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY, 0, 0);
+        assertThatThrownBy(() -> peer.dma().dmaWrite(2 * IOVA, word(4))).isInstanceOf(IommuFaultException.class);
+        assertThat(errno(() -> mapFile(ioas, dfd, 0, PAGE, 3 * IOVA))).isEqualTo(Errno.ENODEV);
+        t.vdev.deviceFeature(null, VfioDeviceFeature.FEATURE_SET | VfioDeviceFeature.FEATURE_LOW_POWER_EXIT, 0, 0);
+        mapFile(ioas, dfd, 0, PAGE, 3 * IOVA);
+        peer.dma().dmaWrite(3 * IOVA, word(5));
+        assertThat(t.ram.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(5);
         t.kernel.close(dfd);
     }
 
