@@ -70,7 +70,7 @@ class CommandsTest {
     @Test
     void conformanceRunsOnlyTheSelectedClasses() {
         CliRun r = CliRun.of("conformance", "--tests", ".*vfio\\.GroupTest", "-v");
-        assertThat(r.exit()).isZero();
+        assertThat(r.exit()).as(r.out()).isZero();
         assertThat(r.out())
                 .contains("  ok    GroupTest.")
                 .doesNotContain("DeviceCdevTest")

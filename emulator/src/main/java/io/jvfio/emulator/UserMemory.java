@@ -3,10 +3,12 @@ package io.jvfio.emulator;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Extensible;
+import io.jvfio.abi.Linux;
 import io.jvfio.kernel.nativeimpl.ProcessMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 
 /**
  * User memory as the emulated kernel touches it. User pointers are addresses in this JVM process;
@@ -65,6 +67,31 @@ public final class UserMemory {
             s.set(ValueLayout.JAVA_INT_UNALIGNED, 0, value);
             copyOut(s, address, 4);
         }
+    }
+
+    /**
+     * strndup_user: the NUL-terminated string at {@code address}, at most {@code max} bytes with its
+     * NUL (EINVAL when none comes by then). Bytes are read page by page up to the NUL, so a string
+     * ending just before an unmapped page is fine; a fault before the NUL is EFAULT.
+     */
+    public static String strndupUser(long address, int max) {
+        byte[] bytes = new byte[max];
+        int n = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            while (n < max) {
+                long here = address + n;
+                int chunk = (int) Math.min(max - n, Linux.PAGE_SIZE - (here & (Linux.PAGE_SIZE - 1)));
+                MemorySegment s = copyIn(here, chunk, arena);
+                for (int i = 0; i < chunk; i++) {
+                    byte b = s.get(ValueLayout.JAVA_BYTE, i);
+                    if (b == 0) {
+                        return new String(bytes, 0, n, StandardCharsets.UTF_8);
+                    }
+                    bytes[n++] = b;
+                }
+            }
+        }
+        throw new ErrnoException(Errno.EINVAL);
     }
 
     /** Copies a kernel buffer into a caller's segment (read(2) results): checked for native segments. */

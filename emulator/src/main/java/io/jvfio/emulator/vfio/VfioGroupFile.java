@@ -11,7 +11,6 @@ import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.iommufd.IommufdCtx;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 
 /**
  * An open VFIO group, /dev/vfio/N ({@code vfio_group_fops}): one open file per group at a time,
@@ -160,7 +159,7 @@ final class VfioGroupFile extends OpenFile {
 
     /** {@code vfio_group_ioctl_get_device_fd}: the device the driver's match picks, opened. */
     private int getDeviceFd(long arg) {
-        String name = strndupUser(arg);
+        String name = UserMemory.strndupUser(arg, PAGE_SIZE);
         VfioDevice device = findDevice(name);
         VfioDeviceFile df = VfioDeviceFile.forGroup(device, group, Linux.O.RDWR);
         try {
@@ -170,26 +169,6 @@ final class VfioGroupFile extends OpenFile {
             throw e;
         }
         return kernel.installFd(df);
-    }
-
-    /** strndup_user(arg, PAGE_SIZE): EINVAL when no NUL comes within a page. */
-    private static String strndupUser(long arg) {
-        try (Arena arena = Arena.ofConfined()) {
-            byte[] bytes = new byte[PAGE_SIZE];
-            int n = 0;
-            while (n < PAGE_SIZE) {
-                long chunk = Math.min(64, PAGE_SIZE - n);
-                MemorySegment s = UserMemory.copyIn(arg + n, chunk, arena);
-                for (int i = 0; i < chunk; i++) {
-                    byte b = s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i);
-                    if (b == 0) {
-                        return new String(bytes, 0, n, StandardCharsets.UTF_8);
-                    }
-                    bytes[n++] = b;
-                }
-            }
-            throw new ErrnoException(Errno.EINVAL);
-        }
     }
 
     /** {@code vfio_device_get_from_name}: ENODEV if no device matches or it is going away. */
