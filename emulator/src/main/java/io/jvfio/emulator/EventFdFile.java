@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntFunction;
 
 /**
  * eventfd(2): a 64-bit counter. read takes it (or 1 with EFD_SEMAPHORE) and blocks while it is 0;
@@ -38,6 +39,19 @@ public final class EventFdFile extends OpenFile {
     private final boolean semaphore;
     private final boolean nonblock;
     private long count;
+
+    /**
+     * eventfd_ctx_fdget: the eventfd behind {@code fd}, with the reference {@code fget} took (EBADF
+     * from {@code fget} for a bad fd; EINVAL for a file that is not an eventfd).
+     */
+    public static EventFdFile fromFd(IntFunction<OpenFile> fget, int fd) {
+        OpenFile f = fget.apply(fd);
+        if (f instanceof EventFdFile e) {
+            return e;
+        }
+        f.put();
+        throw new ErrnoException(Errno.EINVAL);
+    }
 
     EventFdFile(long initval, int flags) {
         super(Linux.O.RDWR | (flags & Linux.Efd.NONBLOCK));

@@ -39,11 +39,8 @@ public final class Virqfd implements EventFdFile.Listener {
             BooleanSupplier handler,
             Runnable thread,
             AtomicReference<Virqfd> slot) {
-        OpenFile f = fget.apply(fd);
+        EventFdFile e = EventFdFile.fromFd(fget, fd);
         try {
-            if (!(f instanceof EventFdFile e)) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
             Virqfd v = new Virqfd(e, handler, thread, slot);
             if (!slot.compareAndSet(null, v)) {
                 throw new ErrnoException(Errno.EBUSY);
@@ -52,7 +49,7 @@ public final class Virqfd implements EventFdFile.Listener {
                 v.signalled();
             }
         } finally {
-            f.put();
+            e.put();
         }
     }
 

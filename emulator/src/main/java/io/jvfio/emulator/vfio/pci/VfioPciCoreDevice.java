@@ -341,12 +341,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     private EventFdFile eventfd(int fd) {
-        OpenFile f = kernel.fget(fd);
-        if (f instanceof EventFdFile e) {
-            return e;
-        }
-        f.put();
-        throw new ErrnoException(Errno.EINVAL);
+        return EventFdFile.fromFd(kernel::fget, fd);
     }
 
     /** VFIO_DEVICE_RESET: EINVAL without a function reset. */
