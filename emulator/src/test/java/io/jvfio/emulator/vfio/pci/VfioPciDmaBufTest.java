@@ -175,58 +175,64 @@ class VfioPciDmaBufTest {
         t.kernel.close(two);
     }
 
-    @Test
-    @DisplayName("memory decode off, reset and close revoke; decode back on lets new imports in, old ones stay revoked")
-    void revokes() {
+    /** An export of BAR 3's first page imported at IOVA into a fresh IOAS, and a peer that wrote it. */
+    private record Import(int ioas, IommuDevice peer, int dfd) {}
+
+    private Import importFirstPage() {
         t.enable(COMMAND_MEMORY);
         int ioas = ioasAlloc();
         IommuDevice peer = peer(ioas);
         int dfd = export(3, 0, PAGE);
         mapFile(ioas, dfd, 0, PAGE, IOVA);
         peer.dma().dmaWrite(IOVA, word(1));
+        return new Import(ioas, peer, dfd);
+    }
+
+    /** The peer's DMA to {@code iova} faults and a new import at {@code newIova} is ENODEV. */
+    private void assertRevoked(Import im, long iova, long newIova) {
+        assertThatThrownBy(() -> im.peer().dma().dmaWrite(iova, word(-1))).isInstanceOf(IommuFaultException.class);
+        assertThat(errno(() -> mapFile(im.ioas(), im.dfd(), 0, PAGE, newIova))).isEqualTo(Errno.ENODEV);
+    }
+
+    /** A new import at {@code iova} works: the peer's write there lands in the BAR. */
+    private void assertImportsAgain(Import im, long iova, long value) {
+        mapFile(im.ioas(), im.dfd(), 0, PAGE, iova);
+        im.peer().dma().dmaWrite(iova, word(value));
+        assertThat(t.ram.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(value);
+    }
+
+    @Test
+    @DisplayName("memory decode off, reset and close revoke; decode back on lets new imports in, old ones stay revoked")
+    void revokes() {
+        Import im = importFirstPage();
         t.cfgWrite(COMMAND, 2, t.cfgRead(COMMAND, 2) & ~COMMAND_MEMORY);
-        assertThatThrownBy(() -> peer.dma().dmaWrite(IOVA, word(2))).isInstanceOf(IommuFaultException.class);
-        assertThat(errno(() -> mapFile(ioas, dfd, 0, PAGE, 2 * IOVA))).isEqualTo(Errno.ENODEV);
+        assertRevoked(im, IOVA, 2 * IOVA);
         t.enable(COMMAND_MEMORY);
-        assertThatThrownBy(() -> peer.dma().dmaWrite(IOVA, word(2))).isInstanceOf(IommuFaultException.class);
-        mapFile(ioas, dfd, 0, PAGE, 2 * IOVA);
-        peer.dma().dmaWrite(2 * IOVA, word(3));
-        assertThat(t.ram.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(3);
+        assertThatThrownBy(() -> im.peer().dma().dmaWrite(IOVA, word(2))).isInstanceOf(IommuFaultException.class);
+        assertImportsAgain(im, 2 * IOVA, 3);
         t.vdev.ioctl(null, VfioIoctl.VFIO_DEVICE_RESET, 0);
-        assertThatThrownBy(() -> peer.dma().dmaWrite(2 * IOVA, word(4))).isInstanceOf(IommuFaultException.class);
-        mapFile(ioas, dfd, 0, PAGE, 3 * IOVA);
+        assertThatThrownBy(() -> im.peer().dma().dmaWrite(2 * IOVA, word(4))).isInstanceOf(IommuFaultException.class);
+        mapFile(im.ioas(), im.dfd(), 0, PAGE, 3 * IOVA);
         t.vdev.close();
-        assertThatThrownBy(() -> peer.dma().dmaWrite(3 * IOVA, word(5))).isInstanceOf(IommuFaultException.class);
-        assertThat(errno(() -> mapFile(ioas, dfd, 0, PAGE, 4 * IOVA))).isEqualTo(Errno.ENODEV);
-        t.kernel.close(dfd);
+        assertRevoked(im, 3 * IOVA, 4 * IOVA);
+        t.kernel.close(im.dfd());
     }
 
     @Test
     @DisplayName("D3hot through PMCSR and runtime low-power entry revoke; back in D0 / after exit new imports work")
     void powerStatesRevoke() {
-        t.enable(COMMAND_MEMORY);
-        int ioas = ioasAlloc();
-        IommuDevice peer = peer(ioas);
-        int dfd = export(3, 0, PAGE);
-        mapFile(ioas, dfd, 0, PAGE, IOVA);
-        peer.dma().dmaWrite(IOVA, word(1));
+        Import im = importFirstPage();
         int pmcsr = t.cfgRead(PM_CAP + PM_CTRL, 2);
         t.cfgWrite(PM_CAP + PM_CTRL, 2, pmcsr | 3);
-        assertThatThrownBy(() -> peer.dma().dmaWrite(IOVA, word(2))).isInstanceOf(IommuFaultException.class);
-        assertThat(errno(() -> mapFile(ioas, dfd, 0, PAGE, 2 * IOVA))).isEqualTo(Errno.ENODEV);
+        assertRevoked(im, IOVA, 2 * IOVA);
         t.cfgWrite(PM_CAP + PM_CTRL, 2, pmcsr & ~PM_CTRL_STATE_MASK);
-        mapFile(ioas, dfd, 0, PAGE, 2 * IOVA);
-        peer.dma().dmaWrite(2 * IOVA, word(3));
-        assertThat(t.ram.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(3);
+        assertImportsAgain(im, 2 * IOVA, 3);
 
         t.vdev.deviceFeature(null, VfioDeviceFeature.FEATURE_SET | VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY, 0, 0);
-        assertThatThrownBy(() -> peer.dma().dmaWrite(2 * IOVA, word(4))).isInstanceOf(IommuFaultException.class);
-        assertThat(errno(() -> mapFile(ioas, dfd, 0, PAGE, 3 * IOVA))).isEqualTo(Errno.ENODEV);
+        assertRevoked(im, 2 * IOVA, 3 * IOVA);
         t.vdev.deviceFeature(null, VfioDeviceFeature.FEATURE_SET | VfioDeviceFeature.FEATURE_LOW_POWER_EXIT, 0, 0);
-        mapFile(ioas, dfd, 0, PAGE, 3 * IOVA);
-        peer.dma().dmaWrite(3 * IOVA, word(5));
-        assertThat(t.ram.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(5);
-        t.kernel.close(dfd);
+        assertImportsAgain(im, 3 * IOVA, 5);
+        t.kernel.close(im.dfd());
     }
 
     @Test
