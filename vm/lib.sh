@@ -23,15 +23,19 @@ vm_path_visible() {
 }
 
 # Prints the kernel to boot: $JVFIO_VM_KERNEL, else the shared prebuilt one next to the
-# repository, else the one vm/kernel built into the cache. Returns 1 when there is none.
+# repository (or next to its origin, for a local clone), else the one vm/kernel built into the cache. Returns 1 when there is none.
 vm_find_kernel() {
   local candidate
   if [ -n "${JVFIO_VM_KERNEL:-}" ] && [ ! -s "$JVFIO_VM_KERNEL" ]; then
     JVFIO_VM_WHY="the kernel asked for ($JVFIO_VM_KERNEL) does not exist"
     return 1
   fi
+  # A clone made elsewhere (git clone /work/main /tmp/x) finds the shared kernel beside its origin.
+  local origin
+  origin=$(git -C "$JVFIO_REPO" remote get-url origin 2>/dev/null || true)
+  case "$origin" in /*) ;; *) origin= ;; esac
   for candidate in "${JVFIO_VM_KERNEL:-}" "$JVFIO_REPO/../shared/testkernel/bzImage" \
-    "$JVFIO_VM_CACHE/kernel/bzImage"; do
+    "${origin:+$origin/../shared/testkernel/bzImage}" "$JVFIO_VM_CACHE/kernel/bzImage"; do
     if [ -n "$candidate" ] && [ -s "$candidate" ]; then
       (cd "$(dirname "$candidate")" && echo "$(pwd)/$(basename "$candidate")")
       return 0
