@@ -55,6 +55,8 @@ public final class Linux {
         public static final short ERR = 0x008;
         public static final short HUP = 0x010;
         public static final short NVAL = 0x020;
+        /** The peer shut down its writing side (or closed): POLLRDHUP. */
+        public static final short RDHUP = 0x2000;
 
         private Poll() {}
     }

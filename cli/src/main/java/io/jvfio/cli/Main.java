@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             LsCommand.class,
             BenchCommand.class,
             ConformanceCommand.class,
+            RunCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -37,7 +37,6 @@ public final class EmulatedKernel implements Kernel {
     private final Vfs vfs = new Vfs();
     private final FdTable fds = new FdTable();
     private final FaultInjection faults = new FaultInjection();
-    private final Vmas vmas = new Vmas();
     private final Task initTask;
     private final ThreadLocal<Task> current = new ThreadLocal<>();
     private final PciBus pciBus;
@@ -47,7 +46,8 @@ public final class EmulatedKernel implements Kernel {
     private EmulatedKernel(EmulatorConfig config, PciPlatform platform) {
         this.config = config;
         this.initTask = new Task(
-                new Mm(),
+                new Mm(AddressSpace.LOCAL),
+                fds,
                 new UserAccount(),
                 config.rlimitMemlock(),
                 config.capIpcLock(),
@@ -134,10 +134,22 @@ public final class EmulatedKernel implements Kernel {
         return initTask;
     }
 
-    /** A new process of the same user, with its own mm counters (fork without shared charges). */
+    /**
+     * A new process of the same user in this JVM, with its own mm counters (fork without shared
+     * charges); it shares the JVM's memory and fd table.
+     */
     public Task newProcess() {
+        return newProcess(AddressSpace.LOCAL, fds);
+    }
+
+    /**
+     * A new process of the same user with its own memory and fd table (a client of {@code jvfio
+     * run}), with the init task's limits and capabilities.
+     */
+    public Task newProcess(AddressSpace space, FileTable files) {
         return new Task(
-                new Mm(),
+                new Mm(space),
+                files,
                 initTask.user(),
                 initTask.rlimitMemlock(),
                 initTask.capIpcLock(),
@@ -149,21 +161,30 @@ public final class EmulatedKernel implements Kernel {
     public <T> T callAs(Task task, Supplier<T> body) {
         Task previous = current.get();
         current.set(task);
+        AddressSpace previousSpace = UserMemory.setCurrent(task.mm().space());
         try {
             return body.get();
         } finally {
             current.set(previous);
+            UserMemory.setCurrent(previousSpace);
         }
     }
 
-    /** Installs {@code file} in the fd table (anon_inode_getfd); the table takes over the reference. */
+    /**
+     * Installs {@code file} in the calling process's fd table (anon_inode_getfd, O_CLOEXEC as
+     * those ioctls do); the table takes over the reference.
+     */
     public int installFd(OpenFile file) {
-        return fds.install(file);
+        return files().install(file, Linux.O.CLOEXEC);
     }
 
     /** fget: the file of {@code fd} with a new reference, EBADF if none; the caller must {@link OpenFile#put}. */
     public OpenFile fget(int fd) {
-        return fds.get(fd);
+        return files().get(fd);
+    }
+
+    private FileTable files() {
+        return currentTask().files();
     }
 
     @Override
@@ -173,13 +194,13 @@ public final class EmulatedKernel implements Kernel {
 
     @Override
     public int open(String path, int flags) {
-        return call("open(" + path + ")", () -> fds.install(vfs.lookup(path).open(this, flags)));
+        return call("open(" + path + ")", () -> files().install(vfs.lookup(path).open(this, flags), flags));
     }
 
     @Override
     public void close(int fd) {
         call("close(" + fd + ")", () -> {
-            fds.remove(fd).put();
+            files().remove(fd).put();
             return null;
         });
     }
@@ -244,13 +265,13 @@ public final class EmulatedKernel implements Kernel {
      * a reference on {@code file}, and {@code close} runs once all of it has been unmapped.
      */
     public void addVma(MemorySegment mapping, OpenFile file, Runnable close) {
-        vmas.add(mapping.address(), mapping.byteSize(), file, close);
+        currentTask().mm().space().addVma(mapping, file, close);
     }
 
     @Override
     public void munmap(MemorySegment mapping) {
         NativeKernel.instance().munmap(mapping);
-        vmas.unmapped(mapping.address(), mapping.byteSize());
+        currentTask().mm().space().unmapped(mapping.address(), mapping.byteSize());
     }
 
     @Override
@@ -258,7 +279,7 @@ public final class EmulatedKernel implements Kernel {
         WaitQueue.Waiter waiter = new WaitQueue.Waiter();
         List<OpenFile> files = new ArrayList<>();
         for (PollFd p : request) {
-            OpenFile f = fds.getOrNull(p.fd());
+            OpenFile f = files().getOrNull(p.fd());
             files.add(f);
             if (f != null) {
                 f.waitQueue().add(waiter);
@@ -303,7 +324,7 @@ public final class EmulatedKernel implements Kernel {
             if ((flags & ~(Linux.Efd.SEMAPHORE | Linux.Efd.NONBLOCK | Linux.Efd.CLOEXEC)) != 0) {
                 throw new ErrnoException(Errno.EINVAL);
             }
-            return fds.install(new EventFdFile(Integer.toUnsignedLong(initval), flags));
+            return files().install(new EventFdFile(Integer.toUnsignedLong(initval), flags), flags);
         });
     }
 
@@ -314,13 +335,14 @@ public final class EmulatedKernel implements Kernel {
                 throw new ErrnoException(Errno.EINVAL);
             }
             Pipe p = new Pipe(flags);
-            return new int[] {fds.install(p.readEnd), fds.install(p.writeEnd)};
+            FileTable t = files();
+            return new int[] {t.install(p.readEnd, flags), t.install(p.writeEnd, flags)};
         });
     }
 
     @Override
     public int memfd(String name, int flags) {
-        return call("memfd_create(" + name + ")", () -> fds.install(new MemFdFile(name, flags)));
+        return call("memfd_create(" + name + ")", () -> files().install(new MemFdFile(name, flags), flags));
     }
 
     @Override
@@ -351,7 +373,7 @@ public final class EmulatedKernel implements Kernel {
 
     private <T> T withFile(int fd, Supplier<String> what, FileOp<T> op) {
         return call(what, () -> {
-            OpenFile f = fds.get(fd);
+            OpenFile f = files().get(fd);
             try {
                 return op.apply(f);
             } finally {

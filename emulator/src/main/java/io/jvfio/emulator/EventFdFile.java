@@ -38,6 +38,9 @@ public final class EventFdFile extends OpenFile {
     private final Condition changed = lock.newCondition();
     private final boolean semaphore;
     private final boolean nonblock;
+    /** The client's real eventfd behind this file, or null for an eventfd of the emulation. */
+    private final HostEventFd host;
+
     private long count;
 
     /**
@@ -58,6 +61,23 @@ public final class EventFdFile extends OpenFile {
         this.count = initval;
         this.semaphore = (flags & Linux.Efd.SEMAPHORE) != 0;
         this.nonblock = (flags & Linux.Efd.NONBLOCK) != 0;
+        this.host = null;
+    }
+
+    private EventFdFile(int hostFd) {
+        super(Linux.O.RDWR);
+        this.semaphore = false;
+        this.nonblock = true;
+        this.host = new HostEventFd(hostFd, this::hostSignalled);
+    }
+
+    /**
+     * A served client's own eventfd, by a host fd of ours referring to it (taken over, closed on
+     * release): the client reads and polls it itself, so this file only signals it (a write of 1)
+     * and, for listeners, consumes what the client's side adds.
+     */
+    public static EventFdFile ofHost(int hostFd) {
+        return new EventFdFile(hostFd);
     }
 
     @Override
@@ -124,6 +144,10 @@ public final class EventFdFile extends OpenFile {
 
     /** eventfd_signal: adds 1 from kernel context, never blocking (saturates instead). */
     public void signal() {
+        if (host != null) {
+            host.signal();
+            return;
+        }
         lock.lock();
         try {
             if (count != MAX) {
@@ -142,6 +166,11 @@ public final class EventFdFile extends OpenFile {
      * in which case the caller acts on that pending signal itself, without consuming it.
      */
     public boolean addListener(Listener l) {
+        if (host != null) {
+            listeners.add(l);
+            host.watch();
+            return false;
+        }
         lock.lock();
         try {
             listeners.add(l);
@@ -173,8 +202,18 @@ public final class EventFdFile extends OpenFile {
         }
     }
 
+    /** The client's side raised the host eventfd and {@link HostEventFd} consumed it: as a signal. */
+    private void hostSignalled() {
+        for (Listener l : listeners) {
+            l.signalled();
+        }
+    }
+
     @Override
     protected void release() {
+        if (host != null) {
+            host.close();
+        }
         for (Listener l : listeners) {
             l.hangup();
         }

@@ -37,6 +37,14 @@ public final class FaultInjection {
         return triggered;
     }
 
+    /**
+     * What /proc/self/task/TID/fail-nth reads for the calling thread: the points still to pass
+     * before the armed failure, 0 once it happened or when the thread armed none.
+     */
+    public synchronized long remaining() {
+        return armedBy == Thread.currentThread() && !triggered ? remaining : 0;
+    }
+
     /** Points the arming thread reached since {@link #failNth}. */
     public synchronized long reached() {
         return reached;

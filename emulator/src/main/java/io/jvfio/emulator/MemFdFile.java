@@ -3,6 +3,7 @@ package io.jvfio.emulator;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
+import io.jvfio.kernel.nativeimpl.HostSyscalls;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.MemorySegment;
 
@@ -13,12 +14,30 @@ import java.lang.foreign.MemorySegment;
  */
 public final class MemFdFile extends OpenFile {
     private final int hostFd;
+    /** A served client's own memfd: it changes the size itself, so the size is asked of the host. */
+    private final boolean foreign;
+
     private long position;
     private long size;
 
     MemFdFile(String name, int flags) {
         super(Linux.O.RDWR);
         this.hostFd = NativeKernel.instance().memfd(name, flags);
+        this.foreign = false;
+    }
+
+    private MemFdFile(int hostFd) {
+        super(Linux.O.RDWR);
+        this.hostFd = hostFd;
+        this.foreign = true;
+    }
+
+    /**
+     * A served client's memfd (or other shmem file), by a host fd of ours referring to it: the
+     * file takes the fd over and closes it on release.
+     */
+    public static MemFdFile ofHost(int hostFd) {
+        return new MemFdFile(hostFd);
     }
 
     /** The host fd of the backing memfd (for kernel code that maps the file's pages). */
@@ -28,7 +47,7 @@ public final class MemFdFile extends OpenFile {
 
     /** The file size (i_size). */
     public synchronized long size() {
-        return size;
+        return foreign ? HostSyscalls.fstat(hostFd).size() : size;
     }
 
     @Override
@@ -68,7 +87,7 @@ public final class MemFdFile extends OpenFile {
 
     @Override
     public MemorySegment mmap(long length, int prot, int mapFlags, long offset) {
-        return NativeKernel.instance().mmap(length, prot, mapFlags, hostFd, offset);
+        return UserMemory.mapFile(hostFd, offset, length, prot, mapFlags);
     }
 
     @Override

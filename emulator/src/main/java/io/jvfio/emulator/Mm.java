@@ -7,9 +7,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * /proc/PID/status) and {@code locked_vm} (VmLck).
  */
 public final class Mm {
+    private final AddressSpace space;
     private final AtomicLong pinnedVm = new AtomicLong();
     private final AtomicLong lockedVm = new AtomicLong();
     private volatile boolean live = true;
+
+    Mm(AddressSpace space) {
+        this.space = space;
+    }
+
+    /** The memory these counters belong to. */
+    public AddressSpace space() {
+        return space;
+    }
 
     /** VmPin, in pages. */
     public long pinnedPages() {

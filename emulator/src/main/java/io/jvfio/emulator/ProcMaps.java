@@ -14,18 +14,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The VMAs of this process as the host kernel reports them through /proc/self/maps: what the
- * emulated GUP checks a pin against, since user memory is this process's memory. A lookup is one
- * PROCMAP_QUERY ioctl on a maps fd kept open for the JVM's life (Linux 6.11 and later); on older
- * hosts, which answer it with ENOTTY, the file's text is parsed instead.
+ * The VMAs of a host process as the host kernel reports them through /proc/PID/maps: what the
+ * emulated GUP checks a pin against, since user memory is that process's memory (this JVM's, or a
+ * client's served by {@code jvfio run}). A lookup is one PROCMAP_QUERY ioctl on a maps fd kept
+ * open (Linux 6.11 and later); on older hosts, which answer it with ENOTTY, the file's text is
+ * parsed instead.
  */
-final class ProcMaps {
-    private static final String MAPS = "/proc/self/maps";
+public final class ProcMaps implements AutoCloseable {
+    /** This JVM's own VMAs, with the maps fd kept for the JVM's life. */
+    static final ProcMaps SELF = new ProcMaps("/proc/self/maps");
 
     /** Test switch: false makes every walk parse the text, as on a host without PROCMAP_QUERY. */
     static volatile boolean useQuery = true;
 
-    private ProcMaps() {}
+    private final String maps;
+    private volatile int queryFd = -2;
+
+    private ProcMaps(String maps) {
+        this.maps = maps;
+    }
+
+    /** The VMAs of host process {@code pid}; {@link #close} releases the maps fd. */
+    public static ProcMaps of(int pid) {
+        return new ProcMaps("/proc/" + pid + "/maps");
+    }
 
     /** A VMA: {@code [start, end)} and the permissions GUP looks at. */
     record Vma(long start, long end, boolean readable, boolean writable) {}
@@ -43,31 +55,42 @@ final class ProcMaps {
     }
 
     /** A walk by PROCMAP_QUERY when the host has it, else by the text of the file. */
-    static Walk walk() {
-        return useQuery && hostHasQuery() ? new QueryWalk(QueryFd.FD) : new TextWalk();
+    Walk walk() {
+        return useQuery && hostHasQuery() ? new QueryWalk(queryFd, maps) : new TextWalk(maps);
     }
 
     /** Whether the host answers PROCMAP_QUERY (Linux 6.11 and later). */
-    static boolean hostHasQuery() {
-        return QueryFd.FD >= 0;
+    boolean hostHasQuery() {
+        if (queryFd == -2) {
+            synchronized (this) {
+                if (queryFd == -2) {
+                    queryFd = openQueryable(maps);
+                }
+            }
+        }
+        return queryFd >= 0;
     }
 
-    /** The maps fd for PROCMAP_QUERY, opened on first use; -1 when the host cannot answer it. */
-    private static final class QueryFd {
-        static final int FD = openQueryable();
+    @Override
+    public synchronized void close() {
+        if (queryFd >= 0) {
+            NativeKernel.instance().close(queryFd);
+        }
+        queryFd = -1;
     }
 
-    private static int openQueryable() {
+    /** The maps fd for PROCMAP_QUERY; -1 when the host cannot answer it. */
+    private static int openQueryable(String maps) {
         NativeKernel host = NativeKernel.instance();
         int fd;
         try {
-            fd = host.open(MAPS, Linux.O.RDONLY | Linux.O.CLOEXEC);
+            fd = host.open(maps, Linux.O.RDONLY | Linux.O.CLOEXEC);
         } catch (ErrnoException e) {
             return -1;
         }
         // Probe once: a host that knows the request answers a lookup at 0 with a VMA or ENOENT;
         // before 6.11 procfs has no ioctl here (ENOTTY; some filesystems say EINVAL).
-        try (QueryWalk probe = new QueryWalk(fd)) {
+        try (QueryWalk probe = new QueryWalk(fd, maps)) {
             probe.covering(0);
             return fd;
         } catch (ErrnoException e) {
@@ -78,11 +101,13 @@ final class ProcMaps {
 
     private static final class QueryWalk implements Walk {
         private final int fd;
+        private final String maps;
         private final Arena arena = Arena.ofConfined();
         private final MemorySegment query = ProcmapQuery.DEF.allocate(arena);
 
-        QueryWalk(int fd) {
+        QueryWalk(int fd, String maps) {
             this.fd = fd;
+            this.maps = maps;
             // No flags: the covering VMA whatever its permissions; no name or build ID wanted.
             ProcmapQuery.SIZE.set(query, ProcmapQuery.DEF.size());
         }
@@ -96,7 +121,7 @@ final class ProcMaps {
                 if (e.errno() == Errno.ENOENT) {
                     return null;
                 }
-                throw new ErrnoException(Errno.EFAULT, null, "cannot query " + MAPS + ": " + e.getMessage());
+                throw new ErrnoException(Errno.EFAULT, null, "cannot query " + maps + ": " + e.getMessage());
             }
             long flags = ProcmapQuery.VMA_FLAGS.get(query);
             return new Vma(
@@ -115,12 +140,14 @@ final class ProcMaps {
     /** The text of the file, read once per walk: one line per VMA, in address order. */
     private static final class TextWalk implements Walk {
         private final BufferedReader maps;
+        private final String path;
         /** The last VMA read, when it lay above the address asked for (a gap). */
         private Vma ahead;
 
-        TextWalk() {
+        TextWalk(String path) {
+            this.path = path;
             try {
-                maps = Files.newBufferedReader(Path.of(MAPS));
+                maps = Files.newBufferedReader(Path.of(path));
             } catch (IOException e) {
                 throw cannotRead(e);
             }
@@ -168,8 +195,8 @@ final class ProcMaps {
             }
         }
 
-        private static ErrnoException cannotRead(IOException e) {
-            return new ErrnoException(Errno.EFAULT, null, "cannot read " + MAPS + ": " + e.getMessage());
+        private ErrnoException cannotRead(IOException e) {
+            return new ErrnoException(Errno.EFAULT, null, "cannot read " + path + ": " + e.getMessage());
         }
     }
 }

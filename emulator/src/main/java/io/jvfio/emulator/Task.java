@@ -1,20 +1,30 @@
 package io.jvfio.emulator;
 
 /**
- * An emulated process as the accounting code sees it: its address-space counters ({@link Mm}), the
- * user it runs as, its RLIMIT_MEMLOCK and capabilities. All emulated processes share the JVM's
- * real address space; a separate Task only separates the charges (for IOMMU_IOAS_CHANGE_PROCESS).
+ * An emulated process: its address space and counters ({@link Mm}), its file descriptors, the
+ * user it runs as, its RLIMIT_MEMLOCK and capabilities. Processes made inside the JVM share its
+ * address space and fd table, a separate Task only separating the charges (for
+ * IOMMU_IOAS_CHANGE_PROCESS); a client process served by {@code jvfio run} has its own of both.
  */
 public final class Task {
     private final Mm mm;
+    private final FileTable files;
     private final UserAccount user;
     private volatile long rlimitMemlock;
     private final boolean capIpcLock;
     private final boolean capSysResource;
     private final boolean capSysRawio;
 
-    Task(Mm mm, UserAccount user, long rlimitMemlock, boolean capIpcLock, boolean capSysResource, boolean capSysRawio) {
+    Task(
+            Mm mm,
+            FileTable files,
+            UserAccount user,
+            long rlimitMemlock,
+            boolean capIpcLock,
+            boolean capSysResource,
+            boolean capSysRawio) {
         this.mm = mm;
+        this.files = files;
         this.user = user;
         this.rlimitMemlock = rlimitMemlock;
         this.capIpcLock = capIpcLock;
@@ -25,6 +35,11 @@ public final class Task {
     /** exit(2): the address space goes away; pages mapped from it can no longer be pinned. */
     public void exit() {
         mm.exit();
+    }
+
+    /** The fd table ({@code current->files}). */
+    public FileTable files() {
+        return files;
     }
 
     public Mm mm() {

@@ -11,25 +11,44 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
- * User memory as the emulated kernel touches it. User pointers are addresses in this JVM process;
- * every access is checked (copy_from_user/copy_to_user through {@link ProcessMemory}), so a bad
- * pointer is EFAULT, never a crash.
+ * User memory as the emulated kernel touches it: the memory of the calling process ({@link
+ * #current}, this JVM's unless a served client's call runs), every access checked
+ * (copy_from_user/copy_to_user), so a bad pointer is EFAULT, never a crash.
  */
 public final class UserMemory {
     private static final long TAIL_CHUNK = 4096;
+    private static final ThreadLocal<AddressSpace> CURRENT = new ThreadLocal<>();
 
     private UserMemory() {}
+
+    /** current->mm: the address space user pointers of the calling thread's syscall refer to. */
+    public static AddressSpace current() {
+        AddressSpace space = CURRENT.get();
+        return space != null ? space : AddressSpace.LOCAL;
+    }
+
+    /** Makes {@code space} the calling thread's current one (null: this JVM's); returns the previous. */
+    static AddressSpace setCurrent(AddressSpace space) {
+        AddressSpace previous = CURRENT.get();
+        CURRENT.set(space);
+        return previous;
+    }
 
     /** copy_from_user into a fresh segment of {@code length} bytes in {@code arena}. */
     public static MemorySegment copyIn(long address, long length, Arena arena) {
         MemorySegment dst = arena.allocate(Math.max(1, length), 8).asSlice(0, length);
-        ProcessMemory.copyIn(address, dst, length);
+        current().copyIn(address, dst, length);
         return dst;
     }
 
     /** copy_to_user of the first {@code length} bytes of {@code src}. */
     public static void copyOut(MemorySegment src, long address, long length) {
-        ProcessMemory.copyOut(src, address, length);
+        current().copyOut(src, address, length);
+    }
+
+    /** An emulated file's mmap of host file {@code hostFd} into the calling process. */
+    public static MemorySegment mapFile(int hostFd, long offset, long length, int prot, int flags) {
+        return current().mapFile(hostFd, offset, length, prot, flags);
     }
 
     /**
@@ -94,10 +113,13 @@ public final class UserMemory {
         throw new ErrnoException(Errno.EINVAL);
     }
 
-    /** Copies a kernel buffer into a caller's segment (read(2) results): checked for native segments. */
+    /**
+     * Copies a kernel buffer into a caller's segment (read(2) results): checked for native
+     * segments. Buffers handed to the boundary are always this JVM's memory, whoever calls.
+     */
     public static void toSegment(MemorySegment src, MemorySegment userBuf, long length) {
         if (userBuf.isNative()) {
-            copyOut(src, userBuf.address(), length);
+            ProcessMemory.copyOut(src, userBuf.address(), length);
         } else {
             MemorySegment.copy(src, 0, userBuf, 0, length);
         }
@@ -112,28 +134,8 @@ public final class UserMemory {
         }
     }
 
-    /**
-     * What pin_user_pages checks before it takes a page: every byte of {@code [address,
-     * address+length)} lies in a mapping that is readable, and writable too when {@code write}.
-     * Unmapped or PROT_NONE memory is EFAULT, as in the kernel's GUP. The range is walked VMA by
-     * VMA, as GUP does, through the host's view of this process ({@link ProcMaps}).
-     */
+    /** The pin check of {@link AddressSpace#checkPinnable} in the calling process. */
     public static void checkPinnable(long address, long length, boolean write) {
-        if (length == 0) {
-            return;
-        }
-        long end = address + length; // callers keep address+length below 2^64
-        try (ProcMaps.Walk vmas = ProcMaps.walk()) {
-            for (long cur = address; Long.compareUnsigned(cur, end) < 0; ) {
-                ProcMaps.Vma vma = vmas.covering(cur);
-                if (vma == null) {
-                    throw new ErrnoException(Errno.EFAULT, null, "pin of unmapped 0x" + Long.toHexString(cur));
-                }
-                if (!vma.readable() || (write && !vma.writable())) {
-                    throw new ErrnoException(Errno.EFAULT, null, "pin of 0x" + Long.toHexString(cur));
-                }
-                cur = vma.end();
-            }
-        }
+        current().checkPinnable(address, length, write);
     }
 }

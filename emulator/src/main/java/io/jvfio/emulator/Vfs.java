@@ -92,6 +92,38 @@ public final class Vfs {
         throw new ErrnoException(e != null || isDirectory(full) ? Errno.EINVAL : Errno.ENOENT, null, path);
     }
 
+    /** stat's S_IFDIR. */
+    public static final int S_IFDIR = 0040000;
+    /** stat's S_IFREG: what a node is (a device node under /dev is a character device to its users). */
+    public static final int S_IFREG = 0100000;
+    /** lstat's S_IFLNK. */
+    public static final int S_IFLNK = 0120000;
+
+    /**
+     * The file type stat(2) ({@code follow}) or lstat(2) reports for {@code path}: {@link #S_IFDIR},
+     * {@link #S_IFLNK} or {@link #S_IFREG}; ENOENT if nothing is there.
+     */
+    public synchronized int fileType(String path, boolean follow) {
+        if (!follow) {
+            try {
+                readlink(path);
+                return S_IFLNK;
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.ENOENT) {
+                    throw e;
+                }
+            }
+        }
+        String p = resolve(path);
+        if (entries.get(p) instanceof Node) {
+            return S_IFREG;
+        }
+        if (isDirectory(p)) {
+            return S_IFDIR;
+        }
+        throw new ErrnoException(Errno.ENOENT, null, path);
+    }
+
     private boolean isDirectory(String p) {
         String prefix = p.equals("/") ? "/" : p + "/";
         String next = entries.ceilingKey(prefix);

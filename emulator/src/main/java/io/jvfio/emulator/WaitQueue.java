@@ -12,11 +12,27 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class WaitQueue {
     private final Set<Waiter> waiters = new CopyOnWriteArraySet<>();
+    private final Set<Runnable> watchers = new CopyOnWriteArraySet<>();
 
     public void wakeUp() {
         for (Waiter w : waiters) {
             w.wake();
         }
+        for (Runnable r : watchers) {
+            r.run();
+        }
+    }
+
+    /**
+     * Runs {@code watcher} at every wake-up from now on (what a kernel server needs to mirror a
+     * file's readiness into a real fd); it must be quick and must not call back into the file.
+     */
+    public void watch(Runnable watcher) {
+        watchers.add(watcher);
+    }
+
+    public void unwatch(Runnable watcher) {
+        watchers.remove(watcher);
     }
 
     void add(Waiter w) {

@@ -1,5 +1,6 @@
 package io.jvfio.emulator.iommu;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -303,12 +304,37 @@ public final class DeviceDma {
             long pa, long offset, long n, Access access, MemorySegment buffer, DmaChunkConsumer consumer) {
         if (PeerMmio.contains(pa)) {
             PeerMmio.move(pa, offset, n, access, buffer, consumer);
+        } else if (PhysicalMemory.isWindow(pa)) {
+            moveWindow(pa, offset, n, access, buffer, consumer);
         } else if (consumer != null) {
             consumer.accept(HostMemory.ALL.asSlice(pa, n), offset);
         } else if (access == Access.READ) {
             MemorySegment.copy(HostMemory.ALL, pa, buffer, offset, n);
         } else {
             MemorySegment.copy(buffer, offset, HostMemory.ALL, pa, n);
+        }
+    }
+
+    /** A piece in another process's memory: staged through a buffer of ours for a consumer. */
+    private static void moveWindow(
+            long pa, long offset, long n, Access access, MemorySegment buffer, DmaChunkConsumer consumer) {
+        if (consumer == null) {
+            if (access == Access.READ) {
+                PhysicalMemory.dmaRead(pa, buffer, offset, n);
+            } else {
+                PhysicalMemory.dmaWrite(buffer, offset, pa, n);
+            }
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment staged = arena.allocate(n, 8);
+            if (access == Access.READ) {
+                PhysicalMemory.dmaRead(pa, staged, 0, n);
+            }
+            consumer.accept(staged, offset);
+            if (access != Access.READ) {
+                PhysicalMemory.dmaWrite(staged, 0, pa, n);
+            }
         }
     }
 

@@ -22,6 +22,9 @@ final class HostMemory {
      * the table's zeroed contents.
      */
     static long readPte(long address) {
+        if (PhysicalMemory.isWindow(address)) {
+            return PhysicalMemory.readLong(address);
+        }
         return (long) LONG.getAcquire(ALL, address);
     }
 
@@ -29,12 +32,23 @@ final class HostMemory {
         LONG.setRelease(ALL, address, value);
     }
 
-    /** Atomically sets bits, as the hardware's locked update of the dirty bit does. */
+    /**
+     * Atomically sets bits, as the hardware's locked update of the dirty bit does (not atomic
+     * against a client process updating its own tables in a window).
+     */
     static void setPteBits(long address, long bits) {
+        if (PhysicalMemory.isWindow(address)) {
+            PhysicalMemory.writeLong(address, PhysicalMemory.readLong(address) | bits);
+            return;
+        }
         long unused = (long) LONG.getAndBitwiseOr(ALL, address, bits);
     }
 
     static void clearPteBits(long address, long bits) {
+        if (PhysicalMemory.isWindow(address)) {
+            PhysicalMemory.writeLong(address, PhysicalMemory.readLong(address) & ~bits);
+            return;
+        }
         long unused = (long) LONG.getAndBitwiseAnd(ALL, address, ~bits);
     }
 }

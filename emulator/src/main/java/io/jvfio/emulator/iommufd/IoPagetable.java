@@ -3,10 +3,9 @@ package io.jvfio.emulator.iommufd;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.FaultInjection;
-import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.iommu.DirtyBitmap;
+import io.jvfio.emulator.iommu.PhysicalMemory;
 import io.jvfio.emulator.iommu.IommuDomain;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -1160,7 +1159,7 @@ final class IoPagetable {
         long length = data.byteSize();
         long last = iova + length - 1;
         iovaLock.readLock().lock();
-        try (Arena arena = Arena.ofConfined()) {
+        try {
             long cur = iova;
             for (Area area : contiguous(iova, last)) {
                 if (area.preventAccess) {
@@ -1178,9 +1177,9 @@ final class IoPagetable {
                 long host = area.pages.hostAddress(area.startByte(cur));
                 MemorySegment part = data.asSlice(cur - iova, bytes);
                 if (write) {
-                    UserMemory.copyOut(part, host, bytes);
+                    PhysicalMemory.write(part, 0, host, bytes);
                 } else {
-                    MemorySegment.copy(UserMemory.copyIn(host, bytes, arena), 0, part, 0, bytes);
+                    PhysicalMemory.read(host, part, 0, bytes);
                 }
                 cur = end + 1;
             }

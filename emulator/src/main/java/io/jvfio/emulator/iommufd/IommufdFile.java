@@ -97,7 +97,7 @@ public final class IommufdFile extends OpenFile {
             if (offset != immap.offset() || pageAligned != immap.length()) {
                 throw new ErrnoException(Errno.ENXIO);
             }
-            MemorySegment m = NativeKernel.instance().mmap(pageAligned, prot, mapFlags, immap.hostFd(), 0);
+            MemorySegment m = UserMemory.mapFile(immap.hostFd(), 0, pageAligned, prot, mapFlags);
             ctx.kernel.addVma(m, this, immap.owner()::decUsers);
             return m.asSlice(0, length);
         } catch (RuntimeException e) {

@@ -3,12 +3,12 @@ package io.jvfio.emulator.iommufd;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
+import io.jvfio.emulator.AddressSpace;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.FaultInjection;
 import io.jvfio.emulator.MemFdFile;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.Task;
-import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.dmabuf.DmaBuf;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.MemorySegment;
@@ -46,6 +46,10 @@ final class Pages {
     private int refs = 1;
     private PinMap pins;
     private MemorySegment fileMapping;
+    /** User memory: physical minus user address of the pinned pages, fixed at the first pin. */
+    private long physOffset;
+    /** User memory: whether this page set holds pins of its source's space (keeps its window). */
+    private boolean pinningSpace;
 
     private Pages(long base, long npages, boolean writable, OpenFile file, Task source, FaultInjection faults) {
         this.base = base;
@@ -159,7 +163,7 @@ final class Pages {
         if (dmabuf != null) {
             return dmabuf.hostAddress(base + offset);
         }
-        return file == null ? base + offset : fileMapping.address() + offset;
+        return file == null ? base + offset + physOffset : fileMapping.address() + offset;
     }
 
     /**
@@ -203,6 +207,12 @@ final class Pages {
                 charged = count;
                 if (file == null) {
                     PINNED_USER.add(this);
+                    if (!pinningSpace) {
+                        AddressSpace space = source.mm().space();
+                        physOffset = space.physical(base) - base;
+                        space.pinning(true);
+                        pinningSpace = true;
+                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -225,6 +235,10 @@ final class Pages {
         }
         if (pins.isEmpty()) {
             PINNED_USER.remove(this);
+            if (pinningSpace) {
+                pinningSpace = false;
+                source.mm().space().pinning(false);
+            }
         }
     }
 
@@ -245,7 +259,7 @@ final class Pages {
             if (!source.mm().isLive()) {
                 throw new ErrnoException(Errno.EFAULT, null, "mapping process has exited");
             }
-            UserMemory.checkPinnable(base + first * PAGE_SIZE, bytes, writable);
+            source.mm().space().checkPinnable(base + first * PAGE_SIZE, bytes, writable);
             return;
         }
         if (!(file instanceof MemFdFile memfd)) {
@@ -257,7 +271,8 @@ final class Pages {
         }
         if (fileMapping == null) {
             int prot = Linux.Prot.READ | (writable ? Linux.Prot.WRITE : 0);
-            fileMapping = memfd.mmap(npages * PAGE_SIZE, prot, Linux.Map.SHARED, base);
+            // The kernel's own view of the file's pages, in this JVM whoever the caller is.
+            fileMapping = NativeKernel.instance().mmap(npages * PAGE_SIZE, prot, Linux.Map.SHARED, memfd.hostFd(), base);
         }
     }
 

@@ -51,9 +51,12 @@ public final class BarMemory {
         return device.byteSize();
     }
 
-    /** A new shared mapping of {@code [offset, offset + length)}, for a user's mmap of the BAR. */
-    public MemorySegment map(long offset, long length, int prot) {
-        return NativeKernel.instance().mmap(length, prot, Linux.Map.SHARED, memfd, offset);
+    /**
+     * The memfd holding the BAR's pages: a user's mmap of the BAR is a shared mapping of its own
+     * over it, so their munmap never unmaps the device model's view.
+     */
+    public int memfd() {
+        return memfd;
     }
 
     private record Release(int memfd, MemorySegment view) implements Runnable {

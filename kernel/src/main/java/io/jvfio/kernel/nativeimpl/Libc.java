@@ -65,7 +65,7 @@ final class Libc {
 
     private Libc() {}
 
-    private static MethodHandle link(String name, FunctionDescriptor fd, Linker.Option... extra) {
+    static MethodHandle link(String name, FunctionDescriptor fd, Linker.Option... extra) {
         Linker.Option[] options = new Linker.Option[extra.length + 1];
         options[0] = ERRNO;
         System.arraycopy(extra, 0, options, 1, extra.length);

@@ -28,12 +28,25 @@ public final class ProcessMemory {
 
     /** Copies {@code length} bytes at user address {@code address} into {@code dst}; EFAULT if any is unreadable. */
     public static void copyIn(long address, MemorySegment dst, long length) {
-        transfer(Libc.PROCESS_VM_READV, dst, address, length, "copy_from_user");
+        transfer(Libc.PROCESS_VM_READV, PID, dst, address, length, "copy_from_user");
     }
 
     /** Copies {@code length} bytes of {@code src} to user address {@code address}; EFAULT if any is unwritable. */
     public static void copyOut(MemorySegment src, long address, long length) {
-        transfer(Libc.PROCESS_VM_WRITEV, src, address, length, "copy_to_user");
+        transfer(Libc.PROCESS_VM_WRITEV, PID, src, address, length, "copy_to_user");
+    }
+
+    /**
+     * {@link #copyIn} from another host process's memory (a client of a kernel server). EFAULT also
+     * when the process is gone (ESRCH) or may not be read (EPERM).
+     */
+    public static void copyIn(int pid, long address, MemorySegment dst, long length) {
+        transfer(Libc.PROCESS_VM_READV, pid, dst, address, length, "copy_from_user");
+    }
+
+    /** {@link #copyOut} to another host process's memory. */
+    public static void copyOut(int pid, MemorySegment src, long address, long length) {
+        transfer(Libc.PROCESS_VM_WRITEV, pid, src, address, length, "copy_to_user");
     }
 
     /** True when every byte of [address, address+length) can be read. */
@@ -51,7 +64,7 @@ public final class ProcessMemory {
     }
 
     private static void transfer(
-            java.lang.invoke.MethodHandle h, MemorySegment local, long remote, long length, String what) {
+            java.lang.invoke.MethodHandle h, int pid, MemorySegment local, long remote, long length, String what) {
         if (length == 0) {
             return;
         }
@@ -71,7 +84,12 @@ public final class ProcessMemory {
             iov.set(ValueLayout.JAVA_LONG, 8, length);
             iov.set(ValueLayout.JAVA_LONG, 16, remote);
             iov.set(ValueLayout.JAVA_LONG, 24, length);
-            long n = Libc.check((long) h.invokeExact(Libc.state(), PID, iov, 1L, iov.asSlice(16), 1L, 0L), what);
+            long n;
+            try {
+                n = Libc.check((long) h.invokeExact(Libc.state(), pid, iov, 1L, iov.asSlice(16), 1L, 0L), what);
+            } catch (ErrnoException e) {
+                throw e.errno() == Errno.EFAULT ? e : new ErrnoException(Errno.EFAULT, what, e.getMessage());
+            }
             if (n != length) {
                 // A partial transfer stops at the first bad page: the kernel's uaccess says EFAULT.
                 throw new ErrnoException(Errno.EFAULT, what);

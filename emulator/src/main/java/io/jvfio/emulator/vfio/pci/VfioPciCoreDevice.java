@@ -948,7 +948,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
             throw new ErrnoException(Errno.EINVAL);
         }
         // A mapping of its own over the BAR's pages: the user's munmap must not unmap the device's.
-        return bar.ram().orElseThrow().map(start, length, prot);
+        return UserMemory.mapFile(bar.ram().orElseThrow().memfd(), start, length, prot, Linux.Map.SHARED);
     }
 
     private boolean mmapSupported(Bar bar) {

@@ -1,0 +1,115 @@
+package io.jvfio.emulator;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.kernel.nativeimpl.NativeKernel;
+import io.jvfio.kernel.nativeimpl.ProcessMemory;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The memory of one host process as the emulated kernel reaches it: what {@code current->mm}
+ * gives the real kernel's uaccess, GUP and mmap. {@link #LOCAL} is this JVM's own memory; a
+ * client served by {@code jvfio run} has one of its own (process_vm_readv/writev on its pid).
+ * Pinned pages are addressed by {@link #physical} addresses, so DMA reaches them wherever they
+ * live. The space also keeps the file mappings whose close hook must run when they go away.
+ */
+public abstract class AddressSpace {
+    /** This JVM's memory: user pointers are addresses of this process. */
+    public static final AddressSpace LOCAL = new Local();
+
+    private final Vmas vmas = new Vmas();
+
+    /** copy_from_user: EFAULT if any byte of [address, address+length) cannot be read. */
+    public abstract void copyIn(long address, MemorySegment dst, long length);
+
+    /** copy_to_user: EFAULT if any byte cannot be written. */
+    public abstract void copyOut(MemorySegment src, long address, long length);
+
+    /** The host's view of this space's VMAs, for the pin check. */
+    protected abstract ProcMaps procMaps();
+
+    /**
+     * An emulated file's mmap: maps {@code length} bytes of host file {@code hostFd} at {@code
+     * offset} into this space. The segment's address is the mapping's; only {@link #LOCAL}'s may be
+     * dereferenced.
+     */
+    public abstract MemorySegment mapFile(int hostFd, long offset, long length, int prot, int flags);
+
+    /**
+     * The physical address of user address {@code address}, for a page about to be pinned;
+     * ENOMEM when no physical window is left for this space.
+     */
+    public abstract long physical(long address);
+
+    /** A page set starts pinning pages of this space ({@code true}) or holds none any more. */
+    public void pinning(boolean start) {}
+
+    /**
+     * What pin_user_pages checks before it takes a page: every byte of {@code [address,
+     * address+length)} lies in a mapping that is readable, and writable too when {@code write}.
+     * Unmapped or PROT_NONE memory is EFAULT, as in the kernel's GUP, walked VMA by VMA.
+     */
+    public final void checkPinnable(long address, long length, boolean write) {
+        if (length == 0) {
+            return;
+        }
+        long end = address + length; // callers keep address+length below 2^64
+        try (ProcMaps.Walk walk = procMaps().walk()) {
+            for (long cur = address; Long.compareUnsigned(cur, end) < 0; ) {
+                ProcMaps.Vma vma = walk.covering(cur);
+                if (vma == null) {
+                    throw new ErrnoException(Errno.EFAULT, null, "pin of unmapped 0x" + Long.toHexString(cur));
+                }
+                if (!vma.readable() || (write && !vma.writable())) {
+                    throw new ErrnoException(Errno.EFAULT, null, "pin of 0x" + Long.toHexString(cur));
+                }
+                cur = vma.end();
+            }
+        }
+    }
+
+    /**
+     * For a file's {@code mmap} whose mapping has a close hook (vm_ops->close): the mapping keeps
+     * a reference on {@code file}, and {@code close} runs once all of it has been unmapped.
+     */
+    public final void addVma(MemorySegment mapping, OpenFile file, Runnable close) {
+        vmas.add(mapping.address(), mapping.byteSize(), file, close);
+    }
+
+    /** munmap of [address, address+length) happened in this space. */
+    public final void unmapped(long address, long length) {
+        vmas.unmapped(address, length);
+    }
+
+    /** exit_mmap: the process is gone, every file mapping with it. */
+    public final void exitMmap() {
+        vmas.unmapped(0, Long.MAX_VALUE);
+    }
+
+    private static final class Local extends AddressSpace {
+        @Override
+        public void copyIn(long address, MemorySegment dst, long length) {
+            ProcessMemory.copyIn(address, dst, length);
+        }
+
+        @Override
+        public void copyOut(MemorySegment src, long address, long length) {
+            ProcessMemory.copyOut(src, address, length);
+        }
+
+        @Override
+        protected ProcMaps procMaps() {
+            return ProcMaps.SELF;
+        }
+
+        @Override
+        public MemorySegment mapFile(int hostFd, long offset, long length, int prot, int flags) {
+            return NativeKernel.instance().mmap(length, prot, flags, hostFd, offset);
+        }
+
+        @Override
+        public long physical(long address) {
+            return address;
+        }
+    }
+}

@@ -1,0 +1,728 @@
+/*
+ * jvfio's preload library: an unmodified program's system calls on the paths and files of the
+ * emulated kernel go to the jvfio kernel server (server/.../KernelServer.java) named by
+ * $JVFIO_SOCKET; everything else goes to libc as usual. It decides nothing: the server says
+ * which paths are its own, what every call returns, and which fds to install.
+ *
+ * Emulated files are placeholders: real socket fds whose other end the server holds, so fd
+ * numbers, dup, fork, CLOEXEC and close work as the host does them. One connection per thread.
+ * The wire format is documented in server/.../Protocol.java; the numbers here match it.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { OP_HELLO = 1, OP_OPEN, OP_CLOSED, OP_IOCTL, OP_READ, OP_WRITE, OP_MMAP, OP_MUNMAP, OP_STAT,
+       OP_READLINK, OP_LISTDIR, OP_SYNC, OP_REPLY };
+enum { DONE = 1, PASS, INSTALL, MAP, CLOSE, DRAIN };
+#define PASSED INT64_MIN
+#define MAX_PAYLOAD (1 << 20)
+
+struct msg {
+	uint32_t op;
+	uint32_t len;
+	int64_t a[7];
+};
+
+static int (*real_open)(const char *, int, ...);
+static int (*real_openat)(int, const char *, int, ...);
+static int (*real_close)(int);
+static int (*real_ioctl)(int, unsigned long, ...);
+static ssize_t (*real_read)(int, void *, size_t);
+static ssize_t (*real_write)(int, const void *, size_t);
+static ssize_t (*real_pread)(int, void *, size_t, off_t);
+static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+static int (*real_munmap)(void *, size_t);
+static int (*real_stat)(const char *, struct stat *);
+static int (*real_lstat)(const char *, struct stat *);
+static int (*real_access)(const char *, int);
+static ssize_t (*real_readlink)(const char *, char *, size_t);
+static DIR *(*real_opendir)(const char *);
+static struct dirent *(*real_readdir)(DIR *);
+static int (*real_closedir)(DIR *);
+static int (*real_dirfd)(DIR *);
+static FILE *(*real_fopen)(const char *, const char *);
+static pid_t (*real_waitpid)(pid_t, int *, int);
+static pid_t (*real_wait4)(pid_t, int *, int, struct rusage *);
+static int (*real_dup2)(int, int);
+static int (*real_dup3)(int, int, int);
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *socket_path;
+static char prefixes[512];
+static size_t prefixes_len;
+static __thread int conn = -1;
+static __thread pid_t conn_pid;
+
+/* The address the program's mmap of an emulated file asked for, for the server's MAP callback. */
+static __thread void *map_hint;
+
+/* Inodes of the placeholders this process received: how an fd is known to be emulated. */
+static ino_t *placeholders;
+static size_t nplaceholders, capplaceholders;
+/* Mappings of emulated files, so a munmap of them reaches the server. */
+static struct { uintptr_t start, end; } *maps;
+static size_t nmaps, capmaps;
+
+#define RESOLVE(name) real_##name = dlsym(RTLD_NEXT, #name)
+
+__attribute__((constructor)) static void init(void)
+{
+	RESOLVE(open); RESOLVE(openat); RESOLVE(close); RESOLVE(ioctl); RESOLVE(read);
+	RESOLVE(write); RESOLVE(pread); RESOLVE(pwrite); RESOLVE(mmap); RESOLVE(munmap);
+	RESOLVE(stat); RESOLVE(lstat); RESOLVE(access); RESOLVE(readlink); RESOLVE(opendir);
+	RESOLVE(readdir); RESOLVE(closedir); RESOLVE(dirfd); RESOLVE(fopen); RESOLVE(waitpid);
+	RESOLVE(wait4); RESOLVE(dup2); RESOLVE(dup3);
+	socket_path = getenv("JVFIO_SOCKET");
+}
+
+static int full(int fd, void *buf, size_t n, int sending)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t r = sending ? send(fd, (char *)buf + done, n - done, MSG_NOSIGNAL)
+				    : recv(fd, (char *)buf + done, n - done, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		done += r;
+	}
+	return 0;
+}
+
+static void die(const char *why)
+{
+	fprintf(stderr, "jvfio-preload: %s\n", why);
+	_exit(127);
+}
+
+/* Receives a message header, with the fd that may ride along. */
+static int receive(int sock, struct msg *m, int *fd)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { m, sizeof(*m) };
+	struct msghdr h = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			    .msg_controllen = sizeof(control) };
+	ssize_t r;
+
+	*fd = -1;
+	do
+		r = recvmsg(sock, &h, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+	while (r < 0 && errno == EINTR);
+	if (r != sizeof(*m))
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return 0;
+}
+
+static void remember(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return;
+	pthread_mutex_lock(&lock);
+	if (nplaceholders == capplaceholders) {
+		capplaceholders = capplaceholders ? 2 * capplaceholders : 64;
+		placeholders = realloc(placeholders, capplaceholders * sizeof(*placeholders));
+		if (!placeholders)
+			die("out of memory");
+	}
+	placeholders[nplaceholders++] = st.st_ino;
+	pthread_mutex_unlock(&lock);
+}
+
+/* Whether fd is a placeholder; its inode in *ino. */
+static int emulated_fd(int fd, ino_t *ino)
+{
+	struct stat st;
+	int found = 0;
+
+	if (!socket_path || fd < 0 || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < nplaceholders && !found; i++)
+		found = placeholders[i] == st.st_ino;
+	pthread_mutex_unlock(&lock);
+	if (ino)
+		*ino = st.st_ino;
+	return found;
+}
+
+static int64_t rpc(int op, const void *payload, uint32_t len, void *out, size_t outlen, int64_t *r,
+		   int64_t a0, int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5);
+
+static int connection(void)
+{
+	if (conn >= 0 && conn_pid == getpid())
+		return conn;
+	if (conn >= 0)
+		real_close(conn); /* a fork's copy of the parent's */
+	conn = -1;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (s < 0 || strlen(socket_path) >= sizeof(sa.sun_path))
+		die("cannot make a socket for the kernel server");
+	strcpy(sa.sun_path, socket_path);
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		fprintf(stderr, "jvfio-preload: cannot reach the kernel server at %s: %s\n", socket_path,
+			strerror(errno));
+		_exit(127);
+	}
+	conn = s;
+	conn_pid = getpid();
+	char buf[sizeof(prefixes)];
+	int64_t r[7];
+	int64_t n = rpc(OP_HELLO, NULL, 0, buf, sizeof(buf) - 1, r, 1, gettid(), 0, 0, 0, 0);
+
+	if (n < 0) {
+		buf[r[6] > 0 && (size_t)r[6] < sizeof(buf) ? r[6] : 0] = 0;
+		die(buf[0] ? buf : "the kernel server refused this process");
+	}
+	pthread_mutex_lock(&lock);
+	if (!prefixes_len) {
+		memcpy(prefixes, buf, r[6]);
+		prefixes_len = r[6];
+	}
+	pthread_mutex_unlock(&lock);
+	return conn;
+}
+
+/* Answers one server callback made while our request runs. */
+static int64_t callback(struct msg *m, int fd)
+{
+	switch (m->op) {
+	case INSTALL: {
+		remember(fd);
+		if (!m->a[0]) /* received with MSG_CMSG_CLOEXEC: drop it unless asked for */
+			fcntl(fd, F_SETFD, 0);
+		return fd;
+	}
+	case MAP: {
+		void *p = real_mmap(map_hint, m->a[0], m->a[1], m->a[2], fd, m->a[3]);
+		int64_t res = p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
+
+		real_close(fd);
+		if (p != MAP_FAILED) {
+			pthread_mutex_lock(&lock);
+			if (nmaps == capmaps) {
+				capmaps = capmaps ? 2 * capmaps : 16;
+				maps = realloc(maps, capmaps * sizeof(*maps));
+				if (!maps)
+					die("out of memory");
+			}
+			maps[nmaps].start = (uintptr_t)p;
+			maps[nmaps++].end = (uintptr_t)p + m->a[0];
+			pthread_mutex_unlock(&lock);
+		}
+		return res;
+	}
+	case CLOSE:
+		return real_close(m->a[0]) == 0 ? 0 : -errno;
+	case DRAIN: {
+		char byte;
+		return recv(m->a[0], &byte, 1, MSG_DONTWAIT) == 1 ? 0 : -errno;
+	}
+	default:
+		die("the kernel server sent an unknown callback");
+		return -1;
+	}
+}
+
+/*
+ * One request: the answer's r[0] (negative: -errno; PASSED: make the real call), its payload
+ * copied to out (r[6]: its length), callbacks answered on the way.
+ */
+static int64_t rpc(int op, const void *payload, uint32_t len, void *out, size_t outlen, int64_t *r,
+		   int64_t a0, int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5)
+{
+	int s = op == OP_HELLO ? conn : connection();
+	struct msg m = { op, len, { a0, a1, a2, a3, a4, a5, 0 } };
+
+	if (full(s, &m, sizeof(m), 1) || (len && full(s, (void *)payload, len, 1)))
+		die("lost the kernel server");
+	for (;;) {
+		int fd;
+
+		if (receive(s, &m, &fd))
+			die("lost the kernel server");
+		if (m.op == DONE || m.op == PASS) {
+			size_t keep = m.len < outlen ? m.len : outlen;
+			char sink[256];
+
+			if (keep && full(s, out, keep, 0))
+				die("lost the kernel server");
+			for (size_t left = m.len - keep; left;) {
+				size_t n = left < sizeof(sink) ? left : sizeof(sink);
+				if (full(s, sink, n, 0))
+					die("lost the kernel server");
+				left -= n;
+			}
+			memcpy(r, m.a, sizeof(m.a));
+			r[6] = keep;
+			return m.op == PASS ? PASSED : m.a[0];
+		}
+		struct msg reply = { OP_REPLY, 0, { callback(&m, fd) } };
+		if (full(s, &reply, sizeof(reply), 1))
+			die("lost the kernel server");
+	}
+}
+
+static int64_t result(int64_t v)
+{
+	if (v < 0) {
+		errno = -v;
+		return -1;
+	}
+	return v;
+}
+
+/* Whether an absolute path lies where the server said it serves. */
+static int served(const char *path)
+{
+	if (!socket_path || path[0] != '/')
+		return 0;
+	if (!prefixes_len)
+		connection();
+	for (size_t i = 0; i < prefixes_len;) {
+		size_t n = strlen(prefixes + i);
+		if (n && strncmp(path, prefixes + i, n) == 0)
+			return 1;
+		i += n + 1;
+	}
+	return 0;
+}
+
+static int64_t path_rpc(int op, const char *path, void *out, size_t outlen, int64_t *r, int64_t a0,
+			int64_t a1)
+{
+	return rpc(op, path, strlen(path), out, outlen, r, a0, a1, 0, 0, 0, 0);
+}
+
+static int open_common(const char *path, int flags, mode_t mode, int *handled)
+{
+	int64_t r[7];
+
+	*handled = 0;
+	if (!served(path))
+		return -1;
+	int64_t v = path_rpc(OP_OPEN, path, NULL, 0, r, flags, mode);
+	if (v == PASSED)
+		return -1;
+	*handled = 1;
+	return result(v);
+}
+
+#define MODE_ARG(flags) \
+	mode_t mode = 0; \
+	if ((flags) & (O_CREAT | O_TMPFILE)) { \
+		va_list ap; \
+		va_start(ap, flags); \
+		mode = va_arg(ap, mode_t); \
+		va_end(ap); \
+	}
+
+int open(const char *path, int flags, ...)
+{
+	MODE_ARG(flags);
+	int handled, fd = open_common(path, flags, mode, &handled);
+	return handled ? fd : real_open(path, flags, mode);
+}
+
+int open64(const char *path, int flags, ...) __attribute__((alias("open")));
+
+int __open_2(const char *path, int flags)
+{
+	return open(path, flags);
+}
+
+int __open64_2(const char *path, int flags) __attribute__((alias("__open_2")));
+
+/* The path of a directory placeholder fd, for openat relative to it (from opendir). */
+static __thread char dirfd_path[4096];
+static __thread int dirfd_num = -1;
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	MODE_ARG(flags);
+	char joined[8192];
+	const char *p = path;
+	int handled, fd;
+
+	if (path[0] != '/' && dirfd >= 0 && dirfd == dirfd_num) {
+		snprintf(joined, sizeof(joined), "%s/%s", dirfd_path, path);
+		p = joined;
+	}
+	if (p[0] == '/') {
+		fd = open_common(p, flags, mode, &handled);
+		if (handled)
+			return fd;
+	}
+	return real_openat(dirfd, path, flags, mode);
+}
+
+int openat64(int dirfd, const char *path, int flags, ...) __attribute__((alias("openat")));
+
+int __openat_2(int dirfd, const char *path, int flags)
+{
+	return openat(dirfd, path, flags);
+}
+
+int __openat64_2(int dirfd, const char *path, int flags) __attribute__((alias("__openat_2")));
+
+int close(int fd)
+{
+	ino_t ino;
+	int emulated = emulated_fd(fd, &ino);
+	int ret = real_close(fd);
+	int64_t r[7];
+
+	if (emulated && ret == 0) {
+		int saved = errno;
+		rpc(OP_CLOSED, NULL, 0, NULL, 0, r, 0, ino, 0, 0, 0, 0);
+		errno = saved;
+	}
+	return ret;
+}
+
+/* dup2/dup3 over a placeholder closes it: the server hears of it as of a close. */
+static int closes_over(int newfd, int (*dup)(void), int oldfd)
+{
+	ino_t ino;
+	int emulated = oldfd != newfd && emulated_fd(newfd, &ino);
+	int ret = dup();
+	int64_t r[7];
+
+	if (emulated && ret >= 0) {
+		int saved = errno;
+		rpc(OP_CLOSED, NULL, 0, NULL, 0, r, 0, ino, 0, 0, 0, 0);
+		errno = saved;
+	}
+	return ret;
+}
+
+static __thread int dup_old, dup_new, dup_flags;
+static int do_dup2(void) { return real_dup2(dup_old, dup_new); }
+static int do_dup3(void) { return real_dup3(dup_old, dup_new, dup_flags); }
+
+int dup2(int oldfd, int newfd)
+{
+	dup_old = oldfd, dup_new = newfd;
+	return closes_over(newfd, do_dup2, oldfd);
+}
+
+int dup3(int oldfd, int newfd, int flags)
+{
+	dup_old = oldfd, dup_new = newfd, dup_flags = flags;
+	return closes_over(newfd, do_dup3, oldfd);
+}
+
+int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	va_start(ap, request);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	int64_t r[7];
+
+	if (!emulated_fd(fd, NULL))
+		return real_ioctl(fd, request, arg);
+	return result(rpc(OP_IOCTL, NULL, 0, NULL, 0, r, fd, request, (int64_t)(uintptr_t)arg, 0, 0, 0));
+}
+
+static ssize_t read_common(int fd, void *buf, size_t count, off_t offset, int positional)
+{
+	int64_t r[7];
+	size_t n = count < MAX_PAYLOAD ? count : MAX_PAYLOAD;
+	return result(rpc(OP_READ, NULL, 0, buf, n, r, fd, n, offset, positional, 0, 0));
+}
+
+static ssize_t write_common(int fd, const void *buf, size_t count, off_t offset, int positional)
+{
+	int64_t r[7];
+	size_t n = count < MAX_PAYLOAD ? count : MAX_PAYLOAD;
+	return result(rpc(OP_WRITE, buf, n, NULL, 0, r, fd, n, offset, positional, 0, 0));
+}
+
+ssize_t read(int fd, void *buf, size_t count)
+{
+	return emulated_fd(fd, NULL) ? read_common(fd, buf, count, 0, 0) : real_read(fd, buf, count);
+}
+
+ssize_t write(int fd, const void *buf, size_t count)
+{
+	return emulated_fd(fd, NULL) ? write_common(fd, buf, count, 0, 0) : real_write(fd, buf, count);
+}
+
+ssize_t pread(int fd, void *buf, size_t count, off_t offset)
+{
+	return emulated_fd(fd, NULL) ? read_common(fd, buf, count, offset, 1)
+				     : real_pread(fd, buf, count, offset);
+}
+
+ssize_t pread64(int fd, void *buf, size_t count, off_t offset) __attribute__((alias("pread")));
+
+ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
+{
+	return emulated_fd(fd, NULL) ? write_common(fd, buf, count, offset, 1)
+				     : real_pwrite(fd, buf, count, offset);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t count, off_t offset) __attribute__((alias("pwrite")));
+
+void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
+{
+	int64_t r[7];
+
+	if ((flags & MAP_ANONYMOUS) || !emulated_fd(fd, NULL))
+		return real_mmap(addr, length, prot, flags, fd, offset);
+	map_hint = addr;
+	int64_t v = rpc(OP_MMAP, NULL, 0, NULL, 0, r, fd, length, prot, flags, offset, 0);
+	if (v < 0 && v > -4096) {
+		errno = -v;
+		return MAP_FAILED;
+	}
+	return (void *)(uintptr_t)v;
+}
+
+void *mmap64(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
+	__attribute__((alias("mmap")));
+
+int munmap(void *addr, size_t length)
+{
+	uintptr_t start = (uintptr_t)addr, end = start + length;
+	int ours = 0;
+	int ret = real_munmap(addr, length);
+	int64_t r[7];
+
+	if (ret != 0 || !socket_path)
+		return ret;
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < nmaps; i++) {
+		if (maps[i].start < end && start < maps[i].end) {
+			ours = 1;
+			if (start <= maps[i].start && maps[i].end <= end)
+				maps[i--] = maps[--nmaps];
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	if (ours)
+		rpc(OP_MUNMAP, NULL, 0, NULL, 0, r, start, length, 0, 0, 0, 0);
+	return ret;
+}
+
+static int stat_common(const char *path, struct stat *st, int *handled)
+{
+	int64_t r[7];
+
+	*handled = 0;
+	if (!served(path))
+		return -1;
+	int64_t v = path_rpc(OP_STAT, path, NULL, 0, r, 0, 0);
+	if (v == PASSED)
+		return -1;
+	*handled = 1;
+	if (v < 0)
+		return result(v);
+	memset(st, 0, sizeof(*st));
+	st->st_mode = r[1];
+	st->st_rdev = r[2];
+	st->st_size = r[3];
+	st->st_nlink = 1;
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_blksize = 4096;
+	return 0;
+}
+
+int stat(const char *path, struct stat *st)
+{
+	int handled, v = stat_common(path, st, &handled);
+	return handled ? v : real_stat(path, st);
+}
+
+int stat64(const char *path, struct stat64 *st) __attribute__((alias("stat")));
+
+int lstat(const char *path, struct stat *st)
+{
+	int handled, v = stat_common(path, st, &handled);
+	return handled ? v : real_lstat(path, st);
+}
+
+int lstat64(const char *path, struct stat64 *st) __attribute__((alias("lstat")));
+
+int access(const char *path, int mode)
+{
+	struct stat st;
+	int handled, v = stat_common(path, &st, &handled);
+	return handled ? v : real_access(path, mode);
+}
+
+ssize_t readlink(const char *path, char *buf, size_t size)
+{
+	int64_t r[7];
+
+	if (served(path)) {
+		int64_t v = path_rpc(OP_READLINK, path, buf, size, r, 0, 0);
+		if (v != PASSED)
+			return v < 0 ? result(v) : r[6];
+	}
+	return real_readlink(path, buf, size);
+}
+
+/* A directory of the emulated kernel: its entries, fetched at opendir. */
+struct emulated_dir {
+	uint32_t magic;
+	int fd;
+	char *entries;
+	size_t len, pos;
+	struct dirent ent;
+};
+#define DIR_MAGIC 0x6a766669u
+
+static struct emulated_dir *ours(DIR *d)
+{
+	struct emulated_dir *e = (struct emulated_dir *)d;
+	return e && e->magic == DIR_MAGIC ? e : NULL;
+}
+
+DIR *opendir(const char *path)
+{
+	int64_t r[7];
+
+	if (served(path)) {
+		char *buf = malloc(MAX_PAYLOAD);
+		if (!buf)
+			return NULL;
+		int64_t v = path_rpc(OP_LISTDIR, path, buf, MAX_PAYLOAD, r, 0, 0);
+		if (v != PASSED) {
+			if (v < 0) {
+				free(buf);
+				errno = -v;
+				return NULL;
+			}
+			struct emulated_dir *d = calloc(1, sizeof(*d));
+			if (!d) {
+				free(buf);
+				return NULL;
+			}
+			d->magic = DIR_MAGIC;
+			d->entries = buf;
+			d->len = r[6];
+			/* dirfd(): a descriptor openat() joins relative paths to this directory with. */
+			d->fd = real_open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			snprintf(dirfd_path, sizeof(dirfd_path), "%s", path);
+			dirfd_num = d->fd;
+			return (DIR *)d;
+		}
+		free(buf);
+	}
+	return real_opendir(path);
+}
+
+struct dirent *readdir(DIR *dir)
+{
+	struct emulated_dir *d = ours(dir);
+
+	if (!d)
+		return real_readdir(dir);
+	if (d->pos >= d->len)
+		return NULL;
+	d->ent.d_type = d->entries[d->pos++];
+	snprintf(d->ent.d_name, sizeof(d->ent.d_name), "%s", d->entries + d->pos);
+	d->pos += strlen(d->entries + d->pos) + 1;
+	d->ent.d_ino = 1;
+	return &d->ent;
+}
+
+struct dirent64 *readdir64(DIR *dir) __attribute__((alias("readdir")));
+
+int closedir(DIR *dir)
+{
+	struct emulated_dir *d = ours(dir);
+
+	if (!d)
+		return real_closedir(dir);
+	if (dirfd_num == d->fd)
+		dirfd_num = -1;
+	real_close(d->fd);
+	free(d->entries);
+	free(d);
+	return 0;
+}
+
+int dirfd(DIR *dir)
+{
+	struct emulated_dir *d = ours(dir);
+	return d ? d->fd : real_dirfd(dir);
+}
+
+/* stdio over an emulated file: reads and writes go through our read and write. */
+static ssize_t cookie_read(void *c, char *buf, size_t n) { return read((int)(intptr_t)c, buf, n); }
+static ssize_t cookie_write(void *c, const char *buf, size_t n) { return write((int)(intptr_t)c, buf, n); }
+static int cookie_close(void *c) { return close((int)(intptr_t)c); }
+
+FILE *fopen(const char *path, const char *mode)
+{
+	if (served(path)) {
+		int flags = strchr(mode, '+') ? O_RDWR : mode[0] == 'r' ? O_RDONLY : O_WRONLY;
+		int handled, fd = open_common(path, flags | (strchr(mode, 'e') ? O_CLOEXEC : 0), 0, &handled);
+		if (handled) {
+			cookie_io_functions_t io = { cookie_read, cookie_write, NULL, cookie_close };
+			return fd < 0 ? NULL : fopencookie((void *)(intptr_t)fd, mode, io);
+		}
+	}
+	return real_fopen(path, mode);
+}
+
+FILE *fopen64(const char *path, const char *mode) __attribute__((alias("fopen")));
+
+/* A reaped child's files and memory are released before its parent looks. */
+static void synced(pid_t pid)
+{
+	int64_t r[7];
+
+	if (pid > 0 && socket_path && conn >= 0 && conn_pid == getpid()) {
+		int saved = errno;
+		rpc(OP_SYNC, NULL, 0, NULL, 0, r, 0, 0, 0, 0, 0, 0);
+		errno = saved;
+	}
+}
+
+pid_t waitpid(pid_t pid, int *status, int options)
+{
+	pid_t r = real_waitpid(pid, status, options);
+	synced(r);
+	return r;
+}
+
+pid_t wait(int *status)
+{
+	return waitpid(-1, status, 0);
+}
+
+pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
+{
+	pid_t r = real_wait4(pid, status, options, usage);
+	synced(r);
+	return r;
+}

@@ -1,0 +1,104 @@
+package io.jvfio.server;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.emulator.AddressSpace;
+import io.jvfio.emulator.ProcMaps;
+import io.jvfio.emulator.iommu.PhysicalMemory;
+import io.jvfio.kernel.nativeimpl.ProcessMemory;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A client process's memory: uaccess by process_vm_readv/writev on its pid, the pin check by its
+ * /proc/PID/maps, mmap of emulated files by asking the client to map the host fd itself, and a
+ * physical window (while any of its pages are pinned) through which devices reach it by DMA. Once
+ * the process has exited every access is EFAULT, whatever process may since have its pid.
+ */
+final class ClientAddressSpace extends AddressSpace implements PhysicalMemory.Window {
+    private final int pid;
+    private ProcMaps maps;
+    private volatile boolean gone;
+    private long window = -1;
+    private long pinningPageSets;
+
+    ClientAddressSpace(int pid) {
+        this.pid = pid;
+    }
+
+    private void live() {
+        if (gone) {
+            throw new ErrnoException(Errno.EFAULT, null, "process " + pid + " has exited");
+        }
+    }
+
+    @Override
+    public void copyIn(long address, MemorySegment dst, long length) {
+        live();
+        ProcessMemory.copyIn(pid, address, dst, length);
+    }
+
+    @Override
+    public void copyOut(MemorySegment src, long address, long length) {
+        live();
+        ProcessMemory.copyOut(pid, src, address, length);
+    }
+
+    @Override
+    protected synchronized ProcMaps procMaps() {
+        live();
+        if (maps == null) {
+            maps = ProcMaps.of(pid);
+        }
+        return maps;
+    }
+
+    @Override
+    public MemorySegment mapFile(int hostFd, long offset, long length, int prot, int flags) {
+        live();
+        long address = Connection.current().map(hostFd, offset, length, prot, flags);
+        return MemorySegment.ofAddress(address).reinterpret(length);
+    }
+
+    @Override
+    public synchronized long physical(long address) {
+        if (window < 0) {
+            window = PhysicalMemory.attach(this);
+        }
+        return window | address;
+    }
+
+    @Override
+    public synchronized void pinning(boolean start) {
+        pinningPageSets += start ? 1 : -1;
+        detachIfUnused();
+    }
+
+    /** The process exited: nothing reaches its memory any more. */
+    synchronized void exit() {
+        gone = true;
+        exitMmap();
+        if (maps != null) {
+            maps.close();
+        }
+        detachIfUnused();
+    }
+
+    private void detachIfUnused() {
+        // A window stays while pinned pages may still be mapped through it, so it never aliases
+        // another process's memory.
+        if (gone && pinningPageSets == 0 && window >= 0) {
+            PhysicalMemory.detach(window);
+            window = -1;
+        }
+    }
+
+    @Override
+    public void read(long va, MemorySegment dst, long offset, long n) {
+        copyIn(va, dst.asSlice(offset, n), n);
+    }
+
+    @Override
+    public void write(MemorySegment src, long offset, long va, long n) {
+        copyOut(src.asSlice(offset, n), va, n);
+    }
+}

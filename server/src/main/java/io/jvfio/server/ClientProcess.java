@@ -1,0 +1,32 @@
+package io.jvfio.server;
+
+import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.Task;
+import io.jvfio.kernel.nativeimpl.HostSyscalls;
+import io.jvfio.kernel.nativeimpl.NativeKernel;
+
+/**
+ * A client process as the emulated kernel knows it: a {@link Task} with the client's own memory
+ * and fd table, found by the pid the host kernel reports for its connections (SO_PEERCRED) and
+ * followed by a pidfd, so its exit is seen and a recycled pid is never mistaken for it.
+ */
+final class ClientProcess {
+    final int pid;
+    final int pidfd;
+    final ClientAddressSpace space;
+    final Task task;
+
+    ClientProcess(EmulatedKernel kernel, Reaper reaper, int pid) {
+        this.pid = pid;
+        this.pidfd = HostSyscalls.pidfdOpen(pid);
+        this.space = new ClientAddressSpace(pid);
+        this.task = kernel.newProcess(space, new ClientFiles(this, reaper));
+    }
+
+    /** The kernel's exit path for the memory: exit_mm, then the mappings' close hooks. */
+    void exit() {
+        task.exit();
+        space.exit();
+        NativeKernel.instance().close(pidfd);
+    }
+}

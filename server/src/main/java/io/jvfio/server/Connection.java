@@ -1,0 +1,249 @@
+package io.jvfio.server;
+
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.kernel.nativeimpl.HostSyscalls;
+import io.jvfio.kernel.nativeimpl.NativeKernel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One client thread's connection: its requests run one after another on a platform thread of
+ * ours, as that client thread's system calls in the emulated kernel ({@code current} is its
+ * process). Whatever a request does wrong, the client gets an errno: a Java exception never
+ * leaves, and a malformed request ends only this connection.
+ */
+final class Connection implements Runnable {
+    private static final Logger LOG = Logger.getLogger(Connection.class.getName());
+    private static final ThreadLocal<Connection> CURRENT = new ThreadLocal<>();
+
+    private final KernelServer server;
+    private final EmulatedKernel kernel;
+    private final int sock;
+    private final ClientProcess process;
+    private final MemorySegment in = Arena.ofAuto().allocate(Protocol.HEADER, 8);
+    private final MemorySegment out = Arena.ofAuto().allocate(Protocol.HEADER, 8);
+
+    Connection(KernelServer server, int sock, ClientProcess process) {
+        this.server = server;
+        this.kernel = server.kernel();
+        this.sock = sock;
+        this.process = process;
+    }
+
+    /** The connection whose request the calling thread is serving (for callbacks into the client). */
+    static Connection current() {
+        Connection c = CURRENT.get();
+        if (c == null) {
+            throw new ErrnoException(Errno.EINVAL, null, "no client request on this thread");
+        }
+        return c;
+    }
+
+    /** The process whose request the calling thread serves. */
+    static io.jvfio.emulator.Task currentTask() {
+        return current().process.task;
+    }
+
+    @Override
+    public void run() {
+        CURRENT.set(this);
+        try {
+            while (HostSyscalls.receive(sock, in)) {
+                int length = Protocol.length(in);
+                if (length < 0 || length > Protocol.MAX_PAYLOAD) {
+                    LOG.warning("client " + process.pid + ": payload of " + length + " bytes; dropping the connection");
+                    return;
+                }
+                MemorySegment payload = receivePayload(length);
+                serve(Protocol.op(in), payload);
+            }
+        } catch (ErrnoException e) {
+            // the client went away in the middle of a message
+        } finally {
+            CURRENT.remove();
+            NativeKernel.instance().close(sock);
+            server.disconnected(this);
+        }
+    }
+
+    private MemorySegment receivePayload(int length) {
+        if (length == 0) {
+            return MemorySegment.NULL;
+        }
+        MemorySegment p = Arena.ofAuto().allocate(length, 8);
+        if (!HostSyscalls.receive(sock, p)) {
+            throw new ErrnoException(Errno.EPIPE);
+        }
+        return p;
+    }
+
+    private void serve(int op, MemorySegment payload) {
+        long a0 = Protocol.arg(in, 0);
+        long a1 = Protocol.arg(in, 1);
+        long a2 = Protocol.arg(in, 2);
+        long a3 = Protocol.arg(in, 3);
+        long a4 = Protocol.arg(in, 4);
+        Connection.Reply reply;
+        try {
+            reply = kernel.callAs(process.task, () -> switch (op) {
+                case Protocol.OP_HELLO -> Reply.of(0, server.ownedPrefixes());
+                case Protocol.OP_OPEN -> server.paths().open(string(payload), (int) a0);
+                case Protocol.OP_CLOSED -> {
+                    server.reaper().closed(a1);
+                    yield Reply.of(0);
+                }
+                case Protocol.OP_IOCTL -> Reply.of(kernel.ioctl((int) a0, a1, a2));
+                case Protocol.OP_READ -> settling((int) a0, () -> read((int) a0, a1, a2, a3 != 0));
+                case Protocol.OP_WRITE -> settling((int) a0, () -> Reply.of(write((int) a0, payload, a2, a3 != 0)));
+                case Protocol.OP_MMAP -> Reply.of(kernel.mmap(a1, (int) a2, (int) a3, (int) a0, a4).address());
+                case Protocol.OP_MUNMAP -> {
+                    process.space.unmapped(a0, a1);
+                    yield Reply.of(0);
+                }
+                case Protocol.OP_STAT -> server.paths().stat(string(payload));
+                case Protocol.OP_READLINK -> server.paths().readlink(string(payload));
+                case Protocol.OP_LISTDIR -> server.paths().list(string(payload));
+                case Protocol.OP_SYNC -> {
+                    server.reaper().sync();
+                    yield Reply.of(0);
+                }
+                default -> throw new ErrnoException(Errno.ENOSYS, null, "unknown request " + op);
+            });
+        } catch (ErrnoException e) {
+            reply = Reply.of(-e.errno().number());
+        } catch (RuntimeException | Error e) {
+            // A bug of the emulation: the client sees EIO, the server keeps serving.
+            LOG.log(Level.SEVERE, "request " + op + " of client " + process.pid, e);
+            reply = Reply.of(-Errno.EIO.number());
+        }
+        send(reply.kind, reply.payload, -1, reply.values);
+    }
+
+    /** A read or write, after which the file's readiness (an event queue drained) may have changed. */
+    private Reply settling(int fd, Supplier<Reply> body) {
+        try {
+            return body.get();
+        } finally {
+            settle(fd);
+        }
+    }
+
+    /** After an operation on a placeholder's file: its readiness byte follows the file's state. */
+    private void settle(int fd) {
+        Placeholder p = server.placeholderOf(process, fd);
+        if (p != null) {
+            p.settle(() -> callback(Protocol.DRAIN, -1, fd));
+        }
+    }
+
+    private Reply read(int fd, long count, long offset, boolean positional) {
+        long n = Math.min(Math.max(count, 0), Protocol.MAX_PAYLOAD);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(Math.max(n, 1), 8).asSlice(0, n);
+            long got = positional ? kernel.pread(fd, buf, offset) : kernel.read(fd, buf);
+            byte[] data = buf.asSlice(0, got).toArray(ValueLayout.JAVA_BYTE);
+            return Reply.of(got, data);
+        }
+    }
+
+    private long write(int fd, MemorySegment data, long offset, boolean positional) {
+        MemorySegment buf = data.equals(MemorySegment.NULL) ? Arena.ofAuto().allocate(1).asSlice(0, 0) : data;
+        return positional ? kernel.pwrite(fd, buf, offset) : kernel.write(fd, buf);
+    }
+
+    private static String string(MemorySegment payload) {
+        if (payload.equals(MemorySegment.NULL)) {
+            throw new ErrnoException(Errno.EFAULT, null, "no path");
+        }
+        return new String(payload.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    }
+
+    // ---- callbacks into the client, while its request runs ------------------------------------
+
+    /** fd_install: the client receives {@code hostFd} and answers with its new fd number. */
+    int install(int hostFd, int cloexec) {
+        return (int) callback(Protocol.INSTALL, hostFd, cloexec);
+    }
+
+    /** Undoes an install: the client closes {@code fd}. */
+    void closeFd(int fd) {
+        callback(Protocol.CLOSE, -1, fd);
+    }
+
+    /** An emulated file's mmap: the client maps {@code hostFd} where its own mmap call asked. */
+    long map(int hostFd, long offset, long length, int prot, int flags) {
+        return callback(Protocol.MAP, hostFd, length, prot, flags, offset);
+    }
+
+    /** Sends a callback and waits for its {@link Protocol#OP_REPLY}; a negative answer is its errno. */
+    private long callback(int kind, int fd, long... values) {
+        send(kind, null, fd, values);
+        if (!HostSyscalls.receive(sock, in) || Protocol.op(in) != Protocol.OP_REPLY || Protocol.length(in) != 0) {
+            throw new ErrnoException(Errno.EPIPE, null, "client broke off a callback");
+        }
+        long answer = Protocol.arg(in, 0);
+        if (answer < 0) {
+            Errno e = Errno.orNull((int) -answer);
+            throw new ErrnoException(e != null ? e : Errno.EIO);
+        }
+        return answer;
+    }
+
+    private void send(int kind, byte[] payload, int fd, long... values) {
+        int length = payload == null ? 0 : payload.length;
+        Protocol.set(out, kind, length, values);
+        try {
+            if (length == 0) {
+                HostSyscalls.send(sock, out, fd);
+            } else {
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment m = a.allocate(Protocol.HEADER + length, 8);
+                    MemorySegment.copy(out, 0, m, 0, Protocol.HEADER);
+                    MemorySegment.copy(payload, 0, m, ValueLayout.JAVA_BYTE, Protocol.HEADER, length);
+                    HostSyscalls.send(sock, m, fd);
+                }
+            }
+        } catch (ErrnoException e) {
+            throw new ErrnoException(Errno.EPIPE, null, "client gone");
+        }
+    }
+
+    int pid() {
+        return process.pid;
+    }
+
+    /** What a request answers: a message kind, its values and payload. */
+    record Reply(int kind, long[] values, byte[] payload) {
+        static Reply of(long result) {
+            return new Reply(Protocol.DONE, new long[] {result}, null);
+        }
+
+        static Reply of(long result, byte[] payload) {
+            return new Reply(Protocol.DONE, new long[] {result}, payload);
+        }
+
+        static Reply of(long result, List<String> strings) {
+            StringBuilder sb = new StringBuilder();
+            for (String s : strings) {
+                sb.append(s).append('\0');
+            }
+            return of(result, sb.toString().getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Reply values(long... values) {
+            return new Reply(Protocol.DONE, values, null);
+        }
+
+        static Reply pass() {
+            return new Reply(Protocol.PASS, new long[] {0}, null);
+        }
+    }
+}
