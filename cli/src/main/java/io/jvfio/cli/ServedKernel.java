@@ -33,7 +33,8 @@ final class ServedKernel {
                 ? Path.of(configured)
                 : Path.of("preload", "target", "libjvfio-preload.so").toAbsolutePath();
         if (!Files.isRegularFile(lib)) {
-            throw new IllegalStateException("the preload library is missing at " + lib + " (build with ./mvnw package)");
+            throw new IllegalStateException(
+                    "the preload library is missing at " + lib + " (build with ./mvnw package)");
         }
         return lib.toAbsolutePath();
     }

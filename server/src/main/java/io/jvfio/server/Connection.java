@@ -103,7 +103,8 @@ final class Connection implements Runnable {
                 case Protocol.OP_IOCTL -> Reply.of(kernel.ioctl((int) a0, a1, a2));
                 case Protocol.OP_READ -> settling((int) a0, () -> read((int) a0, a1, a2, a3 != 0));
                 case Protocol.OP_WRITE -> settling((int) a0, () -> Reply.of(write((int) a0, payload, a2, a3 != 0)));
-                case Protocol.OP_MMAP -> Reply.of(kernel.mmap(a1, (int) a2, (int) a3, (int) a0, a4).address());
+                case Protocol.OP_MMAP ->
+                    Reply.of(kernel.mmap(a1, (int) a2, (int) a3, (int) a0, a4).address());
                 case Protocol.OP_MUNMAP -> {
                     process.space.unmapped(a0, a1);
                     yield Reply.of(0);
@@ -155,7 +156,8 @@ final class Connection implements Runnable {
     }
 
     private long write(int fd, MemorySegment data, long offset, boolean positional) {
-        MemorySegment buf = data.equals(MemorySegment.NULL) ? Arena.ofAuto().allocate(1).asSlice(0, 0) : data;
+        MemorySegment buf =
+                data.equals(MemorySegment.NULL) ? Arena.ofAuto().allocate(1).asSlice(0, 0) : data;
         return positional ? kernel.pwrite(fd, buf, offset) : kernel.write(fd, buf);
     }
 

@@ -54,7 +54,8 @@ public final class KernelServer implements AutoCloseable {
         Path dir = socket.toAbsolutePath().getParent();
         try {
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectories(
+                        dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
             if (!Files.getPosixFilePermissions(dir).equals(PosixFilePermissions.fromString("rwx------"))) {
                 throw new IllegalArgumentException(dir + " must be a directory of mode 0700 (it is not private)");
@@ -173,7 +174,8 @@ public final class KernelServer implements AutoCloseable {
             byte[] msg = why.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             java.lang.foreign.MemorySegment m = a.allocate(Protocol.HEADER + msg.length, 8);
             Protocol.set(m, Protocol.DONE, msg.length, -io.jvfio.abi.Errno.EACCES.number());
-            java.lang.foreign.MemorySegment.copy(msg, 0, m, java.lang.foreign.ValueLayout.JAVA_BYTE, Protocol.HEADER, msg.length);
+            java.lang.foreign.MemorySegment.copy(
+                    msg, 0, m, java.lang.foreign.ValueLayout.JAVA_BYTE, Protocol.HEADER, msg.length);
             HostSyscalls.send(sock, m, -1);
         } catch (ErrnoException e) {
             // gone already

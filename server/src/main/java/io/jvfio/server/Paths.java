@@ -138,9 +138,7 @@ final class Paths {
             return Connection.Reply.pass();
         }
         int type = kernel.vfs().fileType(path, true);
-        int mode = type == Vfs.S_IFDIR
-                ? type | 0755
-                : path.startsWith("/dev/") ? 0020000 | 0666 : type | 0644;
+        int mode = type == Vfs.S_IFDIR ? type | 0755 : path.startsWith("/dev/") ? 0020000 | 0666 : type | 0644;
         return Connection.Reply.values(0, mode);
     }
 
@@ -190,8 +188,7 @@ final class Paths {
             }
             int from = (int) Math.min(offset, text.length);
             int n = (int) Math.min(buf.byteSize(), text.length - from);
-            UserMemory.toSegment(
-                    java.lang.foreign.MemorySegment.ofArray(text).asSlice(from, n), buf, n);
+            UserMemory.toSegment(java.lang.foreign.MemorySegment.ofArray(text).asSlice(from, n), buf, n);
             return n;
         }
     }
@@ -230,7 +227,8 @@ final class Paths {
         @Override
         public long pwrite(java.lang.foreign.MemorySegment buf, long offset) {
             byte[] bytes = new byte[(int) Math.min(buf.byteSize(), 32)];
-            java.lang.foreign.MemorySegment.copy(buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+            java.lang.foreign.MemorySegment.copy(
+                    buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
             long n;
             try {
                 n = Long.parseLong(new String(bytes, StandardCharsets.US_ASCII).strip());

@@ -77,10 +77,7 @@ final class Placeholder {
     /** Whether the clients' end is fully closed (our end sees a hang-up). */
     boolean peerGone() {
         short[] r = NativeKernel.instance()
-                .poll(
-                        List.of(new PollFd(
-                                serverFd, (short) (Linux.Poll.IN | Linux.Poll.RDHUP))),
-                        0);
+                .poll(List.of(new PollFd(serverFd, (short) (Linux.Poll.IN | Linux.Poll.RDHUP))), 0);
         return (r[0] & (Linux.Poll.HUP | Linux.Poll.RDHUP)) != 0;
     }
 }

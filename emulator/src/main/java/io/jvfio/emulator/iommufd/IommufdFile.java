@@ -9,7 +9,6 @@ import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
-import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

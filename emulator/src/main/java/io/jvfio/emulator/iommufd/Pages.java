@@ -272,7 +272,8 @@ final class Pages {
         if (fileMapping == null) {
             int prot = Linux.Prot.READ | (writable ? Linux.Prot.WRITE : 0);
             // The kernel's own view of the file's pages, in this JVM whoever the caller is.
-            fileMapping = NativeKernel.instance().mmap(npages * PAGE_SIZE, prot, Linux.Map.SHARED, memfd.hostFd(), base);
+            fileMapping =
+                    NativeKernel.instance().mmap(npages * PAGE_SIZE, prot, Linux.Map.SHARED, memfd.hostFd(), base);
         }
     }
 
@@ -308,8 +309,8 @@ final class Pages {
     /** For CHANGE_PROCESS: whether moving to {@code task} changes whom the pins are charged to. */
     synchronized boolean needsChargeUpdate(Task task) {
         return switch (accountMode) {
-            case NONE -> false;
-            case MM -> source.mm() != task.mm();
+            case NONE, MM -> source.mm() != task.mm(); // pinned_vm moves even unaccounted
+
             case USER -> source.user() != task.user() || source.mm() != task.mm();
         };
     }

@@ -183,7 +183,7 @@ final class Selftest extends IommufdObject {
             }
             for (; length != 0; length -= pageSize, iova += pageSize, uptr += pageSize) {
                 UserMemory.checkPinnable(uptr, 1, false);
-                if (hwpt.domain.iovaToPhys(iova) != uptr) {
+                if (hwpt.domain.iovaToPhys(iova) != UserMemory.current().physical(uptr)) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
             }

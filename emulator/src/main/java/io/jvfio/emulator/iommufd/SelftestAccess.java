@@ -125,7 +125,7 @@ final class SelftestAccess extends OpenFile implements IommufdAccess.Ops {
                         long page = uptr - (iova & (Pages.PAGE_SIZE - 1));
                         for (long host : hosts) {
                             UserMemory.checkPinnable(page, 1, false);
-                            if (host != page) {
+                            if (host != UserMemory.current().physical(page)) {
                                 throw new ErrnoException(Errno.EBADE);
                             }
                             page += Pages.PAGE_SIZE;

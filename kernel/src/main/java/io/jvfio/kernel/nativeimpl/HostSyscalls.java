@@ -40,24 +40,27 @@ public final class HostSyscalls {
             Libc.link("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SOCKETPAIR =
             Libc.link("socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle BIND = Libc.link("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle BIND =
+            Libc.link("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CONNECT =
             Libc.link("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle LISTEN = Libc.link("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle ACCEPT4 =
             Libc.link("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = Libc.link(
-            "getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle GETSOCKOPT =
+            Libc.link("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SENDMSG =
             Libc.link("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECVMSG =
             Libc.link("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SHUTDOWN = Libc.link("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SHUTDOWN =
+            Libc.link("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle PIDFD_OPEN =
             Libc.link("pidfd_open", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle PIDFD_GETFD =
             Libc.link("pidfd_getfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle EPOLL_CREATE1 = Libc.link("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_CREATE1 =
+            Libc.link("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle EPOLL_CTL =
             Libc.link("epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle EPOLL_WAIT =
@@ -107,7 +110,8 @@ public final class HostSyscalls {
 
     /** A listening AF_UNIX stream socket bound at {@code path} (close-on-exec). */
     public static int listenUnix(String path, int backlog) {
-        int fd = (int) sys("socket", () -> (int) SOCKET.invokeExact(Libc.state(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        int fd = (int)
+                sys("socket", () -> (int) SOCKET.invokeExact(Libc.state(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = sockaddr(a, path);
             sys("bind(" + path + ")", () -> (int) BIND.invokeExact(Libc.state(), fd, sa, (int) sa.byteSize()));
@@ -121,7 +125,8 @@ public final class HostSyscalls {
 
     /** A stream socket connected to the AF_UNIX socket at {@code path}. */
     public static int connectUnix(String path) {
-        int fd = (int) sys("socket", () -> (int) SOCKET.invokeExact(Libc.state(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        int fd = (int)
+                sys("socket", () -> (int) SOCKET.invokeExact(Libc.state(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = sockaddr(a, path);
             sys("connect(" + path + ")", () -> (int) CONNECT.invokeExact(Libc.state(), fd, sa, (int) sa.byteSize()));
@@ -148,10 +153,12 @@ public final class HostSyscalls {
             MemorySegment cred = a.allocate(12, 4);
             MemorySegment len = a.allocate(ValueLayout.JAVA_INT);
             len.set(ValueLayout.JAVA_INT, 0, 12);
-            sys("getsockopt(SO_PEERCRED)", () -> (int)
-                    GETSOCKOPT.invokeExact(Libc.state(), fd, SOL_SOCKET, SO_PEERCRED, cred, len));
+            sys("getsockopt(SO_PEERCRED)", () ->
+                    (int) GETSOCKOPT.invokeExact(Libc.state(), fd, SOL_SOCKET, SO_PEERCRED, cred, len));
             return new PeerCred(
-                    cred.get(ValueLayout.JAVA_INT, 0), cred.get(ValueLayout.JAVA_INT, 4), cred.get(ValueLayout.JAVA_INT, 8));
+                    cred.get(ValueLayout.JAVA_INT, 0),
+                    cred.get(ValueLayout.JAVA_INT, 4),
+                    cred.get(ValueLayout.JAVA_INT, 8));
         }
     }
 
@@ -159,8 +166,8 @@ public final class HostSyscalls {
     public static int[] socketpair() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sv = a.allocate(ValueLayout.JAVA_INT, 2);
-            sys("socketpair", () -> (int)
-                    SOCKETPAIR.invokeExact(Libc.state(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+            sys("socketpair", () ->
+                    (int) SOCKETPAIR.invokeExact(Libc.state(), AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
             return new int[] {sv.get(ValueLayout.JAVA_INT, 0), sv.get(ValueLayout.JAVA_INT, 4)};
         }
     }
@@ -275,8 +282,8 @@ public final class HostSyscalls {
             int n;
             while (true) {
                 try {
-                    n = (int) sys("epoll_wait", () -> (int)
-                            EPOLL_WAIT.invokeExact(Libc.state(), epfd, evs, max, timeoutMillis));
+                    n = (int) sys("epoll_wait", () ->
+                            (int) EPOLL_WAIT.invokeExact(Libc.state(), epfd, evs, max, timeoutMillis));
                     break;
                 } catch (ErrnoException e) {
                     if (e.errno() != Errno.EINTR) {
@@ -300,7 +307,11 @@ public final class HostSyscalls {
             MemorySegment st = a.allocate(144, 8);
             sys("fstat(" + fd + ")", () -> (int) FSTAT.invokeExact(Libc.state(), fd, st));
             return new Stat(
-                    st.get(JAVA_LONG, 0), st.get(JAVA_LONG, 8), st.get(JAVA_INT, 24), st.get(JAVA_LONG, 40), st.get(JAVA_LONG, 48));
+                    st.get(JAVA_LONG, 0),
+                    st.get(JAVA_LONG, 8),
+                    st.get(JAVA_INT, 24),
+                    st.get(JAVA_LONG, 40),
+                    st.get(JAVA_LONG, 48));
         }
     }
 
