@@ -87,14 +87,14 @@ static uint64_t bar_read(off_t reg, size_t width)
 	uint64_t v = 0;
 
 	if (pread(device, &v, width, bar0 + reg) != (ssize_t)width)
-		fail("BAR0 read", strerror(errno));
+		fail("bar0_read", strerror(errno));
 	return v;
 }
 
 static void bar_write(off_t reg, uint64_t v, size_t width)
 {
 	if (pwrite(device, &v, width, bar0 + reg) != (ssize_t)width)
-		fail("BAR0 write", strerror(errno));
+		fail("bar0_write", strerror(errno));
 }
 
 /* edu finishes a DMA 100 ms (QEMU's virtual clock) after the command: poll, up to 20 s. */
@@ -143,103 +143,104 @@ int main(int argc, char **argv)
 	}
 	link[len] = '\0';
 	n = strrchr(link, '/') + 1;
-	ok("%s is in IOMMU group %s", bdf, n);
+	printf("# %s is in IOMMU group %s\n", bdf, n);
+	ok("iommu_group");
 
 	container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	check_errno(container, "open /dev/vfio/vfio");
+	check_errno(container, "open_container");
 	check(ioctl(container, VFIO_GET_API_VERSION) == VFIO_API_VERSION,
-	      "VFIO_GET_API_VERSION is VFIO_API_VERSION", "another version");
+	      "get_api_version", "another version");
 	check(ioctl(container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) == 1,
-	      "VFIO_CHECK_EXTENSION(VFIO_TYPE1v2_IOMMU)", "not supported");
+	      "check_extension_type1v2", "not supported");
 
 	snprintf(path, sizeof(path), "/dev/vfio/%s", n);
 	group = open(path, O_RDWR | O_CLOEXEC);
-	check_errno(group, "open the group node");
-	check_errno(ioctl(group, VFIO_GROUP_GET_STATUS, &status), "VFIO_GROUP_GET_STATUS");
-	check(status.flags == VFIO_GROUP_FLAGS_VIABLE, "group viable, no container yet",
+	check_errno(group, "open_group");
+	check_errno(ioctl(group, VFIO_GROUP_GET_STATUS, &status), "group_get_status");
+	check(status.flags == VFIO_GROUP_FLAGS_VIABLE, "group_viable",
 	      "unexpected group flags");
-	check_errno(ioctl(group, VFIO_GROUP_SET_CONTAINER, &container), "VFIO_GROUP_SET_CONTAINER");
-	check_errno(ioctl(group, VFIO_GROUP_GET_STATUS, &status), "VFIO_GROUP_GET_STATUS again");
+	check_errno(ioctl(group, VFIO_GROUP_SET_CONTAINER, &container), "group_set_container");
+	check_errno(ioctl(group, VFIO_GROUP_GET_STATUS, &status), "group_get_status_again");
 	check(status.flags == (VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET),
-	      "group viable with its container set", "unexpected group flags");
-	check_errno(ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), "VFIO_SET_IOMMU type1v2");
-	check_errno(ioctl(container, VFIO_IOMMU_GET_INFO, &iommu), "VFIO_IOMMU_GET_INFO");
+	      "group_container_set", "unexpected group flags");
+	check_errno(ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), "set_iommu_type1v2");
+	check_errno(ioctl(container, VFIO_IOMMU_GET_INFO, &iommu), "iommu_get_info");
 	check((iommu.flags & VFIO_IOMMU_INFO_PGSIZES) && (iommu.iova_pgsizes & PAGE),
-	      "IOMMU supports 4 KiB pages", "no 4 KiB page size");
+	      "iommu_pgsize_4k", "no 4 KiB page size");
 
 	/* Page 0: what the device reads; page 1: where it writes back. */
 	buf = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
-		fail("mmap the DMA buffer", strerror(errno));
+		fail("mmap_buffer", strerror(errno));
 	for (i = 0; i < DMA_LEN; i++)
 		buf[i] = (unsigned char)(i * 7 + 1);
 	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
 	map.vaddr = (uintptr_t)buf;
 	map.iova = IOVA;
 	map.size = 2 * PAGE;
-	check_errno(ioctl(container, VFIO_IOMMU_MAP_DMA, &map), "VFIO_IOMMU_MAP_DMA 8 KiB");
+	check_errno(ioctl(container, VFIO_IOMMU_MAP_DMA, &map), "map_dma");
 
 	device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	check_errno(device, "VFIO_GROUP_GET_DEVICE_FD");
-	check_errno(ioctl(device, VFIO_DEVICE_GET_INFO, &info), "VFIO_DEVICE_GET_INFO");
+	check_errno(device, "group_get_device_fd");
+	check_errno(ioctl(device, VFIO_DEVICE_GET_INFO, &info), "device_get_info");
 	check((info.flags & VFIO_DEVICE_FLAGS_PCI) && info.num_regions >= VFIO_PCI_CONFIG_REGION_INDEX + 1,
-	      "a PCI device with a config region", "not a vfio-pci device");
+	      "device_is_pci", "not a vfio-pci device");
 
 	region.index = VFIO_PCI_CONFIG_REGION_INDEX;
-	check_errno(ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &region), "config region info");
+	check_errno(ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &region), "config_region_info");
 	config = region.offset;
 	check(pread(device, id, sizeof(id), config + PCI_VENDOR_ID) == sizeof(id) &&
 		      id[0] == 0x1234 && id[1] == 0x11e8,
-	      "config space says 1234:11e8 (edu)", "another vendor:device");
+	      "config_vendor_device", "another vendor:device");
 	/* Memory decoding and bus mastering: edu's DMA goes nowhere without the latter. */
-	check(pread(device, &command, 2, config + PCI_COMMAND) == 2, "read the command register",
+	check(pread(device, &command, 2, config + PCI_COMMAND) == 2, "config_read_command",
 	      "short read");
 	command |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 	check(pwrite(device, &command, 2, config + PCI_COMMAND) == 2,
-	      "enable memory decoding and bus mastering", "short write");
+	      "config_enable_bus_master", "short write");
 
 	region.index = VFIO_PCI_BAR0_REGION_INDEX;
-	check_errno(ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &region), "BAR0 region info");
+	check_errno(ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &region), "bar0_region_info");
 	snprintf(why, sizeof(why), "size %#llx flags %#x", (unsigned long long)region.size,
 		 region.flags);
 	check(region.size == 1 << 20 &&
 		      (region.flags & (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE)) ==
 			      (VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE),
-	      "BAR0 is 1 MiB, readable and writable", why);
+	      "bar0_size_and_flags", why);
 	bar0 = region.offset;
 
-	check(bar_read(EDU_ID, 4) == 0x010000ed, "edu identification register is 0x010000ed",
+	check(bar_read(EDU_ID, 4) == 0x010000ed, "edu_identification",
 	      "another value");
 	bar_write(EDU_LIVENESS, 0x12345678, 4);
 	check(bar_read(EDU_LIVENESS, 4) == (uint32_t)~0x12345678u,
-	      "liveness register returns the complement", "another value");
+	      "edu_liveness", "another value");
 	bar_write(EDU_FACTORIAL, 5, 4);
 	for (i = 0; i < 20000 && (bar_read(EDU_STATUS, 4) & 1); i++)
 		usleep(1000);
-	check(bar_read(EDU_FACTORIAL, 4) == 120, "factorial of 5 is 120", "another value");
+	check(bar_read(EDU_FACTORIAL, 4) == 120, "edu_factorial", "another value");
 
-	check(dma(IOVA, EDU_BUFFER, 0) == 0, "DMA RAM -> edu buffer completes", "still running after 20 s");
-	check(dma(EDU_BUFFER, IOVA + PAGE, EDU_DMA_TO_RAM) == 0, "DMA edu buffer -> RAM completes",
+	check(dma(IOVA, EDU_BUFFER, 0) == 0, "dma_to_device", "still running after 20 s");
+	check(dma(EDU_BUFFER, IOVA + PAGE, EDU_DMA_TO_RAM) == 0, "dma_to_ram",
 	      "still running after 20 s");
-	check(!memcmp(buf, buf + PAGE, DMA_LEN), "the data came back through the IOMMU",
+	check(!memcmp(buf, buf + PAGE, DMA_LEN), "dma_data_matches",
 	      "page 1 differs from page 0");
 
 	unmap.iova = IOVA;
 	unmap.size = 2 * PAGE;
-	check_errno(ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap), "VFIO_IOMMU_UNMAP_DMA");
-	check(unmap.size == 2 * PAGE, "UNMAP_DMA unmapped 8 KiB", "another size");
+	check_errno(ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap), "unmap_dma");
+	check(unmap.size == 2 * PAGE, "unmap_dma_size", "another size");
 	/* The IOMMU now refuses the device's writes: the page must keep what it had. */
 	memset(buf + PAGE, 0x5a, DMA_LEN);
-	check(dma(EDU_BUFFER, IOVA + PAGE, EDU_DMA_TO_RAM) == 0, "DMA to the unmapped IOVA ends",
+	check(dma(EDU_BUFFER, IOVA + PAGE, EDU_DMA_TO_RAM) == 0, "dma_unmapped_ends",
 	      "still running after 20 s");
 	for (i = 0; i < DMA_LEN && buf[PAGE + i] == 0x5a; i++)
 		;
-	check(i == DMA_LEN, "the DMA to the unmapped IOVA did not land", "memory changed");
+	check(i == DMA_LEN, "dma_unmapped_blocked", "memory changed");
 
-	check_errno(close(device), "close the device");
-	check_errno(ioctl(group, VFIO_GROUP_UNSET_CONTAINER), "VFIO_GROUP_UNSET_CONTAINER");
-	check_errno(close(group), "close the group");
-	check_errno(close(container), "close the container");
+	check_errno(close(device), "close_device");
+	check_errno(ioctl(group, VFIO_GROUP_UNSET_CONTAINER), "group_unset_container");
+	check_errno(close(group), "close_group");
+	check_errno(close(container), "close_container");
 	printf("1..%d\n", checks);
 	return 0;
 }
