@@ -142,7 +142,10 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	link[len] = '\0';
-	n = strrchr(link, '/') + 1;
+	n = strrchr(link, '/');
+	if (!n)
+		fail("iommu_group", "the iommu_group link names no group");
+	n++;
 	printf("# %s is in IOMMU group %s\n", bdf, n);
 	ok("iommu_group");
 
