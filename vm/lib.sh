@@ -23,7 +23,7 @@ vm_path_visible() {
 }
 
 # Prints the kernel to boot: $JVFIO_VM_KERNEL, else the shared prebuilt one next to the
-# repository (or next to its origin, for a local clone), else the one vm/kernel built into the cache. Returns 1 when there is none.
+# repository (or next to its origin, for a local clone, or its main checkout, for a worktree), else the one vm/kernel built into the cache. Returns 1 when there is none.
 vm_find_kernel() {
   local candidate
   if [ -n "${JVFIO_VM_KERNEL:-}" ] && [ ! -s "$JVFIO_VM_KERNEL" ]; then
@@ -31,11 +31,14 @@ vm_find_kernel() {
     return 1
   fi
   # A clone made elsewhere (git clone /work/main /tmp/x) finds the shared kernel beside its origin.
-  local origin
+  # A git worktree (/work/wt/x of /work/main) finds it beside its main checkout.
+  local origin common
   origin=$(git -C "$JVFIO_REPO" remote get-url origin 2>/dev/null || true)
   case "$origin" in /*) ;; *) origin= ;; esac
+  common=$(git -C "$JVFIO_REPO" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)
   for candidate in "${JVFIO_VM_KERNEL:-}" "$JVFIO_REPO/../shared/testkernel/bzImage" \
-    "${origin:+$origin/../shared/testkernel/bzImage}" "$JVFIO_VM_CACHE/kernel/bzImage"; do
+    "${origin:+$origin/../shared/testkernel/bzImage}" "${common:+$common/../../shared/testkernel/bzImage}" \
+    "$JVFIO_VM_CACHE/kernel/bzImage"; do
     if [ -n "$candidate" ] && [ -s "$candidate" ]; then
       (cd "$(dirname "$candidate")" && echo "$(pwd)/$(basename "$candidate")")
       return 0
