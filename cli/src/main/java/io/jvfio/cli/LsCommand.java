@@ -1,8 +1,8 @@
 package io.jvfio.cli;
 
 import io.jvfio.api.Jvfio;
-import io.jvfio.api.driver.PciDevices;
-import io.jvfio.api.driver.PciDevices.PciDevice;
+import io.jvfio.api.PciDevices;
+import io.jvfio.api.PciDevices.PciDevice;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package io.jvfio.conformance;
 
-import io.jvfio.api.driver.PciDevices;
+import io.jvfio.api.PciDevices;
 import io.jvfio.kernel.Kernel;
 import java.io.IOException;
 import java.nio.file.Files;
