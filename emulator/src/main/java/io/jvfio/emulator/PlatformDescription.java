@@ -173,6 +173,22 @@ public final class PlatformDescription implements PciPlatform {
 
     /** A description in the file form: one device per line, {@code #} to the end of a line a comment. */
     public static PlatformDescription parse(String source, String text) {
+        return new PlatformDescription(lines(source, text));
+    }
+
+    /** A description given as {@code --device} arguments, in order. */
+    public static PlatformDescription ofDevices(List<String> devices) {
+        return of("", "", devices);
+    }
+
+    /** The devices of file {@code source} with text {@code text}, then {@code --device} arguments. */
+    public static PlatformDescription of(String source, String text, List<String> devices) {
+        List<Line> all = new ArrayList<>(lines(source, text));
+        devices.forEach(d -> all.add(new Line("--device", d.strip())));
+        return new PlatformDescription(all);
+    }
+
+    private static List<Line> lines(String source, String text) {
         List<Line> lines = new ArrayList<>();
         String[] raw = text.split("\n", -1);
         for (int n = 0; n < raw.length; n++) {
@@ -181,20 +197,7 @@ public final class PlatformDescription implements PciPlatform {
                 lines.add(new Line(source + " line " + (n + 1), l));
             }
         }
-        return new PlatformDescription(lines);
-    }
-
-    /** A description given as {@code --device} arguments, in order. */
-    public static PlatformDescription ofDevices(List<String> devices) {
-        return new PlatformDescription(
-                devices.stream().map(d -> new Line("--device", d.strip())).toList());
-    }
-
-    /** This description followed by {@code more}'s devices. */
-    public PlatformDescription plus(PlatformDescription more) {
-        List<Line> all = new ArrayList<>(lines);
-        all.addAll(more.lines);
-        return new PlatformDescription(all);
+        return lines;
     }
 
     /** The same machine, built again: every device in its power-on state. */
