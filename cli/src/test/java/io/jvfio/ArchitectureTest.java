@@ -40,6 +40,19 @@ class ArchitectureTest {
     }
 
     @Test
+    void theApiReachesTheEmulationOnlyThroughTheBoundary() {
+        // The emulated backend is found by name (KernelProvider) and described by text
+        // (EmulatedPlatform): the API runs unchanged on a class path without the emulator.
+        noClasses()
+                .that()
+                .resideInAPackage("io.jvfio.api..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.jvfio.emulator..", "io.jvfio.devices..")
+                .check(CLASSES);
+    }
+
+    @Test
     void layersDependOnlyDownwards() {
         layeredArchitecture()
                 .consideringOnlyDependenciesInAnyPackage("io.jvfio..")
@@ -69,9 +82,9 @@ class ArchitectureTest {
                 .whereLayer("testkit")
                 .mayOnlyBeAccessedByLayers("conformance")
                 .whereLayer("devices")
-                .mayOnlyBeAccessedByLayers("api", "conformance", "cli")
+                .mayOnlyBeAccessedByLayers("conformance", "cli")
                 .whereLayer("emulator")
-                .mayOnlyBeAccessedByLayers("devices", "api", "conformance", "cli")
+                .mayOnlyBeAccessedByLayers("devices", "conformance", "cli")
                 .whereLayer("kernel")
                 .mayOnlyBeAccessedByLayers("testkit", "emulator", "devices", "api", "conformance", "cli")
                 .withOptionalLayers(true)

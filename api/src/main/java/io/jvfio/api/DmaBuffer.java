@@ -7,7 +7,7 @@ import java.util.List;
  * Page-aligned anonymous memory for DMA (mmap through the boundary), mappable into IOASes. Closing
  * it unmaps it from every IOAS it is still mapped in, then releases the memory.
  */
-public interface DmaBuffer extends AutoCloseable {
+public sealed interface DmaBuffer extends AutoCloseable permits DmaBufferImpl {
     /** The memory; its size is the requested size rounded up to whole pages. */
     MemorySegment segment();
 

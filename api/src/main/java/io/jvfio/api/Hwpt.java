@@ -5,7 +5,7 @@ package io.jvfio.api;
  * on a paging parent. Closing it destroys it (EBUSY while a device is attached or a nested HWPT uses
  * it).
  */
-public interface Hwpt extends AutoCloseable {
+public sealed interface Hwpt extends AutoCloseable permits HwptImpl {
     /** The kernel's object ID; pass it to {@link VfioDevice#attach(Hwpt)}. */
     int id();
 

@@ -8,7 +8,7 @@ import java.util.List;
  * device attached to it (directly or through a {@link Hwpt}) may DMA to. Closing it destroys it
  * (IOMMU_DESTROY), which fails with EBUSY while a HWPT or device still uses it.
  */
-public interface Ioas extends AutoCloseable {
+public sealed interface Ioas extends AutoCloseable permits IoasImpl {
     /** The kernel's object ID. */
     int id();
 

@@ -7,7 +7,7 @@ import java.util.Set;
  * An open /dev/iommu: the context owning IOAS, HWPT and device objects. Closing it destroys every
  * object in it; the {@link Ioas} and {@link Hwpt} handles it gave out become closed.
  */
-public interface Iommufd extends AutoCloseable {
+public sealed interface Iommufd extends AutoCloseable permits IommufdImpl {
     /** The open file descriptor (e.g. for VFIO_GROUP_SET_CONTAINER). */
     int fd();
 

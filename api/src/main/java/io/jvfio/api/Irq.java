@@ -7,7 +7,7 @@ import java.time.Duration;
  * consumed either by {@link #await} or by a handler ({@link #onInterrupt}), never both. Closing it
  * disables the index if enabled, stops the dispatch thread and closes the eventfds.
  */
-public interface Irq extends AutoCloseable {
+public sealed interface Irq extends AutoCloseable permits IrqImpl {
     IrqInfo info();
 
     /** Enables vectors {@code 0 .. count-1}, each signalling its own eventfd (INTx: count 1). */

@@ -2,6 +2,8 @@ package io.jvfio.api;
 
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.KernelProvider;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The entry point of the typed API: one backend's kernel, and everything opened through it. Choose
@@ -9,13 +11,21 @@ import io.jvfio.kernel.KernelProvider;
  * it. Closing it closes every device, buffer, container, group and iommufd still open through it,
  * newest first.
  */
-public interface Jvfio extends AutoCloseable {
+public sealed interface Jvfio extends AutoCloseable permits JvfioImpl {
     /** The system property naming a backend for {@link #open()} ("native" or "emulated"). */
     String BACKEND_PROPERTY = "jvfio.backend";
 
     /** The API over {@code kernel}. */
     static Jvfio open(Kernel kernel) {
         return new JvfioImpl(kernel);
+    }
+
+    /**
+     * The API over a fresh emulated kernel booted on {@code platform}: its devices unbound, its
+     * modules loaded. IllegalArgumentException naming the problem for a bad description.
+     */
+    static Jvfio open(EmulatedPlatform platform) {
+        return open(KernelProvider.named("emulated").open(Map.of("platform", platform.text())));
     }
 
     /** The API over the backend called {@code backend} ("native", "emulated"). */
@@ -50,8 +60,18 @@ public interface Jvfio extends AutoCloseable {
     /** Opens a device cdev (/dev/vfio/devices/vfioN); bind and attach it next. */
     VfioDevice openDevice(String cdevPath);
 
-    /** Opens the cdev of PCI device {@code bdf} ("0000:00:03.0"), found through sysfs. */
+    /**
+     * Binds PCI device {@code bdf} ("0000:00:04.0") to vfio-pci as a user does, unless it is bound
+     * already: driver_override, then drivers_probe. Returns whether anything changed. A device another
+     * driver holds is refused (IllegalStateException): taking it away is for the user to decide.
+     */
+    boolean bindToVfioPci(String bdf);
+
+    /** Opens the cdev of PCI device {@code bdf} ("0000:00:04.0"), found through sysfs; bind it to vfio-pci first. */
     VfioDevice openPciDevice(String bdf);
+
+    /** The PCI devices sysfs shows, in address order. */
+    List<PciDevices.PciDevice> pciDevices();
 
     /** Opens group /dev/vfio/{@code number} (legacy path). */
     VfioGroup openGroup(int number);

@@ -1,6 +1,7 @@
 package io.jvfio.api;
 
 import io.jvfio.kernel.Kernel;
+import java.util.List;
 import java.util.Objects;
 
 final class JvfioImpl implements Jvfio {
@@ -24,6 +25,16 @@ final class JvfioImpl implements Jvfio {
     @Override
     public VfioDevice openDevice(String cdevPath) {
         return VfioDeviceImpl.openCdev(kernel, cdevPath, open);
+    }
+
+    @Override
+    public boolean bindToVfioPci(String bdf) {
+        return PciDevices.bindToVfioPci(kernel, bdf);
+    }
+
+    @Override
+    public List<PciDevices.PciDevice> pciDevices() {
+        return PciDevices.list(kernel);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.jvfio.api;
 
 /** The PCI configuration space of a device (the config region), with the usual helpers. */
-public interface PciConfig {
+public sealed interface PciConfig permits PciConfigImpl {
     /** The command register's offset and the bits this API sets. */
     int COMMAND = 0x04;
 

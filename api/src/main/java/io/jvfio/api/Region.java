@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
  * or mmap-ed where the region allows it. Offsets are relative to the region's start; multi-byte
  * values are little endian, as PCI is.
  */
-public interface Region {
+public sealed interface Region permits RegionImpl {
     RegionInfo info();
 
     /** Reads a 1-, 2-, 4- or 8-byte value at {@code offset}, zero-extended. */

@@ -3,7 +3,6 @@ package io.jvfio.api;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.kernel.Kernel;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Finds a PCI device's VFIO nodes through sysfs, via the boundary so both backends answer: {@code
@@ -11,24 +10,10 @@ import java.util.regex.Pattern;
  * component its group.
  */
 final class Sysfs {
-    private static final Pattern BDF = Pattern.compile("[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]");
-
     private Sysfs() {}
 
-    /** {@code bdf} in sysfs form: lower case, with the domain ("00:03.0" → "0000:00:03.0"). */
-    static String normalize(String bdf) {
-        String b = bdf.toLowerCase(java.util.Locale.ROOT);
-        if (!b.matches("[0-9a-f]{4}:.*")) {
-            b = "0000:" + b;
-        }
-        if (!BDF.matcher(b).matches()) {
-            throw new IllegalArgumentException("not a PCI address (DDDD:BB:DD.F): " + bdf);
-        }
-        return b;
-    }
-
     private static String deviceDir(String bdf) {
-        return "/sys/bus/pci/devices/" + normalize(bdf);
+        return "/sys/bus/pci/devices/" + PciDevices.normalize(bdf);
     }
 
     static String cdevPath(Kernel kernel, String bdf) {

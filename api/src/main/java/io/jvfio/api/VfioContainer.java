@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
  * The legacy VFIO container (/dev/vfio/vfio): after a group joined it and {@link #setIommu} chose
  * the type1 backend, maps user memory at fixed IOVAs for all its groups' devices.
  */
-public interface VfioContainer extends AutoCloseable {
+public sealed interface VfioContainer extends AutoCloseable permits VfioContainerImpl {
     /** VFIO_TYPE1v2_IOMMU, the usual {@link #setIommu} argument. */
     int TYPE1V2 = VfioConst.VFIO_TYPE1v2_IOMMU;
 

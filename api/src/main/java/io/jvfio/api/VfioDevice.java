@@ -9,7 +9,7 @@ package io.jvfio.api;
  * group-opened one the kernel refuses them (EINVAL, ENOTTY), and its DMA goes through the group's
  * container instead.
  */
-public interface VfioDevice extends AutoCloseable {
+public sealed interface VfioDevice extends AutoCloseable permits VfioDeviceImpl {
     /** The cdev path, or the device name within its group. */
     String name();
 

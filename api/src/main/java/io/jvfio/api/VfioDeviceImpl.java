@@ -27,6 +27,7 @@ final class VfioDeviceImpl implements VfioDevice {
     private final Map<Integer, IrqImpl> irqs = new HashMap<>();
     private final List<MemorySegment> mmaps = new ArrayList<>();
     private int devId = -1;
+    private IommufdImpl boundTo;
     private boolean closed;
 
     private VfioDeviceImpl(Kernel kernel, int fd, String name, Children<AutoCloseable> parent) {
@@ -75,6 +76,7 @@ final class VfioDeviceImpl implements VfioDevice {
             VfioDeviceBindIommufd.IOMMUFD.set(s, iommufd.fd());
             ioctl("VfioDevice[" + name + "].bind(" + iommufd + ")", VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD, s);
             devId = VfioDeviceBindIommufd.OUT_DEVID.get(s);
+            boundTo = (IommufdImpl) iommufd;
             return devId;
         }
     }
@@ -89,12 +91,29 @@ final class VfioDeviceImpl implements VfioDevice {
 
     @Override
     public int attach(Ioas ioas) {
-        return attach("ioas " + ioas.id(), ioas.id());
+        return attach("ioas " + ioas.id(), (IoasImpl) ioas);
     }
 
     @Override
     public int attach(Hwpt hwpt) {
-        return attach("hwpt " + hwpt.id(), hwpt.id());
+        return attach("hwpt " + hwpt.id(), (HwptImpl) hwpt);
+    }
+
+    /**
+     * An ID names an object only within its iommufd: one of another iommufd would attach to whatever
+     * this device's iommufd has under that number, so it is refused before the kernel sees it.
+     */
+    private int attach(String what, IommufdObject pt) {
+        IommufdImpl bound;
+        synchronized (this) {
+            bound = boundTo;
+        }
+        if (bound != null && pt.owner() != bound) {
+            throw new IllegalArgumentException(
+                    pt + " belongs to " + pt.owner() + ", not to " + bound + " that " + this + " is bound to");
+        }
+        pt.checkOpen();
+        return attach(what, pt.id());
     }
 
     private int attach(String what, int ptId) {

@@ -5,7 +5,7 @@ package io.jvfio.api;
  * or an {@link Iommufd} standing in for one), then open its devices by name. Closing it closes the
  * devices opened through it first.
  */
-public interface VfioGroup extends AutoCloseable {
+public sealed interface VfioGroup extends AutoCloseable permits VfioGroupImpl {
     /** The group number N. */
     int number();
 

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -15,18 +16,21 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "conformance",
         mixinStandardHelpOptions = true,
-        description = "Run the conformance suite (the same tests on either backend).")
+        description = {
+            "Run the conformance suite (the same tests on either backend).",
+            "Backend: emulated unless --backend native."
+        })
 final class ConformanceCommand implements Callable<Integer> {
     private static final String IOMMUFD_TEST = "jvfio.emulator.iommufdTest";
 
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--backend",
-            defaultValue = "emulated",
-            description = "emulated (in this JVM) or native (the real kernel). Default: ${DEFAULT-VALUE}.")
-    String backend;
+    @Mixin
+    BackendOptions backend;
+
+    @Mixin
+    PlatformOptions platform;
 
     @Option(
             names = "--tests",
@@ -41,7 +45,7 @@ final class ConformanceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BackendOption.provider(spec, backend);
+        String name = backend.resolve("emulated", platform);
         if (tests != null) {
             try {
                 Pattern.compile(tests);
@@ -55,8 +59,11 @@ final class ConformanceCommand implements Callable<Integer> {
             System.setProperty(IOMMUFD_TEST, "true");
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.println("conformance on the " + backend + " backend");
-        ConformanceSuite.Result r = ConformanceSuite.run(backend, tests, verbose, out);
+        out.println("conformance on the " + name + " backend" + (platform.described() ? " (described machine)" : ""));
+        ConformanceSuite.Result r;
+        try (PlatformOptions.Applied machine = platform.applyToEmulatedBackend()) {
+            r = ConformanceSuite.run(name, tests, verbose, out);
+        }
         out.printf("%.1f s%n", r.elapsed().toMillis() / 1000.0);
         out.println(r.summary());
         out.flush();

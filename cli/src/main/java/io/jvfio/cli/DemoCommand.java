@@ -6,16 +6,17 @@ import io.jvfio.api.Ioas;
 import io.jvfio.api.Iommufd;
 import io.jvfio.api.Irq;
 import io.jvfio.api.Jvfio;
+import io.jvfio.api.PciDevices;
+import io.jvfio.api.PciDevices.PciDevice;
 import io.jvfio.api.Region;
 import io.jvfio.api.VfioDevice;
 import io.jvfio.api.driver.NvmeDriver;
 import io.jvfio.api.driver.NvmeIdentity;
-import io.jvfio.api.driver.PciDevices;
-import io.jvfio.api.driver.PciDevices.PciDevice;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -25,8 +26,10 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -51,9 +54,13 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--native",
-            description = "Run against the real kernel (/dev/iommu, /dev/vfio) instead of the emulation.")
+    @Mixin
+    BackendOptions backend;
+
+    @Mixin
+    PlatformOptions platform;
+
+    @Option(names = "--native", description = "Same as --backend native (kept for scripts).")
     boolean nativeBackend;
 
     @Option(names = "--poll", description = "NVMe completions by polling the phase bit instead of MSI-X.")
@@ -62,6 +69,16 @@ final class DemoCommand implements Callable<Integer> {
     private PrintWriter out;
     private int passed;
     private int failed;
+    private final List<String> absent = new ArrayList<>();
+
+    /** The described machine has no such device: its section is skipped, not failed. */
+    private static final class Absent extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Absent(String message) {
+            super(message);
+        }
+    }
 
     /** A step failed; the rest of its section cannot run. */
     private static final class StepFailed extends RuntimeException {
@@ -71,11 +88,17 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         out = spec.commandLine().getOut();
-        String backend = nativeBackend ? "native" : "emulated";
+        if (nativeBackend && !backend.name("native").equals("native")) {
+            throw new ParameterException(
+                    spec.commandLine(), "--native and --backend " + backend.name(null) + " contradict");
+        }
         long start = System.nanoTime();
-        try (Jvfio jvfio = BackendOption.open(spec, backend)) {
-            out.println("jvfio demo on the " + backend + " backend"
-                    + (nativeBackend ? "" : " (Linux 7.2 emulated in this JVM, default platform)"));
+        try (Jvfio jvfio = backend.open(nativeBackend ? "native" : "emulated", platform)) {
+            out.println("jvfio demo on the " + jvfio.backend() + " backend"
+                    + (jvfio.backend().equals("emulated")
+                            ? " (Linux 7.2 emulated in this JVM, " + (platform.described() ? "described" : "default")
+                                    + " platform)"
+                            : ""));
             section("iommufd", () -> {
                 Iommufd iommufd = step("open /dev/iommu", jvfio::openIommufd, i -> "iommufd ready");
                 Ioas ioas = step("allocate an IOAS", iommufd::allocIoas, a -> "IOAS " + a.id());
@@ -90,7 +113,12 @@ final class DemoCommand implements Callable<Integer> {
         double ms = (System.nanoTime() - start) / 1e6;
         out.println();
         if (failed == 0) {
-            out.printf(Locale.ROOT, "PASS: all %d steps succeeded in %.0f ms%n", passed, ms);
+            out.printf(
+                    Locale.ROOT,
+                    "PASS: all %d steps succeeded in %.0f ms%s%n",
+                    passed,
+                    ms,
+                    absent.isEmpty() ? "" : " (not on this machine: " + String.join(", ", absent) + ")");
         } else {
             out.printf(Locale.ROOT, "FAIL: %d of %d steps failed (%.0f ms)%n", failed, passed + failed, ms);
         }
@@ -212,7 +240,7 @@ final class DemoCommand implements Callable<Integer> {
         String cdev = step(
                 "bind to vfio-pci",
                 () -> {
-                    PciDevices.bindToVfioPci(jvfio.kernel(), found.bdf());
+                    jvfio.bindToVfioPci(found.bdf());
                     return PciDevices.get(jvfio.kernel(), found.bdf())
                             .cdev()
                             .orElseThrow(() -> new IllegalStateException("vfio-pci made no cdev"));
@@ -224,9 +252,12 @@ final class DemoCommand implements Callable<Integer> {
         return dev;
     }
 
-    private static PciDevice find(Jvfio jvfio, String what, Predicate<PciDevice> is) {
-        List<PciDevice> all =
-                PciDevices.list(jvfio.kernel()).stream().filter(is).toList();
+    private PciDevice find(Jvfio jvfio, String what, Predicate<PciDevice> is) {
+        List<PciDevice> all = jvfio.pciDevices().stream().filter(is).toList();
+        if (all.isEmpty() && platform.described()) {
+            absent.add(what);
+            throw new Absent("no " + what + " device on the described machine");
+        }
         // One already bound to vfio-pci first (the test VM binds them), else the first unbound one.
         return all.stream()
                 .filter(d -> d.driver().filter(PciDevices.VFIO_PCI::equals).isPresent())
@@ -291,6 +322,9 @@ final class DemoCommand implements Callable<Integer> {
             passed++;
             print("ok", name, t0, text);
             return result;
+        } catch (Absent e) {
+            print("skip", name, t0, e.getMessage());
+            throw new StepFailed();
         } catch (RuntimeException e) {
             failed++;
             print("FAIL", name, t0, UserError.message(e));

@@ -1,38 +1,42 @@
 package io.jvfio.cli;
 
 import io.jvfio.api.Jvfio;
-import io.jvfio.api.driver.PciDevices;
-import io.jvfio.api.driver.PciDevices.PciDevice;
+import io.jvfio.api.PciDevices.PciDevice;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** jvfio ls: PCI devices with their drivers, IOMMU groups and VFIO nodes, as sysfs shows them. */
 @Command(
         name = "ls",
         mixinStandardHelpOptions = true,
-        description = "List PCI devices with driver, IOMMU group, /dev/vfio/N and VFIO cdev (like lspci with groups).")
+        description = {
+            "List PCI devices with driver, IOMMU group, /dev/vfio/N and VFIO cdev (like lspci with groups).",
+            "Backend: native if /dev/iommu is usable here, else emulated (always emulated for --device/--platform)."
+        })
 final class LsCommand implements Callable<Integer> {
     private static final String ROW = "%-13s %-10s %-31s %-10s %5s  %-11s %s%n";
 
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--backend",
-            description = "emulated or native. Default: native if /dev/iommu is usable here, else emulated.")
-    String backend;
+    /** Default: native if /dev/iommu is usable here, else emulated (emulated for a described machine). */
+    @Mixin
+    BackendOptions backend;
+
+    @Mixin
+    PlatformOptions platform;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (Jvfio jvfio = BackendOption.open(spec, backend)) {
-            List<PciDevice> devices = PciDevices.list(jvfio.kernel());
+        try (Jvfio jvfio = backend.open(null, platform)) {
+            List<PciDevice> devices = jvfio.pciDevices();
             out.println("backend: " + jvfio.backend());
             if (devices.isEmpty()) {
                 out.println("no PCI devices in /sys/bus/pci/devices");

@@ -29,7 +29,7 @@ final class UserError {
         if (e instanceof JvfioException j) {
             return exitCode(j.errno());
         }
-        if (e instanceof BackendOption.BackendUnusableException) {
+        if (e instanceof BackendOptions.BackendUnusableException) {
             return BACKEND_UNUSABLE;
         }
         if (e instanceof IllegalArgumentException) {
@@ -59,7 +59,7 @@ final class UserError {
                     };
             return j.getMessage() + (hint == null || j.getMessage().contains(hint) ? "" : " — " + hint);
         }
-        if (e instanceof BackendOption.BackendUnusableException
+        if (e instanceof BackendOptions.BackendUnusableException
                 || e instanceof NvmeException
                 || e instanceof IllegalArgumentException
                 || e instanceof IllegalStateException) {

@@ -6,7 +6,7 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.api.Jvfio;
 import io.jvfio.api.JvfioException;
-import io.jvfio.api.driver.PciDevices;
+import io.jvfio.api.PciDevices;
 import org.junit.jupiter.api.Test;
 
 /** Every kind of user error maps to its exit code and a one-line message. */

@@ -1,32 +1,34 @@
 package io.jvfio.conformance;
 
-import io.jvfio.api.driver.PciDevices;
+import io.jvfio.api.PciDevices;
 import io.jvfio.kernel.Kernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The devices conformance tests drive, found the same way on either backend. On the emulated
- * default platform the test binds the device to vfio-pci itself, as a user does (driver_override,
+ * The devices conformance tests drive, found the same way on either backend. On an emulated
+ * machine the test binds the first such device to vfio-pci itself, as a user does (driver_override,
  * then drivers_probe). On a real kernel the test VM has bound it and says where it is, in {@code
  * JVFIO_<KIND>_BDF}/{@code _GROUP_DEV}/{@code _CDEV} or the inventory /run/jvfio/devices (see
  * docs/vm.md); without either the test is skipped.
  */
 public final class TestDevices {
-    /** The test devices and their addresses on the emulated default platform. */
+    /** The test devices, and how sysfs tells them on an emulated machine (by IDs, by class). */
     public enum Kind {
-        EDU("edu", "0000:00:04.0"),
-        NVME("nvme", "0000:00:05.0");
+        EDU("edu", d -> d.vendor() == 0x1234 && d.device() == 0x11e8),
+        NVME("nvme", d -> d.classCode() >> 8 == 0x0108);
 
         private final String inventoryName;
-        private final String emulatedAddress;
+        private final Predicate<PciDevices.PciDevice> is;
 
-        Kind(String inventoryName, String emulatedAddress) {
+        Kind(String inventoryName, Predicate<PciDevices.PciDevice> is) {
             this.inventoryName = inventoryName;
-            this.emulatedAddress = emulatedAddress;
+            this.is = is;
         }
     }
 
@@ -44,10 +46,23 @@ public final class TestDevices {
 
     /** The device of {@code kind}, bound to vfio-pci, on the selected backend. */
     public static Located locate(Kernel k, Kind kind) {
-        return Backend.isEmulated() ? bindEmulated(k, kind.emulatedAddress) : fromTestVm(kind);
+        return Backend.isEmulated() ? bindEmulated(k, kind) : fromTestVm(kind);
     }
 
-    private static Located bindEmulated(Kernel k, String bdf) {
+    /**
+     * The first such device bound to vfio-pci, else the first without a driver (0000:00:04.0 and
+     * 05.0 on the default platform).
+     */
+    private static Located bindEmulated(Kernel k, Kind kind) {
+        List<PciDevices.PciDevice> all =
+                PciDevices.list(k).stream().filter(kind.is).toList();
+        String bdf = all.stream()
+                .filter(d -> d.driver().filter(PciDevices.VFIO_PCI::equals).isPresent())
+                .findFirst()
+                .or(() -> all.stream().filter(d -> d.driver().isEmpty()).findFirst())
+                .map(PciDevices.PciDevice::bdf)
+                .orElse(null);
+        Assumptions.assumeTrue(bdf != null, "no unbound " + kind.inventoryName + " on this emulated machine");
         PciDevices.bindToVfioPci(k, bdf);
         String dev = "/sys/bus/pci/devices/" + bdf;
         String group = k.readlink(dev + "/iommu_group");

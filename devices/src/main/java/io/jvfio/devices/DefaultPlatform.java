@@ -41,6 +41,17 @@ public final class DefaultPlatform implements PciPlatform {
     public static final String NVME_SERIAL = "jvfio-nvme0";
     public static final long NVME_NAMESPACE_BYTES = 16L << 20;
 
+    /** This machine as a platform description ({@code jvfio --platform}'s file form). */
+    public static final String DESCRIPTION = """
+            edu,addr=04.0
+            nvme,addr=05.0,serial=jvfio-nvme0,size=16M
+            pcie-root-port,id=rp0,addr=1c.0,acs=on
+            edu,bus=rp0
+            pci-bridge,id=br0,addr=1e.0
+            edu,bus=br0,addr=01.0
+            edu,bus=br0,addr=02.0
+            """;
+
     private final EduDevice edu = new EduDevice();
     private final NvmeController nvme = new NvmeController(NvmeConfig.of(NVME_SERIAL, NVME_NAMESPACE_BYTES));
     private final EduDevice eduBelowRootPort = new EduDevice();

@@ -2,14 +2,21 @@ package io.jvfio.emulator;
 
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.KernelProvider;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The emulated backend: on every {@link #open}, a fresh kernel with the default configuration on
- * the "default" PCI platform (devices unbound, as on a machine without drivers for them); the
- * system property {@code jvfio.emulator.iommufdTest=true} builds it with CONFIG_IOMMUFD_TEST (as
- * the conformance runs do, since the test VM's kernel has it).
+ * the "default" PCI platform (devices unbound, as on a machine without drivers for them), or on the
+ * machine a {@link PlatformDescription} in the system property {@value PlatformDescription#PROPERTY}
+ * (or the option {@value #PLATFORM}) describes; the system property {@code
+ * jvfio.emulator.iommufdTest=true} builds it with CONFIG_IOMMUFD_TEST (as the conformance runs do,
+ * since the test VM's kernel has it).
  */
 public final class EmulatedKernelProvider implements KernelProvider {
+    /** The option naming the machine: a platform description in its file form. */
+    public static final String PLATFORM = "platform";
+
     @Override
     public String name() {
         return "emulated";
@@ -22,8 +29,25 @@ public final class EmulatedKernelProvider implements KernelProvider {
 
     @Override
     public Kernel open() {
-        return EmulatedKernel.create(EmulatorConfig.defaults()
-                .withPlatform("default")
-                .withIommufdTest(Boolean.getBoolean("jvfio.emulator.iommufdTest")));
+        return open(Map.of());
+    }
+
+    @Override
+    public Kernel open(Map<String, String> options) {
+        if (!Set.of(PLATFORM).containsAll(options.keySet())) {
+            throw new IllegalArgumentException("the emulated backend takes only the option " + PLATFORM + " (given: "
+                    + String.join(", ", options.keySet()) + ")");
+        }
+        EmulatorConfig config =
+                EmulatorConfig.defaults().withIommufdTest(Boolean.getBoolean("jvfio.emulator.iommufdTest"));
+        if (options.containsKey(PLATFORM)) {
+            return PlatformDescription.parse("platform", options.get(PLATFORM)).boot(config);
+        }
+        String property = System.getProperty(PlatformDescription.PROPERTY);
+        if (property != null) {
+            return PlatformDescription.parse(PlatformDescription.PROPERTY, property)
+                    .boot(config);
+        }
+        return EmulatedKernel.create(config.withPlatform("default"));
     }
 }

@@ -1,6 +1,7 @@
 package io.jvfio.kernel;
 
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 
 /**
@@ -20,6 +21,19 @@ public interface KernelProvider {
      * backend returns the one real kernel.
      */
     Kernel open();
+
+    /**
+     * A kernel configured by backend-specific {@code options} (the emulated backend's "platform":
+     * a machine description). IllegalArgumentException naming an option the backend does not take,
+     * or a value it refuses; with no options, {@link #open()}.
+     */
+    default Kernel open(Map<String, String> options) {
+        if (!options.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "the " + name() + " backend takes no options (given: " + String.join(", ", options.keySet()) + ")");
+        }
+        return open();
+    }
 
     /** Every provider on the class path, in class-path order. */
     static List<KernelProvider> all() {

@@ -1,9 +1,8 @@
-package io.jvfio.api.driver;
+package io.jvfio.api;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
-import io.jvfio.api.JvfioException;
 import io.jvfio.kernel.Kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
