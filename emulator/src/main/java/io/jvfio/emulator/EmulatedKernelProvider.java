@@ -1,5 +1,6 @@
 package io.jvfio.emulator;
 
+import io.jvfio.abi.ErrnoException;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.KernelProvider;
 import java.util.Map;
@@ -11,7 +12,8 @@ import java.util.Set;
  * machine a {@link PlatformDescription} in the system property {@value PlatformDescription#PROPERTY}
  * (or the option {@value #PLATFORM}) describes; the system property {@code
  * jvfio.emulator.iommufdTest=true} builds it with CONFIG_IOMMUFD_TEST (as the conformance runs do,
- * since the test VM's kernel has it).
+ * since the test VM's kernel has it); the mtty sample is built in when the
+ * devices layer is on the class path, as in the test VM's kernel.
  */
 public final class EmulatedKernelProvider implements KernelProvider {
     /** The option naming the machine: a platform description in its file form. */
@@ -40,14 +42,20 @@ public final class EmulatedKernelProvider implements KernelProvider {
         }
         EmulatorConfig config =
                 EmulatorConfig.defaults().withIommufdTest(Boolean.getBoolean("jvfio.emulator.iommufdTest"));
-        if (options.containsKey(PLATFORM)) {
-            return PlatformDescription.parse("platform", options.get(PLATFORM)).boot(config);
-        }
         String property = System.getProperty(PlatformDescription.PROPERTY);
-        if (property != null) {
-            return PlatformDescription.parse(PlatformDescription.PROPERTY, property)
-                    .boot(config);
+        EmulatedKernel k;
+        if (options.containsKey(PLATFORM)) {
+            k = PlatformDescription.parse("platform", options.get(PLATFORM)).boot(config);
+        } else if (property != null) {
+            k = PlatformDescription.parse(PlatformDescription.PROPERTY, property).boot(config);
+        } else {
+            k = EmulatedKernel.create(config.withPlatform("default"));
         }
-        return EmulatedKernel.create(config.withPlatform("default"));
+        try {
+            k.modprobe("mtty"); // built in, as CONFIG_SAMPLE_VFIO_MDEV_MTTY=y in the test VM's kernel
+        } catch (ErrnoException e) {
+            // the devices layer (which has the sample) is not on the class path
+        }
+        return k;
     }
 }

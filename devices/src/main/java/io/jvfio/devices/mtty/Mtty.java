@@ -72,8 +72,9 @@ public final class Mtty implements KernelModule, MdevDriver {
             }
             availablePorts -= ports;
         }
-        VfioDevice vdev = VfioDevice.emulated(
-                kernel, mdev.uuid().toString(), DEVICE_DIR + "/" + mdev.uuid(), new MttyDevice(ports, kernel::fget));
+        MttyDevice mtty = new MttyDevice(ports, kernel::fget);
+        VfioDevice vdev = VfioDevice.emulated(kernel, mdev.uuid().toString(), DEVICE_DIR + "/" + mdev.uuid(), mtty);
+        mtty.migration.install(vdev);
         try {
             kernel.vfio().registerEmulatedIommuDev(vdev);
         } catch (RuntimeException e) {

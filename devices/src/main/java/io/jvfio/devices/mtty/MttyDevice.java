@@ -83,6 +83,7 @@ final class MttyDevice implements VfioDeviceOps {
         int maxFifoSize = MAX_FIFO_SIZE;
         int intrTriggerLevel;
         int divisor;
+        int fcr;
         boolean dlab;
         boolean overrun;
 
@@ -95,6 +96,7 @@ final class MttyDevice implements VfioDeviceOps {
     private final IntFunction<OpenFile> fget;
     private final byte[] vconfig = new byte[CONFIG_SPACE_SIZE];
     private final int[] barMask = new int[2];
+    final MttyMigration migration = new MttyMigration(this);
     private final Port[] s = {new Port(), new Port()};
     /** {@code dev_info.num_irqs}: 0 until VFIO_DEVICE_GET_INFO, as the sample keeps it. */
     private volatile int numIrqs;
@@ -206,6 +208,7 @@ final class MttyDevice implements VfioDeviceOps {
                 }
             }
             case UART_FCR -> {
+                p.fcr = d;
                 if ((d & (UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT)) != 0) {
                     p.count = 0;
                     p.head = 0;
@@ -305,6 +308,47 @@ final class MttyDevice implements VfioDeviceOps {
         }
     }
 
+    /** {@code sizeof(struct serial_port)}: the layout the sample copies into its stream. */
+    static final int PORT_STATE_SIZE = 36;
+
+    int nrPorts() {
+        return nrPorts;
+    }
+
+    /** mtty_save_state: each port as {@code struct serial_port} (x86-64 layout, padding zero). */
+    synchronized byte[] savePorts() {
+        ByteBuffer b = ByteBuffer.allocate(nrPorts * PORT_STATE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < nrPorts; i++) {
+            Port p = s[i];
+            int base = i * PORT_STATE_SIZE;
+            b.put(base, p.uartReg).put(base + 8, p.fifo);
+            b.put(base + 24, (byte) p.head).put(base + 25, (byte) p.tail).put(base + 26, (byte) p.count);
+            b.put(base + 27, (byte) (p.dlab ? 1 : 0)).put(base + 28, (byte) (p.overrun ? 1 : 0));
+            b.putShort(base + 30, (short) p.divisor).put(base + 32, (byte) p.fcr);
+            b.put(base + 33, (byte) p.maxFifoSize).put(base + 34, (byte) p.intrTriggerLevel);
+        }
+        return b.array();
+    }
+
+    /** mtty_load_state: the ports as {@link #savePorts} wrote them. */
+    synchronized void loadPorts(byte[] state) {
+        ByteBuffer b = ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < nrPorts; i++) {
+            Port p = s[i];
+            int base = i * PORT_STATE_SIZE;
+            b.get(base, p.uartReg).get(base + 8, p.fifo);
+            p.head = b.get(base + 24) & (MAX_FIFO_SIZE - 1);
+            p.tail = b.get(base + 25) & (MAX_FIFO_SIZE - 1);
+            p.count = b.get(base + 26) & 0xff;
+            p.dlab = b.get(base + 27) != 0;
+            p.overrun = b.get(base + 28) != 0;
+            p.divisor = b.getShort(base + 30) & 0xffff;
+            p.fcr = b.get(base + 32) & 0xff;
+            p.maxFifoSize = b.get(base + 33) & 0xff;
+            p.intrTriggerLevel = b.get(base + 34) & 0xff;
+        }
+    }
+
     /** mdev_access: false for a region the sample does not serve (its read/write fail EFAULT). */
     private synchronized boolean access(byte[] buf, long pos, boolean write) {
         int index = (int) (pos >>> OFFSET_SHIFT);
@@ -393,7 +437,9 @@ final class MttyDevice implements VfioDeviceOps {
         } else if (cmd == VfioIoctl.VFIO_DEVICE_SET_IRQS) {
             VfioIrqSetArgs set = VfioIrqSetArgs.validateAndPrepare(arg, index -> numIrqs, VFIO_PCI_NUM_IRQS);
             setIrqs(set);
-        } else if (cmd != VfioIoctl.VFIO_DEVICE_RESET) { // reset only concerns migration state
+        } else if (cmd == VfioIoctl.VFIO_DEVICE_RESET) { // mtty_reset: the migration state only
+            migration.reset();
+        } else {
             throw new ErrnoException(Errno.ENOTTY);
         }
         return 0;
@@ -531,9 +577,14 @@ final class MttyDevice implements VfioDeviceOps {
         }
     }
 
-    /** mtty_close: interrupts off. */
+    /** mtty_close: the migration sessions end, interrupts off. */
     @Override
-    public synchronized void closeDevice(VfioDevice device) {
+    public void closeDevice(VfioDevice device) {
+        migration.close();
+        closeIrqs();
+    }
+
+    private synchronized void closeIrqs() {
         disable(VFIO_PCI_INTX_IRQ_INDEX);
         disable(VFIO_PCI_MSI_IRQ_INDEX);
     }

@@ -119,6 +119,15 @@ public final class Vfio {
             // cdev does not support no-IOMMU devices
             kernel.vfs().register("/dev/vfio/devices/" + name, (k, flags) -> VfioDeviceFile.cdevOpen(device, flags));
         }
+        if (device.isEmulated() && device.group != null) {
+            // vfio_device_set_group's iommu_group_add_device for the group of an emulated device
+            String groupDir = "/sys/kernel/iommu_groups/" + device.group.id;
+            kernel.vfs().symlink(device.sysfsDir() + "/iommu_group", PciBus.relative(device.sysfsDir(), groupDir));
+            kernel.vfs()
+                    .symlink(
+                            groupDir + "/devices/" + device.name(),
+                            PciBus.relative(groupDir + "/devices", device.sysfsDir()));
+        }
         device.startRegistration();
         if (device.group != null) {
             synchronized (device.group.devices) {
@@ -144,6 +153,10 @@ public final class Vfio {
         }
         kernel.vfs().unregister("/sys/class/vfio-dev/" + name);
         kernel.vfs().unregister(device.sysfsDir() + "/vfio-dev/" + name + "/dev");
+        if (device.isEmulated() && device.group != null) {
+            kernel.vfs().unregister(device.sysfsDir() + "/iommu_group");
+            kernel.vfs().unregister("/sys/kernel/iommu_groups/" + device.group.id + "/devices/" + device.name());
+        }
         device.putRegistration();
         for (int i = 0; !device.awaitUnregistered(i == 0 ? 0 : 10_000); i++) {
             device.ops().request(device, i);

@@ -1,6 +1,7 @@
 package io.jvfio.emulator.vfio;
 
 import io.jvfio.abi.Errno;
+import io.jvfio.abi.vfio.VfioDeviceFeatureMigration;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.bus.PciDevice;
 import io.jvfio.emulator.iommu.Group;
@@ -56,6 +57,14 @@ public final class VfioDevice {
     /** Registration references: the registration itself plus one per open file ({@code refcount}). */
     private int registrations;
 
+    /** {@code mig_ops}, {@code migration_flags} and {@code log_ops}: fixed before registration. */
+    private VfioMigrationOps migOps;
+
+    private int migrationFlags;
+    private VfioLogOps logOps;
+    /** User space opted in to MIG_PRECOPY_INFOv2 ({@code precopy_info_v2}); cleared at the last close. */
+    volatile boolean precopyInfoV2;
+
     /** A physical PCI function, named and placed in sysfs as the function. */
     public VfioDevice(PciDevice dev, VfioDeviceOps ops) {
         this(dev, dev.bus().kernel(), dev.name(), dev.bus().sysfsPath(dev), ops);
@@ -107,6 +116,46 @@ public final class VfioDevice {
 
     public VfioDeviceOps ops() {
         return ops;
+    }
+
+    /**
+     * Makes the device migrate: {@code flags} are VFIO_MIGRATION_* (STOP_COPY at least, as
+     * vfio_pci_core_register_device insists). Call before registering the device.
+     */
+    public void setMigrationOps(VfioMigrationOps ops, int flags) {
+        if (index >= 0 || (flags & VfioDeviceFeatureMigration.MIGRATION_STOP_COPY) == 0) {
+            throw new IllegalStateException(this + ": migration ops need STOP_COPY and an unregistered device");
+        }
+        this.migOps = ops;
+        this.migrationFlags = flags;
+    }
+
+    /** Gives the device DMA logging; call before registering it. */
+    public void setLogOps(VfioLogOps ops) {
+        if (index >= 0) {
+            throw new IllegalStateException(this + " is registered");
+        }
+        this.logOps = ops;
+    }
+
+    /** {@code mig_ops}, or null for a device that does not migrate. */
+    public VfioMigrationOps migrationOps() {
+        return migOps;
+    }
+
+    /** {@code migration_flags}: VFIO_MIGRATION_*; 0 for a device that does not migrate. */
+    public int migrationFlags() {
+        return migrationFlags;
+    }
+
+    /** {@code log_ops}, or null. */
+    public VfioLogOps logOps() {
+        return logOps;
+    }
+
+    /** Whether user space opted in to VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 since the first open. */
+    public boolean precopyInfoV2() {
+        return precopyInfoV2;
     }
 
     /** The device name: the PCI device's ("0000:00:04.0") or the mdev's UUID. */

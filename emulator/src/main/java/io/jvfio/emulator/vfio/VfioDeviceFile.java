@@ -5,7 +5,6 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.vfio.VfioDeviceAttachIommufdPt;
 import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.abi.vfio.VfioDeviceDetachIommufdPt;
-import io.jvfio.abi.vfio.VfioDeviceFeature;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.emulator.OpenFile;
@@ -83,7 +82,7 @@ final class VfioDeviceFile extends OpenFile {
             }
         }
         if (cmd == VfioIoctl.VFIO_DEVICE_FEATURE) {
-            return feature(arg);
+            return VfioDeviceFeatures.ioctl(device, arg);
         }
         if (cmd == VfioIoctl.VFIO_DEVICE_GET_REGION_INFO) {
             getRegionInfo(arg);
@@ -268,6 +267,7 @@ final class VfioDeviceFile extends OpenFile {
             if (!device.isNoiommu()) {
                 VfioIommufd.unbind(device);
             }
+            device.precopyInfoV2 = false;
         }
         device.openCount--;
     }
@@ -345,48 +345,6 @@ final class VfioDeviceFile extends OpenFile {
                 VfioIommufd.detach(device, pasid);
             } finally {
                 device.devSet.lock().unlock();
-            }
-        }
-    }
-
-    /**
-     * {@code vfio_ioctl_device_feature}: validation, then the driver. The core's own features need
-     * migration or dirty-logging support, which no emulated driver has (ENOTTY; PRECOPY_INFOv2
-     * EINVAL).
-     */
-    private long feature(long arg) {
-        long minsz = VfioDeviceFeature.FLAGS.offset() + 4;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment f = UserMemory.copyIn(arg, minsz, arena);
-            long argsz = VfioDeviceFeature.ARGSZ.getUnsigned(f);
-            int flags = VfioDeviceFeature.FLAGS.get(f);
-            if (argsz < minsz) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            int known = VfioDeviceFeature.FEATURE_MASK
-                    | VfioDeviceFeature.FEATURE_SET
-                    | VfioDeviceFeature.FEATURE_GET
-                    | VfioDeviceFeature.FEATURE_PROBE;
-            if ((flags & ~known) != 0) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            if ((flags & VfioDeviceFeature.FEATURE_PROBE) == 0
-                    && (flags & VfioDeviceFeature.FEATURE_SET) != 0
-                    && (flags & VfioDeviceFeature.FEATURE_GET) != 0) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            switch (flags & VfioDeviceFeature.FEATURE_MASK) {
-                case VfioDeviceFeature.FEATURE_MIGRATION,
-                        VfioDeviceFeature.FEATURE_MIG_DEVICE_STATE,
-                        VfioDeviceFeature.FEATURE_DMA_LOGGING_START,
-                        VfioDeviceFeature.FEATURE_DMA_LOGGING_STOP,
-                        VfioDeviceFeature.FEATURE_DMA_LOGGING_REPORT,
-                        VfioDeviceFeature.FEATURE_MIG_DATA_SIZE -> throw new ErrnoException(Errno.ENOTTY);
-                case VfioDeviceFeature.FEATURE_MIG_PRECOPY_INFOv2 ->
-                    throw new ErrnoException(Errno.EINVAL); // no PRE_COPY migration flag
-                default -> {
-                    return device.ops().deviceFeature(device, flags, arg + minsz, argsz - minsz);
-                }
             }
         }
     }
