@@ -47,7 +47,8 @@ public final class EmulatedKernelProvider implements KernelProvider {
         if (options.containsKey(PLATFORM)) {
             k = PlatformDescription.parse("platform", options.get(PLATFORM)).boot(config);
         } else if (property != null) {
-            k = PlatformDescription.parse(PlatformDescription.PROPERTY, property).boot(config);
+            k = PlatformDescription.parse(PlatformDescription.PROPERTY, property)
+                    .boot(config);
         } else {
             k = EmulatedKernel.create(config.withPlatform("default"));
         }
