@@ -66,6 +66,8 @@ class ArchitectureTest {
                 .definedBy("io.jvfio.emulator..")
                 .layer("devices")
                 .definedBy("io.jvfio.devices..")
+                .layer("server")
+                .definedBy("io.jvfio.server..")
                 .layer("api")
                 .definedBy("io.jvfio.api..")
                 .layer("conformance")
@@ -76,6 +78,8 @@ class ArchitectureTest {
                 .mayNotBeAccessedByAnyLayer()
                 .whereLayer("conformance")
                 .mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("server")
+                .mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("api")
                 .mayOnlyBeAccessedByLayers("conformance", "cli")
                 // test helpers: the conformance suite ships them, no production layer may use them
@@ -84,9 +88,9 @@ class ArchitectureTest {
                 .whereLayer("devices")
                 .mayOnlyBeAccessedByLayers("conformance", "cli")
                 .whereLayer("emulator")
-                .mayOnlyBeAccessedByLayers("devices", "conformance", "cli")
+                .mayOnlyBeAccessedByLayers("devices", "server", "conformance", "cli")
                 .whereLayer("kernel")
-                .mayOnlyBeAccessedByLayers("testkit", "emulator", "devices", "api", "conformance", "cli")
+                .mayOnlyBeAccessedByLayers("testkit", "emulator", "devices", "server", "api", "conformance", "cli")
                 .withOptionalLayers(true)
                 .check(CLASSES);
     }
