@@ -82,15 +82,39 @@ static size_t nmaps, capmaps;
 
 #define RESOLVE(name) real_##name = dlsym(RTLD_NEXT, #name)
 
+/*
+ * Resolves the real functions: at load, and on first use too, since another library's
+ * constructor may call into us before ours has run.
+ */
+static int initialised;
+
 __attribute__((constructor)) static void init(void)
 {
+	if (initialised)
+		return;
 	RESOLVE(open); RESOLVE(openat); RESOLVE(close); RESOLVE(ioctl); RESOLVE(read);
 	RESOLVE(write); RESOLVE(pread); RESOLVE(pwrite); RESOLVE(mmap); RESOLVE(munmap);
 	RESOLVE(stat); RESOLVE(lstat); RESOLVE(access); RESOLVE(readlink); RESOLVE(opendir);
 	RESOLVE(readdir); RESOLVE(closedir); RESOLVE(dirfd); RESOLVE(fopen); RESOLVE(waitpid);
 	RESOLVE(wait4); RESOLVE(dup2); RESOLVE(dup3);
 	socket_path = getenv("JVFIO_SOCKET");
+	/* The server's owned path prefixes, as the launcher put them (colon-separated). */
+	const char *owned = getenv("JVFIO_PREFIXES");
+	if (owned && strlen(owned) < sizeof(prefixes)) {
+		strcpy(prefixes, owned);
+		for (char *c = prefixes; *c; c++)
+			if (*c == ':')
+				*c = 0;
+		prefixes_len = strlen(owned) + 1;
+	}
+	initialised = 1;
 }
+
+#define READY() \
+	do { \
+		if (!initialised) \
+			init(); \
+	} while (0)
 
 static int full(int fd, void *buf, size_t n, int sending)
 {
@@ -343,6 +367,7 @@ static int open_common(const char *path, int flags, mode_t mode, int *handled)
 
 int open(const char *path, int flags, ...)
 {
+	READY();
 	MODE_ARG(flags);
 	int handled, fd = open_common(path, flags, mode, &handled);
 	return handled ? fd : real_open(path, flags, mode);
@@ -352,6 +377,7 @@ int open64(const char *path, int flags, ...) __attribute__((alias("open")));
 
 int __open_2(const char *path, int flags)
 {
+	READY();
 	return open(path, flags);
 }
 
@@ -363,6 +389,7 @@ static __thread int dirfd_num = -1;
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
+	READY();
 	MODE_ARG(flags);
 	char joined[8192];
 	const char *p = path;
@@ -384,6 +411,7 @@ int openat64(int dirfd, const char *path, int flags, ...) __attribute__((alias("
 
 int __openat_2(int dirfd, const char *path, int flags)
 {
+	READY();
 	return openat(dirfd, path, flags);
 }
 
@@ -391,6 +419,7 @@ int __openat64_2(int dirfd, const char *path, int flags) __attribute__((alias("_
 
 int close(int fd)
 {
+	READY();
 	ino_t ino;
 	int emulated = emulated_fd(fd, &ino);
 	int ret = real_close(fd);
@@ -426,18 +455,21 @@ static int do_dup3(void) { return real_dup3(dup_old, dup_new, dup_flags); }
 
 int dup2(int oldfd, int newfd)
 {
+	READY();
 	dup_old = oldfd, dup_new = newfd;
 	return closes_over(newfd, do_dup2, oldfd);
 }
 
 int dup3(int oldfd, int newfd, int flags)
 {
+	READY();
 	dup_old = oldfd, dup_new = newfd, dup_flags = flags;
 	return closes_over(newfd, do_dup3, oldfd);
 }
 
 int ioctl(int fd, unsigned long request, ...)
 {
+	READY();
 	va_list ap;
 	va_start(ap, request);
 	void *arg = va_arg(ap, void *);
@@ -465,16 +497,19 @@ static ssize_t write_common(int fd, const void *buf, size_t count, off_t offset,
 
 ssize_t read(int fd, void *buf, size_t count)
 {
+	READY();
 	return emulated_fd(fd, NULL) ? read_common(fd, buf, count, 0, 0) : real_read(fd, buf, count);
 }
 
 ssize_t write(int fd, const void *buf, size_t count)
 {
+	READY();
 	return emulated_fd(fd, NULL) ? write_common(fd, buf, count, 0, 0) : real_write(fd, buf, count);
 }
 
 ssize_t pread(int fd, void *buf, size_t count, off_t offset)
 {
+	READY();
 	return emulated_fd(fd, NULL) ? read_common(fd, buf, count, offset, 1)
 				     : real_pread(fd, buf, count, offset);
 }
@@ -483,6 +518,7 @@ ssize_t pread64(int fd, void *buf, size_t count, off_t offset) __attribute__((al
 
 ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 {
+	READY();
 	return emulated_fd(fd, NULL) ? write_common(fd, buf, count, offset, 1)
 				     : real_pwrite(fd, buf, count, offset);
 }
@@ -491,6 +527,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t count, off_t offset) __attribut
 
 void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
 {
+	READY();
 	int64_t r[7];
 
 	if ((flags & MAP_ANONYMOUS) || !emulated_fd(fd, NULL))
@@ -509,6 +546,7 @@ void *mmap64(void *addr, size_t length, int prot, int flags, int fd, off_t offse
 
 int munmap(void *addr, size_t length)
 {
+	READY();
 	uintptr_t start = (uintptr_t)addr, end = start + length;
 	int ours = 0;
 	int ret = real_munmap(addr, length);
@@ -556,6 +594,7 @@ static int stat_common(const char *path, struct stat *st, int *handled)
 
 int stat(const char *path, struct stat *st)
 {
+	READY();
 	int handled, v = stat_common(path, st, &handled);
 	return handled ? v : real_stat(path, st);
 }
@@ -564,6 +603,7 @@ int stat64(const char *path, struct stat64 *st) __attribute__((alias("stat")));
 
 int lstat(const char *path, struct stat *st)
 {
+	READY();
 	int handled, v = stat_common(path, st, &handled);
 	return handled ? v : real_lstat(path, st);
 }
@@ -572,6 +612,7 @@ int lstat64(const char *path, struct stat64 *st) __attribute__((alias("lstat")))
 
 int access(const char *path, int mode)
 {
+	READY();
 	struct stat st;
 	int handled, v = stat_common(path, &st, &handled);
 	return handled ? v : real_access(path, mode);
@@ -579,6 +620,7 @@ int access(const char *path, int mode)
 
 ssize_t readlink(const char *path, char *buf, size_t size)
 {
+	READY();
 	int64_t r[7];
 
 	if (served(path)) {
@@ -607,6 +649,7 @@ static struct emulated_dir *ours(DIR *d)
 
 DIR *opendir(const char *path)
 {
+	READY();
 	int64_t r[7];
 
 	if (served(path)) {
@@ -641,6 +684,7 @@ DIR *opendir(const char *path)
 
 struct dirent *readdir(DIR *dir)
 {
+	READY();
 	struct emulated_dir *d = ours(dir);
 
 	if (!d)
@@ -658,6 +702,7 @@ struct dirent64 *readdir64(DIR *dir) __attribute__((alias("readdir")));
 
 int closedir(DIR *dir)
 {
+	READY();
 	struct emulated_dir *d = ours(dir);
 
 	if (!d)
@@ -672,6 +717,7 @@ int closedir(DIR *dir)
 
 int dirfd(DIR *dir)
 {
+	READY();
 	struct emulated_dir *d = ours(dir);
 	return d ? d->fd : real_dirfd(dir);
 }
@@ -683,6 +729,7 @@ static int cookie_close(void *c) { return close((int)(intptr_t)c); }
 
 FILE *fopen(const char *path, const char *mode)
 {
+	READY();
 	if (served(path)) {
 		int flags = strchr(mode, '+') ? O_RDWR : mode[0] == 'r' ? O_RDONLY : O_WRONLY;
 		int handled, fd = open_common(path, flags | (strchr(mode, 'e') ? O_CLOEXEC : 0), 0, &handled);
@@ -710,6 +757,7 @@ static void synced(pid_t pid)
 
 pid_t waitpid(pid_t pid, int *status, int options)
 {
+	READY();
 	pid_t r = real_waitpid(pid, status, options);
 	synced(r);
 	return r;
@@ -722,6 +770,7 @@ pid_t wait(int *status)
 
 pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
 {
+	READY();
 	pid_t r = real_wait4(pid, status, options, usage);
 	synced(r);
 	return r;

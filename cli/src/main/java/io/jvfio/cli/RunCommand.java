@@ -24,17 +24,21 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ServedKernel served;
 
+    @Mixin
+    PlatformOptions platform;
+
     @Parameters(arity = "1..*", paramLabel = "PROGRAM", description = "The program and its arguments.")
     List<String> command;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
         Path lib = ServedKernel.preloadLibrary();
-        EmulatedKernel kernel = served.boot();
+        EmulatedKernel kernel = served.boot(platform);
         Path socket = KernelServer.privateSocket();
         try (KernelServer server = KernelServer.start(kernel, socket)) {
             ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
             pb.environment().put(ServedKernel.socketEnv(), server.socket().toString());
+            pb.environment().put(KernelServer.PREFIXES_ENV, KernelServer.prefixes());
             pb.environment().put("LD_PRELOAD", ServedKernel.ldPreload(lib));
             Process p;
             try {

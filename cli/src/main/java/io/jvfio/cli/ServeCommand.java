@@ -21,6 +21,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ServedKernel served;
 
+    @Mixin
+    PlatformOptions platform;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -43,7 +46,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Path lib = ServedKernel.preloadLibrary();
         Path at = socket != null ? socket : defaultSocket();
-        KernelServer server = KernelServer.start(served.boot(), at);
+        KernelServer server = KernelServer.start(served.boot(platform), at);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -52,6 +55,7 @@ final class ServeCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         out.println("jvfio: serving an emulated Linux 7.2 kernel; run programs with:");
         out.println("export " + ServedKernel.socketEnv() + "=" + server.socket());
+        out.println("export " + KernelServer.PREFIXES_ENV + "=" + KernelServer.prefixes());
         out.println("export LD_PRELOAD=" + ServedKernel.ldPreload(lib));
         out.flush();
         stopped.await();

@@ -1,13 +1,19 @@
 package io.jvfio.cli;
 
+import io.jvfio.api.PciDevices;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.server.KernelServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
-/** What `run` and `serve` share: the emulated machine to serve and the preload library to hand out. */
+/**
+ * What `run` and `serve` share: the emulated machine to serve (the platform options, the selftest
+ * module, which devices start on vfio-pci) and the preload library to hand out.
+ */
 final class ServedKernel {
     @Option(
             names = "--no-iommufd-test",
@@ -17,15 +23,42 @@ final class ServedKernel {
             description = "Offer the iommufd selftest module's IOMMU_TEST_CMD and mock devices (default: on).")
     boolean iommufdTest = true;
 
-    /** Boots the default platform. */
-    EmulatedKernel boot() {
-        return EmulatedKernel.create(
-                EmulatorConfig.defaults().withPlatform("default").withIommufdTest(iommufdTest));
+    @Option(
+            names = "--vfio-pci",
+            paramLabel = "BDF",
+            split = ",",
+            description = "Bind these devices to vfio-pci at boot (default: every PCI function that is not"
+                    + " a bridge, as a VFIO test machine has them; 'none' for none).")
+    List<String> vfioPci;
+
+    /** Boots the machine {@code platform} describes, its modules loaded and its devices bound as asked. */
+    EmulatedKernel boot(PlatformOptions platform) {
+        EmulatedKernel kernel = platform.boot(EmulatorConfig.defaults().withIommufdTest(iommufdTest));
+        if (!platform.described()) {
+            kernel.modprobe("mtty"); // the default machine has the mtty sample, as the test VM's kernel
+        }
+        for (String bdf : toBind(kernel)) {
+            PciDevices.bindToVfioPci(kernel, bdf);
+        }
+        return kernel;
+    }
+
+    private List<String> toBind(EmulatedKernel kernel) {
+        if (vfioPci != null) {
+            return vfioPci.equals(List.of("none")) ? List.of() : vfioPci;
+        }
+        List<String> all = new ArrayList<>();
+        for (PciDevices.PciDevice d : PciDevices.list(kernel)) {
+            if ((d.classCode() >> 16) != 0x06 && d.driver().isEmpty()) {
+                all.add(d.bdf());
+            }
+        }
+        return all;
     }
 
     /**
      * The preload library: the path the launcher passes in {@code jvfio.preload}, else the build's
-     * output beside the CLI jar.
+     * output under the working directory.
      */
     static Path preloadLibrary() {
         String configured = System.getProperty("jvfio.preload");

@@ -49,7 +49,7 @@ class KernelServerTest {
 
     @BeforeEach
     void start() {
-        server = KernelServer.start(new ServedKernel().boot(), KernelServer.privateSocket());
+        server = KernelServer.start(new ServedKernel().boot(new PlatformOptions()), KernelServer.privateSocket());
     }
 
     @AfterEach
@@ -64,6 +64,7 @@ class KernelServerTest {
         System.arraycopy(args, 0, command, 1, args.length);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put(KernelServer.SOCKET_ENV, server.socket().toString());
+        pb.environment().put(KernelServer.PREFIXES_ENV, KernelServer.prefixes());
         pb.environment().put("LD_PRELOAD", preload.toString());
         return pb.start();
     }

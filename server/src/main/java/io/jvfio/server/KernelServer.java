@@ -26,6 +26,16 @@ public final class KernelServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(KernelServer.class.getName());
     /** The environment variable that tells the preload library where the socket is. */
     public static final String SOCKET_ENV = "JVFIO_SOCKET";
+    /**
+     * The environment variable with the path prefixes the server owns (colon-separated), so a
+     * client decides without a round trip whether a path is the server's to look at.
+     */
+    public static final String PREFIXES_ENV = "JVFIO_PREFIXES";
+
+    /** The value of {@link #PREFIXES_ENV}. */
+    public static String prefixes() {
+        return String.join(":", Paths.PREFIXES);
+    }
 
     private final EmulatedKernel kernel;
     private final Path socket;
