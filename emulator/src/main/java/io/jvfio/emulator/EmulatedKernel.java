@@ -139,22 +139,22 @@ public final class EmulatedKernel implements Kernel {
      * charges); it shares the JVM's memory and fd table.
      */
     public Task newProcess() {
-        return newProcess(AddressSpace.LOCAL, fds);
-    }
-
-    /**
-     * A new process of the same user with its own memory and fd table (a client of {@code jvfio
-     * run}), with the init task's limits and capabilities.
-     */
-    public Task newProcess(AddressSpace space, FileTable files) {
         return new Task(
-                new Mm(space),
-                files,
+                new Mm(AddressSpace.LOCAL),
+                fds,
                 initTask.user(),
                 initTask.rlimitMemlock(),
                 initTask.capIpcLock(),
                 initTask.capSysResource(),
                 initTask.capSysRawio());
+    }
+
+    /**
+     * A new process of the same user with its own memory, fd table and credentials (a client of
+     * {@code jvfio run}).
+     */
+    public Task newProcess(AddressSpace space, FileTable files, Credentials credentials) {
+        return new Task(new Mm(space), files, initTask.user(), credentials);
     }
 
     /** Runs {@code body} with {@code task} as the current process of the calling thread. */

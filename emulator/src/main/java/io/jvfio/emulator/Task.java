@@ -14,6 +14,8 @@ public final class Task {
     private final boolean capIpcLock;
     private final boolean capSysResource;
     private final boolean capSysRawio;
+    /** A client's own credentials, which then override the fields above; null for a task of ours. */
+    private final Credentials host;
 
     Task(
             Mm mm,
@@ -30,6 +32,17 @@ public final class Task {
         this.capIpcLock = capIpcLock;
         this.capSysResource = capSysResource;
         this.capSysRawio = capSysRawio;
+        this.host = null;
+    }
+
+    Task(Mm mm, FileTable files, UserAccount user, Credentials host) {
+        this.mm = mm;
+        this.files = files;
+        this.user = user;
+        this.capIpcLock = false;
+        this.capSysResource = false;
+        this.capSysRawio = false;
+        this.host = host;
     }
 
     /** exit(2): the address space goes away; pages mapped from it can no longer be pinned. */
@@ -52,7 +65,7 @@ public final class Task {
 
     /** RLIMIT_MEMLOCK in bytes. */
     public long rlimitMemlock() {
-        return rlimitMemlock;
+        return host != null ? host.rlimitMemlock() : rlimitMemlock;
     }
 
     /** setrlimit(RLIMIT_MEMLOCK). */
@@ -61,14 +74,14 @@ public final class Task {
     }
 
     public boolean capIpcLock() {
-        return capIpcLock;
+        return host != null ? host.capIpcLock() : capIpcLock;
     }
 
     public boolean capSysResource() {
-        return capSysResource;
+        return host != null ? host.capSysResource() : capSysResource;
     }
 
     public boolean capSysRawio() {
-        return capSysRawio;
+        return host != null ? host.capSysRawio() : capSysRawio;
     }
 }

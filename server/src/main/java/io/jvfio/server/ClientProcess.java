@@ -20,7 +20,8 @@ final class ClientProcess {
         this.pid = pid;
         this.pidfd = HostSyscalls.pidfdOpen(pid);
         this.space = new ClientAddressSpace(pid);
-        this.task = kernel.newProcess(space, new ClientFiles(this, reaper));
+        this.task =
+                kernel.newProcess(space, new ClientFiles(this, reaper), new ClientCredentials(pid, kernel.initTask()));
     }
 
     /** The kernel's exit path for the memory: exit_mm, then the mappings' close hooks. */

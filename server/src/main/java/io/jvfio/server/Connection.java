@@ -28,6 +28,9 @@ final class Connection implements Runnable {
     private final EmulatedKernel kernel;
     private final int sock;
     private final ClientProcess process;
+    /** The client thread's id as its hello said (only used to ask the host for that thread's capabilities). */
+    private volatile int tid;
+
     private final MemorySegment in = Arena.ofAuto().allocate(Protocol.HEADER, 8);
     private final MemorySegment out = Arena.ofAuto().allocate(Protocol.HEADER, 8);
 
@@ -45,6 +48,20 @@ final class Connection implements Runnable {
             throw new ErrnoException(Errno.EINVAL, null, "no client request on this thread");
         }
         return c;
+    }
+
+    /**
+     * The client thread the calling thread serves, 0 if none; a tid that is not of the connection's
+     * process (a lie in the hello) is not used.
+     */
+    static int callingTid() {
+        Connection c = CURRENT.get();
+        if (c == null || c.tid <= 0) {
+            return 0;
+        }
+        return java.nio.file.Files.exists(java.nio.file.Path.of("/proc/" + c.process.pid + "/task/" + c.tid))
+                ? c.tid
+                : 0;
     }
 
     /** The process whose request the calling thread serves. */
@@ -94,7 +111,10 @@ final class Connection implements Runnable {
         Connection.Reply reply;
         try {
             reply = kernel.callAs(process.task, () -> switch (op) {
-                case Protocol.OP_HELLO -> Reply.of(0, server.ownedPrefixes());
+                case Protocol.OP_HELLO -> {
+                    tid = (int) a1;
+                    yield Reply.of(0, server.ownedPrefixes());
+                }
                 case Protocol.OP_OPEN -> server.paths().open(string(payload), (int) a0);
                 case Protocol.OP_CLOSED -> {
                     server.reaper().closed(a1);

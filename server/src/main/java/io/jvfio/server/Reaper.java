@@ -25,6 +25,7 @@ final class Reaper implements AutoCloseable {
     private final Map<Long, Placeholder> placeholders = new ConcurrentHashMap<>();
     private final Map<Integer, ClientProcess> processes = new ConcurrentHashMap<>();
     private final Thread thread;
+    private final Object lock = new Object();
     private volatile boolean closed;
 
     Reaper() {
@@ -57,23 +58,33 @@ final class Reaper implements AutoCloseable {
         return processes.size();
     }
 
-    /** Releases whatever the host already reports gone. */
+    /**
+     * Releases whatever the host already reports gone, and waits for releases in progress. The
+     * set is level-triggered, so what the reaper thread has seen but not yet handled shows here too.
+     */
     void sync() {
-        pass(0);
+        synchronized (lock) {
+            handle(HostSyscalls.epollWait(epfd, 64, 0));
+        }
     }
 
     /** A client closed the placeholder {@code ino}: released now if that was the last copy. */
     void closed(long ino) {
-        Placeholder p = placeholders.get(ino);
-        if (p != null && p.peerGone()) {
-            release(p);
+        synchronized (lock) {
+            Placeholder p = placeholders.get(ino);
+            if (p != null && p.peerGone()) {
+                release(p);
+            }
         }
     }
 
     private void run() {
         while (!closed) {
             try {
-                pass(-1);
+                HostSyscalls.Ready ready = HostSyscalls.epollWait(epfd, 64, -1);
+                synchronized (lock) {
+                    handle(ready);
+                }
             } catch (ErrnoException e) {
                 if (!closed) {
                     LOG.log(Level.WARNING, "epoll_wait", e);
@@ -83,8 +94,8 @@ final class Reaper implements AutoCloseable {
         }
     }
 
-    private void pass(int timeoutMillis) {
-        HostSyscalls.Ready ready = HostSyscalls.epollWait(epfd, 64, timeoutMillis);
+    /** Under the lock: each entry still present is handled once, whoever saw it first. */
+    private void handle(HostSyscalls.Ready ready) {
         for (int i = 0; i < ready.count(); i++) {
             long tag = ready.data()[i];
             if ((tag & PROCESS_TAG) != 0) {
@@ -111,13 +122,14 @@ final class Reaper implements AutoCloseable {
     }
 
     private void release(Placeholder p) {
-        if (placeholders.remove(p.ino, p)) {
+        if (placeholders.get(p.ino) == p) {
             try {
                 HostSyscalls.epollCtl(epfd, 2, p.serverFd, 0, 0);
             } catch (ErrnoException e) {
                 // already gone from the set
             }
             guarded("release of a file", p::release);
+            placeholders.remove(p.ino, p);
         }
     }
 

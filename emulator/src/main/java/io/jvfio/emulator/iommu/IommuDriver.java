@@ -32,6 +32,14 @@ public enum IommuDriver {
         return hwInfoType;
     }
 
+    /**
+     * {@code ops->user_pasid_table}: the guest owns the PASID table, so a fault on a PASID with no
+     * attachment of its own belongs to the nested domain on the RID (find_fault_handler).
+     */
+    public boolean userPasidTable() {
+        return this == MOCK;
+    }
+
     /** Whether a domain of {@code f} was allocated by this driver. */
     public boolean owns(PageTableFormat f) {
         return switch (this) {

@@ -1174,8 +1174,13 @@ final class IoPagetable {
                 }
                 long end = umin(last, area.last);
                 long bytes = end - cur + 1;
-                long host = area.pages.hostAddress(area.startByte(cur));
                 MemorySegment part = data.asSlice(cur - iova, bytes);
+                if (!area.pages.isFile()) {
+                    area.pages.rwUser(area.startByte(cur), part, write);
+                    cur = end + 1;
+                    continue;
+                }
+                long host = area.pages.hostAddress(area.startByte(cur));
                 if (write) {
                     PhysicalMemory.write(part, 0, host, bytes);
                 } else {

@@ -262,6 +262,10 @@ public final class IommufdDevice extends IommufdObject {
     void reportFault(int pasid, int flags, int grpid, int perm, long addr) {
         synchronized (igroup) {
             IommufdGroup.Attach attach = igroup.pasidAttach.get(pasid);
+            if (attach == null && pasid != NO_PASID && dev.driver().userPasidTable()) {
+                IommufdGroup.Attach rid = igroup.pasidAttach.get(NO_PASID);
+                attach = rid != null && rid.hwpt instanceof HwptNested ? rid : null;
+            }
             if (attach != null && attach.hwpt.fault != null) {
                 attach.hwpt.fault.deliver(
                         new Fault.Iopf(this, attach.handle, flags, pasid, grpid, perm, new long[] {addr}, code -> {}));

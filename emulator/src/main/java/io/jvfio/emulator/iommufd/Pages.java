@@ -167,6 +167,22 @@ final class Pages {
     }
 
     /**
+     * iopt_pages_rw_access for user memory: byte {@code offset} on, through the memory of the
+     * process that mapped it, pinned or not (EFAULT once that memory is gone).
+     */
+    void rwUser(long offset, MemorySegment data, boolean write) {
+        if (!source.mm().isLive()) {
+            throw new ErrnoException(Errno.EFAULT, null, "mapping process has exited");
+        }
+        AddressSpace space = source.mm().space();
+        if (write) {
+            space.copyOut(data, base + offset, data.byteSize());
+        } else {
+            space.copyIn(base + offset, data, data.byteSize());
+        }
+    }
+
+    /**
      * Adds a user of pages [first, last]: pages without a user so far are pinned (EFAULT for
      * unmapped or wrongly protected user memory, EINVAL beyond a file's end or for a file that is
      * not shmem) and charged (ENOMEM over RLIMIT_MEMLOCK). All or nothing.

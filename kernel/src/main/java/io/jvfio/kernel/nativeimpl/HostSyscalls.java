@@ -67,6 +67,9 @@ public final class HostSyscalls {
             Libc.link("epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle FSTAT = Libc.link("fstat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle GETUID = Libc.link("getuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle CAPGET = Libc.link("capget", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle PRLIMIT =
+            Libc.link("prlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle UNLINK = Libc.link("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     private HostSyscalls() {}
@@ -312,6 +315,29 @@ public final class HostSyscalls {
                     st.get(JAVA_INT, 24),
                     st.get(JAVA_LONG, 40),
                     st.get(JAVA_LONG, 48));
+        }
+    }
+
+    /** capget: the effective capability set of {@code pid} (bits 0-63). */
+    public static long effectiveCaps(int pid) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment hdr = a.allocate(8, 4);
+            hdr.set(JAVA_INT, 0, 0x20080522); // _LINUX_CAPABILITY_VERSION_3
+            hdr.set(JAVA_INT, 4, pid);
+            MemorySegment data = a.allocate(24, 4); // two of {effective, permitted, inheritable}
+            sys("capget(" + pid + ")", () -> (int) CAPGET.invokeExact(Libc.state(), hdr, data));
+            return Integer.toUnsignedLong(data.get(JAVA_INT, 0)) | ((long) data.get(JAVA_INT, 12) << 32);
+        }
+    }
+
+    /** prlimit: the soft limit {@code resource} of {@code pid}; Long.MAX_VALUE for RLIM_INFINITY. */
+    public static long softLimit(int pid, int resource) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment old = a.allocate(16, 8);
+            sys("prlimit(" + pid + ")", () ->
+                    (int) PRLIMIT.invokeExact(Libc.state(), pid, resource, MemorySegment.NULL, old));
+            long cur = old.get(JAVA_LONG, 0);
+            return cur < 0 ? Long.MAX_VALUE : cur;
         }
     }
 
