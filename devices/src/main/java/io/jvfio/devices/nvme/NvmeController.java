@@ -3,14 +3,17 @@ package io.jvfio.devices.nvme;
 import static io.jvfio.devices.nvme.NvmeStatus.*;
 
 import io.jvfio.emulator.pci.DmaFaultException;
+import io.jvfio.emulator.pci.MigratableDevice;
 import io.jvfio.emulator.pci.MmioHandler;
 import io.jvfio.emulator.pci.PciFunction;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -60,6 +63,7 @@ public final class NvmeController {
     private static final int MPS_MAX = 4;
     private static final int FEATURE_VOLATILE_WRITE_CACHE = 0x06;
     private static final int FEATURE_NUMBER_OF_QUEUES = 0x07;
+    private static final MemorySegment ZERO_CHUNK = Arena.global().allocate(4096);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static final System.Logger LOG = System.getLogger(NvmeController.class.getName());
@@ -81,6 +85,10 @@ public final class NvmeController {
     private int irqStatus;
     private boolean ioQueuesCreated;
     private boolean volatileWriteCache = true;
+    /** Migration's STOP: doorbells are recorded, commands wait until the controller runs again. */
+    private boolean stopped;
+    /** Namespace chunks written since the migration's initial part was taken; null when not tracking. */
+    private BitSet dirtyChunks;
 
     public NvmeController(NvmeConfig config) {
         this.config = config;
@@ -109,6 +117,7 @@ public final class NvmeController {
                 .powerManagement(0x60)
                 .pciExpress(0x80, config.pcieType(), true)
                 .onReset(this::resetController)
+                .migratable(new State())
                 .build();
     }
 
@@ -263,7 +272,9 @@ public final class NvmeController {
                 return;
             }
             sq.tail = newValue;
-            process(sq);
+            if (!stopped) {
+                process(sq);
+            }
         } else {
             CompletionQueue cq = qid < cqs.length ? cqs[qid] : null;
             if (cq == null || newValue >= cq.size) {
@@ -271,6 +282,9 @@ public final class NvmeController {
                 return;
             }
             cq.head = newValue;
+            if (stopped) {
+                return;
+            }
             post(cq);
             for (SubmissionQueue sq : sqs) {
                 if (sq != null && sq.cq == cq) {
@@ -553,6 +567,9 @@ public final class NvmeController {
             MemorySegment staged = scratch.allocate(bytes); // nothing lands on disk unless all of it arrived
             Prp.transfer(pci.dma(), segments, staged, false);
             blocksOnDisk.copyFrom(staged);
+            if (dirtyChunks != null) {
+                dirtyChunks.set((int) (slba * LBA_SIZE / CHUNK), (int) ((slba * LBA_SIZE + bytes - 1) / CHUNK) + 1);
+            }
         } else {
             Prp.transfer(pci.dma(), segments, blocksOnDisk, true);
         }
@@ -608,6 +625,180 @@ public final class NvmeController {
         int cid;
         int result;
         int status;
+    }
+
+    // ---- migration -------------------------------------------------------------------------------
+
+    /** The unit of the namespace the migration stream carries. */
+    private static final int CHUNK = 4096;
+
+    /**
+     * The controller's state for migration: PRE_COPY sends the namespace's non-zero chunks while it
+     * runs; STOP_COPY the chunks written since, the registers, and every queue with its head, tail,
+     * phase and the completions still waiting for room, so commands submitted but not yet run
+     * (doorbells rung while stopped) run on the controller that resumes.
+     */
+    private final class State implements MigratableDevice {
+        @Override
+        public void setRunning(boolean running) {
+            stopped = !running;
+            if (running) {
+                for (CompletionQueue cq : cqs) {
+                    if (cq != null) {
+                        post(cq);
+                    }
+                }
+                for (SubmissionQueue sq : sqs) {
+                    if (sq != null) {
+                        process(sq);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public byte[] saveInitial() {
+            BitSet all = new BitSet();
+            all.set(0, (int) (namespace.byteSize() / CHUNK));
+            dirtyChunks = new BitSet();
+            return chunks(all, true);
+        }
+
+        @Override
+        public byte[] saveFinal() {
+            BitSet dirty = dirtyChunks != null ? dirtyChunks : new BitSet();
+            dirtyChunks = null;
+            ByteBuffer b = ByteBuffer.allocate(64 + sqs.length * 96).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(cc).putInt(csts).putInt(intms).putInt(aqa).putLong(asq).putLong(acq);
+            b.putInt(irqStatus).put((byte) (ioQueuesCreated ? 1 : 0)).put((byte) (volatileWriteCache ? 1 : 0));
+            b.putInt(sqs.length);
+            for (int q = 0; q < sqs.length; q++) {
+                CompletionQueue cq = cqs[q];
+                b.put((byte) (cq != null ? 1 : 0));
+                if (cq != null) {
+                    b.putLong(cq.base).putInt(cq.size).putInt(cq.vector).put((byte) (cq.interrupts ? 1 : 0));
+                    b.putInt(cq.head).putInt(cq.tail).putInt(cq.phase).putInt(cq.waiting.size());
+                    b = grow(b, cq.waiting.size() * 16);
+                    for (Completion c : cq.waiting) {
+                        b.putInt(c.sq.id).putInt(c.cid).putInt(c.result).putInt(c.status);
+                    }
+                }
+            }
+            for (SubmissionQueue sq : sqs) {
+                b.put((byte) (sq != null ? 1 : 0));
+                if (sq != null) {
+                    b.putLong(sq.base)
+                            .putInt(sq.size)
+                            .putInt(cqIndex(sq.cq))
+                            .putInt(sq.head)
+                            .putInt(sq.tail);
+                }
+            }
+            byte[] data = chunks(dirty, false);
+            b = grow(b, data.length).put(data);
+            return Arrays.copyOf(b.array(), b.position());
+        }
+
+        private int cqIndex(CompletionQueue cq) {
+            return Arrays.asList(cqs).indexOf(cq);
+        }
+
+        private static ByteBuffer grow(ByteBuffer b, int more) {
+            if (b.remaining() >= more) {
+                return b;
+            }
+            ByteBuffer bigger = ByteBuffer.allocate(b.capacity() * 2 + more).order(ByteOrder.LITTLE_ENDIAN);
+            return bigger.put(b.flip());
+        }
+
+        /** The chunks of {@code which} as (index, 4 KiB) pairs; zero chunks left out when {@code skipZero}. */
+        private byte[] chunks(BitSet which, boolean skipZero) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            byte[] chunk = new byte[CHUNK];
+            for (int i = which.nextSetBit(0); i >= 0; i = which.nextSetBit(i + 1)) {
+                MemorySegment.copy(namespace, ValueLayout.JAVA_BYTE, (long) i * CHUNK, chunk, 0, CHUNK);
+                if (skipZero && namespace.asSlice((long) i * CHUNK, CHUNK).mismatch(ZERO_CHUNK) == -1) {
+                    continue;
+                }
+                out.writeBytes(ByteBuffer.allocate(4)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(i)
+                        .array());
+                out.writeBytes(chunk);
+            }
+            return out.toByteArray();
+        }
+
+        private void loadChunks(ByteBuffer b) {
+            long count = namespace.byteSize() / CHUNK;
+            while (b.hasRemaining()) {
+                int i = b.getInt();
+                if (i < 0 || i >= count || b.remaining() < CHUNK) {
+                    throw new IllegalArgumentException("bad namespace chunk " + i);
+                }
+                byte[] chunk = new byte[CHUNK];
+                b.get(chunk);
+                MemorySegment.copy(chunk, 0, namespace, ValueLayout.JAVA_BYTE, (long) i * CHUNK, CHUNK);
+            }
+        }
+
+        @Override
+        public void load(byte[] initial, byte[] fin) {
+            try {
+                namespace.fill((byte) 0);
+                loadChunks(ByteBuffer.wrap(initial).order(ByteOrder.LITTLE_ENDIAN));
+                ByteBuffer b = ByteBuffer.wrap(fin).order(ByteOrder.LITTLE_ENDIAN);
+                cc = b.getInt();
+                csts = b.getInt();
+                intms = b.getInt();
+                aqa = b.getInt();
+                asq = b.getLong();
+                acq = b.getLong();
+                irqStatus = b.getInt();
+                ioQueuesCreated = b.get() != 0;
+                volatileWriteCache = b.get() != 0;
+                if (b.getInt() != sqs.length) {
+                    throw new IllegalArgumentException("a controller with another number of queues");
+                }
+                Arrays.fill(sqs, null);
+                Arrays.fill(cqs, null);
+                List<int[]> waiting = new java.util.ArrayList<>();
+                for (int q = 0; q < cqs.length; q++) {
+                    if (b.get() != 0) {
+                        CompletionQueue cq = new CompletionQueue(b.getLong(), b.getInt(), b.getInt(), b.get() != 0);
+                        cq.head = b.getInt();
+                        cq.tail = b.getInt();
+                        cq.phase = b.getInt();
+                        for (int n = b.getInt(); n > 0; n--) {
+                            waiting.add(new int[] {q, b.getInt(), b.getInt(), b.getInt(), b.getInt()});
+                        }
+                        cqs[q] = cq;
+                    }
+                }
+                for (int q = 0; q < sqs.length; q++) {
+                    if (b.get() != 0) {
+                        long base = b.getLong();
+                        int size = b.getInt();
+                        CompletionQueue cq = cqs[b.getInt()];
+                        SubmissionQueue sq = new SubmissionQueue(q, base, size, cq);
+                        sq.head = b.getInt();
+                        sq.tail = b.getInt();
+                        sqs[q] = sq;
+                    }
+                }
+                for (int[] w : waiting) {
+                    Completion c = new Completion();
+                    c.sq = sqs[w[1]];
+                    c.cid = w[2];
+                    c.result = w[3];
+                    c.status = w[4];
+                    cqs[w[0]].waiting.add(c);
+                }
+                loadChunks(b);
+            } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | NullPointerException e) {
+                throw new IllegalArgumentException("not an NVMe controller state", e);
+            }
+        }
     }
 
     private final class Registers implements MmioHandler {
