@@ -106,8 +106,8 @@ class NvmeMigrationTest {
     @Test
     void aStateOfAnotherShapeIsRefused() {
         MigratableDevice model = source.pci().migratable().orElseThrow();
-        NvmeController other = new NvmeController(
-                new NvmeConfig("x", NAMESPACE_BYTES, 4, PcieType.RC_INTEGRATED_ENDPOINT));
+        NvmeController other =
+                new NvmeController(new NvmeConfig("x", NAMESPACE_BYTES, 4, PcieType.RC_INTEGRATED_ENDPOINT));
         byte[] initial;
         byte[] fin;
         synchronized (source.pci()) {
