@@ -9,9 +9,11 @@ import io.jvfio.emulator.pci.PciFunction;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
@@ -63,7 +65,6 @@ public final class NvmeController {
     private static final int MPS_MAX = 4;
     private static final int FEATURE_VOLATILE_WRITE_CACHE = 0x06;
     private static final int FEATURE_NUMBER_OF_QUEUES = 0x07;
-    private static final MemorySegment ZERO_CHUNK = Arena.global().allocate(4096);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static final System.Logger LOG = System.getLogger(NvmeController.class.getName());
@@ -568,7 +569,8 @@ public final class NvmeController {
             Prp.transfer(pci.dma(), segments, staged, false);
             blocksOnDisk.copyFrom(staged);
             if (dirtyChunks != null) {
-                dirtyChunks.set((int) (slba * LBA_SIZE / CHUNK), (int) ((slba * LBA_SIZE + bytes - 1) / CHUNK) + 1);
+                long chunk = NamespaceChunks.CHUNK;
+                dirtyChunks.set((int) (slba * LBA_SIZE / chunk), (int) ((slba * LBA_SIZE + bytes - 1) / chunk) + 1);
             }
         } else {
             Prp.transfer(pci.dma(), segments, blocksOnDisk, true);
@@ -629,9 +631,6 @@ public final class NvmeController {
 
     // ---- migration -------------------------------------------------------------------------------
 
-    /** The unit of the namespace the migration stream carries. */
-    private static final int CHUNK = 4096;
-
     /**
      * The controller's state for migration: PRE_COPY sends the namespace's non-zero chunks while it
      * runs; STOP_COPY the chunks written since, the registers, and every queue with its head, tail,
@@ -659,9 +658,9 @@ public final class NvmeController {
         @Override
         public byte[] saveInitial() {
             BitSet all = new BitSet();
-            all.set(0, (int) (namespace.byteSize() / CHUNK));
+            all.set(0, (int) (namespace.byteSize() / NamespaceChunks.CHUNK));
             dirtyChunks = new BitSet();
-            return chunks(all, true);
+            return NamespaceChunks.save(namespace, all, true);
         }
 
         @Override
@@ -678,7 +677,7 @@ public final class NvmeController {
                 if (cq != null) {
                     b.putLong(cq.base).putInt(cq.size).putInt(cq.vector).put((byte) (cq.interrupts ? 1 : 0));
                     b.putInt(cq.head).putInt(cq.tail).putInt(cq.phase).putInt(cq.waiting.size());
-                    b = grow(b, cq.waiting.size() * 16);
+                    b = NamespaceChunks.grow(b, cq.waiting.size() * 16);
                     for (Completion c : cq.waiting) {
                         b.putInt(c.sq.id).putInt(c.cid).putInt(c.result).putInt(c.status);
                     }
@@ -694,8 +693,8 @@ public final class NvmeController {
                             .putInt(sq.tail);
                 }
             }
-            byte[] data = chunks(dirty, false);
-            b = grow(b, data.length).put(data);
+            byte[] data = NamespaceChunks.save(namespace, dirty, false);
+            b = NamespaceChunks.grow(b, data.length).put(data);
             return Arrays.copyOf(b.array(), b.position());
         }
 
@@ -703,42 +702,10 @@ public final class NvmeController {
             return Arrays.asList(cqs).indexOf(cq);
         }
 
-        private static ByteBuffer grow(ByteBuffer b, int more) {
-            if (b.remaining() >= more) {
-                return b;
-            }
-            ByteBuffer bigger = ByteBuffer.allocate(b.capacity() * 2 + more).order(ByteOrder.LITTLE_ENDIAN);
-            return bigger.put(b.flip());
-        }
-
-        /** The chunks of {@code which} as (index, 4 KiB) pairs; zero chunks left out when {@code skipZero}. */
-        private byte[] chunks(BitSet which, boolean skipZero) {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            byte[] chunk = new byte[CHUNK];
-            for (int i = which.nextSetBit(0); i >= 0; i = which.nextSetBit(i + 1)) {
-                MemorySegment.copy(namespace, ValueLayout.JAVA_BYTE, (long) i * CHUNK, chunk, 0, CHUNK);
-                if (skipZero && namespace.asSlice((long) i * CHUNK, CHUNK).mismatch(ZERO_CHUNK) == -1) {
-                    continue;
-                }
-                out.writeBytes(ByteBuffer.allocate(4)
-                        .order(ByteOrder.LITTLE_ENDIAN)
-                        .putInt(i)
-                        .array());
-                out.writeBytes(chunk);
-            }
-            return out.toByteArray();
-        }
-
-        private void loadChunks(ByteBuffer b) {
-            long count = namespace.byteSize() / CHUNK;
-            while (b.hasRemaining()) {
-                int i = b.getInt();
-                if (i < 0 || i >= count || b.remaining() < CHUNK) {
-                    throw new IllegalArgumentException("bad namespace chunk " + i);
-                }
-                byte[] chunk = new byte[CHUNK];
-                b.get(chunk);
-                MemorySegment.copy(chunk, 0, namespace, ValueLayout.JAVA_BYTE, (long) i * CHUNK, CHUNK);
+        /** A queue from a stream must be one the controller could have made (no later arithmetic surprises). */
+        private static void checkQueue(int size, int head, int tail) {
+            if (size < 2 || size > MQES + 1 || head < 0 || head >= size || tail < 0 || tail >= size) {
+                throw new IllegalArgumentException("bad queue size, head or tail");
             }
         }
 
@@ -746,7 +713,7 @@ public final class NvmeController {
         public void load(byte[] initial, byte[] fin) {
             try {
                 namespace.fill((byte) 0);
-                loadChunks(ByteBuffer.wrap(initial).order(ByteOrder.LITTLE_ENDIAN));
+                NamespaceChunks.load(namespace, ByteBuffer.wrap(initial).order(ByteOrder.LITTLE_ENDIAN));
                 ByteBuffer b = ByteBuffer.wrap(fin).order(ByteOrder.LITTLE_ENDIAN);
                 cc = b.getInt();
                 csts = b.getInt();
@@ -762,13 +729,17 @@ public final class NvmeController {
                 }
                 Arrays.fill(sqs, null);
                 Arrays.fill(cqs, null);
-                List<int[]> waiting = new java.util.ArrayList<>();
+                List<int[]> waiting = new ArrayList<>();
                 for (int q = 0; q < cqs.length; q++) {
                     if (b.get() != 0) {
                         CompletionQueue cq = new CompletionQueue(b.getLong(), b.getInt(), b.getInt(), b.get() != 0);
                         cq.head = b.getInt();
                         cq.tail = b.getInt();
                         cq.phase = b.getInt();
+                        checkQueue(cq.size, cq.head, cq.tail);
+                        if ((cq.phase & ~1) != 0 || cq.vector < 0 || cq.vector >= msixVectors) {
+                            throw new IllegalArgumentException("CQ " + q + ": bad phase or vector");
+                        }
                         for (int n = b.getInt(); n > 0; n--) {
                             waiting.add(new int[] {q, b.getInt(), b.getInt(), b.getInt(), b.getInt()});
                         }
@@ -780,22 +751,29 @@ public final class NvmeController {
                         long base = b.getLong();
                         int size = b.getInt();
                         CompletionQueue cq = cqs[b.getInt()];
+                        if (cq == null) {
+                            throw new IllegalArgumentException("SQ " + q + " on a missing CQ");
+                        }
                         SubmissionQueue sq = new SubmissionQueue(q, base, size, cq);
                         sq.head = b.getInt();
                         sq.tail = b.getInt();
+                        checkQueue(sq.size, sq.head, sq.tail);
                         sqs[q] = sq;
                     }
                 }
                 for (int[] w : waiting) {
                     Completion c = new Completion();
                     c.sq = sqs[w[1]];
+                    if (c.sq == null) {
+                        throw new IllegalArgumentException("a completion for missing SQ " + w[1]);
+                    }
                     c.cid = w[2];
                     c.result = w[3];
                     c.status = w[4];
                     cqs[w[0]].waiting.add(c);
                 }
-                loadChunks(b);
-            } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | NullPointerException e) {
+                NamespaceChunks.load(namespace, b);
+            } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
                 throw new IllegalArgumentException("not an NVMe controller state", e);
             }
         }

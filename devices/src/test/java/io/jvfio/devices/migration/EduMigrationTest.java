@@ -29,6 +29,7 @@ import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -199,7 +200,7 @@ class EduMigrationTest {
         assertThat(truncated).isNotNegative();
         assertThat(setState(dst, arena, d, STATE_STOP)).isEqualTo(-1);
         int again = setState(dst, arena, d, STATE_RESUMING);
-        feed(dst, arena, again, java.util.Arrays.copyOf(stream, stream.length - 1));
+        feed(dst, arena, again, Arrays.copyOf(stream, stream.length - 1));
         assertThat(errno(() -> setState(dst, arena, d, STATE_STOP))).isEqualTo(Errno.EINVAL);
     }
 }
