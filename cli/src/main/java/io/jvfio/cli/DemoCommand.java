@@ -1,5 +1,6 @@
 package io.jvfio.cli;
 
+import io.jvfio.abi.vfio.VfioDeviceFeatureMigState;
 import io.jvfio.api.DmaAccess;
 import io.jvfio.api.DmaBuffer;
 import io.jvfio.api.Ioas;
@@ -104,6 +105,7 @@ final class DemoCommand implements Callable<Integer> {
                 Ioas ioas = step("allocate an IOAS", iommufd::allocIoas, a -> "IOAS " + a.id());
                 section("edu (DMA engine)", () -> edu(jvfio, iommufd, ioas));
                 section("NVMe", () -> nvme(jvfio, iommufd, ioas));
+                section("NVMe live migration", () -> nvmeMigration(jvfio, iommufd, ioas));
                 step("close the iommufd", () -> {
                     iommufd.close();
                     return "every object destroyed";
@@ -219,6 +221,96 @@ final class DemoCommand implements Callable<Integer> {
             step("shutdown (CC.SHN), detach, unbind", () -> {
                 nvme.close();
                 return "controller shut down, device released";
+            });
+        }
+    }
+
+    /**
+     * The NVMe controller's state, with writes still in its queues, moved to a second emulated
+     * machine's controller through the migration uAPI; only where the migration driver exists.
+     */
+    private void nvmeMigration(Jvfio jvfio, Iommufd iommufd, Ioas ioas) {
+        if (!jvfio.kernel().name().equals("emulated")) {
+            out.println("  skip Linux has no migration driver for QEMU's NVMe (the emulation's is "
+                    + NvmeMigrationDemo.DRIVER + ")");
+            return;
+        }
+        String bdf = step(
+                "find the NVMe",
+                () -> find(jvfio, "NVMe", d -> d.classCode() >> 8 == 0x0108).bdf(),
+                b -> b);
+        try (Jvfio target = Jvfio.open("emulated");
+                DmaBuffer mem = jvfio.allocateDma(NvmeMigrationDemo.MEMORY)) {
+            Iommufd targetIommufd = target.openIommufd();
+            Ioas targetIoas = targetIommufd.allocIoas();
+            step("map queues and data on both machines", () -> {
+                mem.map(ioas, NvmeMigrationDemo.IOVA, DmaAccess.READ_WRITE);
+                targetIoas.map(mem.segment(), NvmeMigrationDemo.IOVA, DmaAccess.READ_WRITE);
+                return String.format(
+                        Locale.ROOT, "%d KiB at IOVA 0x%x", NvmeMigrationDemo.MEMORY >> 10, NvmeMigrationDemo.IOVA);
+            });
+            NvmeMigrationDemo.Side src = step(
+                    "bind to " + NvmeMigrationDemo.DRIVER,
+                    () -> new NvmeMigrationDemo.Side(jvfio.kernel(), bdf, iommufd, ioas),
+                    s -> "source controller (STOP_COPY, P2P, PRE_COPY)");
+            NvmeMigrationDemo nvme = new NvmeMigrationDemo(mem.segment());
+            step("enable, admin and I/O queues", () -> {
+                nvme.bringUp(src);
+                return "I/O CQ of 4 entries, SQ of 16, polled";
+            });
+            byte[] data = pattern(NvmeMigrationDemo.WRITES * NvmeMigrationDemo.PAGE, 3);
+            int posted = step(
+                    "8 writes of 4 KiB",
+                    () -> {
+                        MemorySegment.copy(
+                                MemorySegment.ofArray(data), 0, mem.segment(), NvmeMigrationDemo.DATA, data.length);
+                        nvme.submitWrites(src);
+                        return nvme.takePosted();
+                    },
+                    n -> n + " completed, " + (NvmeMigrationDemo.WRITES - n) + " waiting in the controller");
+            int dataFd = step(
+                    "PRE_COPY",
+                    () -> src.setState(VfioDeviceFeatureMigState.STATE_PRE_COPY),
+                    fd -> src.precopyInitialBytes(fd) + " initial bytes (the namespace) while it runs");
+            byte[] initial = src.drain(dataFd);
+            byte[] rest = step(
+                    "STOP_COPY",
+                    () -> {
+                        src.setState(VfioDeviceFeatureMigState.STATE_STOP_COPY);
+                        byte[] r = src.drain(dataFd);
+                        jvfio.kernel().close(dataFd);
+                        return r;
+                    },
+                    r -> r.length + " more bytes: registers, queues, completions in flight");
+            NvmeMigrationDemo.Side dst = step(
+                    "second machine: bind its NVMe",
+                    () -> new NvmeMigrationDemo.Side(target.kernel(), bdf, targetIommufd, targetIoas),
+                    s -> "a fresh emulated kernel with its own controller");
+            step("RESUMING, then RUNNING", () -> {
+                int fd = dst.setState(VfioDeviceFeatureMigState.STATE_RESUMING);
+                dst.feed(fd, initial);
+                dst.feed(fd, rest);
+                dst.setState(VfioDeviceFeatureMigState.STATE_RUNNING);
+                target.kernel().close(fd);
+                return (initial.length + rest.length) + " bytes loaded";
+            });
+            step("in-flight writes complete there", () -> {
+                nvme.complete(dst, NvmeMigrationDemo.WRITES - posted);
+                return (NvmeMigrationDemo.WRITES - posted) + " completions";
+            });
+            step("read back there and compare", () -> {
+                nvme.readBack(dst);
+                return verify(
+                        data,
+                        mem.segment()
+                                .asSlice(NvmeMigrationDemo.READ, data.length)
+                                .toArray(ValueLayout.JAVA_BYTE));
+            });
+            step("close both controllers", () -> {
+                src.close();
+                dst.close();
+                targetIommufd.close();
+                return "released";
             });
         }
     }

@@ -15,6 +15,7 @@ import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.emulator.vfio.mdev.Mdev;
 import io.jvfio.emulator.vfio.pci.VfioMdevPciDriver;
 import io.jvfio.emulator.vfio.pci.VfioPciDriver;
+import io.jvfio.emulator.vfio.pci.VfioPciMigrationDriver;
 import io.jvfio.emulator.vfio.pci.VfioPciOptions;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.PollFd;
@@ -65,6 +66,7 @@ public final class EmulatedKernel implements Kernel {
         pciBus.registerDriver(new PciePortDriver());
         VfioPciDriver.install(this, VfioPciOptions.DEFAULTS);
         VfioMdevPciDriver.install(this, VfioPciOptions.DEFAULTS);
+        VfioPciMigrationDriver.install(this);
     }
 
     /** A kernel booted on the PCI platform the config names (none if it names none). */

@@ -9,6 +9,7 @@ import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.conformance.Conformance;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.testkit.Sysfs;
+import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -158,7 +159,7 @@ abstract class MttyFixture {
     /** Reads the data fd until it returns 0 (mtty never answers ENOMSG). */
     byte[] readAll(int dataFd) {
         MemorySegment buf = arena.allocate(4096);
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         long n;
         while ((n = k.read(dataFd, buf)) > 0) {
             out.writeBytes(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));

@@ -1,10 +1,13 @@
 package io.jvfio.devices.edu;
 
 import io.jvfio.emulator.pci.DmaFaultException;
+import io.jvfio.emulator.pci.MigratableDevice;
 import io.jvfio.emulator.pci.MmioHandler;
 import io.jvfio.emulator.pci.PciFunction;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * QEMU's educational device ("edu", 1234:11e8), register-compatible with QEMU 7.2's model: an
@@ -62,6 +65,8 @@ public final class EduDevice {
     private long dmaCount;
     private long dmaCommand;
     private int hardwareErrors;
+    /** Migration's STOP: DMA and interrupts wait for the device to run again. */
+    private boolean stopped;
 
     public EduDevice() {
         // No reset hook: QEMU's edu keeps its registers across resets; only config space resets.
@@ -72,6 +77,7 @@ public final class EduDevice {
                 .intx()
                 .memoryBar(0, BAR0_SIZE, false, false, new Registers())
                 .msi(0x40, 1, true, false)
+                .migratable(new State())
                 .build();
     }
 
@@ -91,7 +97,7 @@ public final class EduDevice {
 
     private void raiseIrq(int bits) {
         irqStatus |= bits;
-        if (irqStatus != 0) {
+        if (irqStatus != 0 && !stopped) {
             if (pci.msiEnabled()) {
                 pci.notifyMsi(0);
             } else {
@@ -163,6 +169,53 @@ public final class EduDevice {
         return Long.compareUnsigned(DMA_BUFFER, address) <= 0 && Long.compareUnsigned(address, bufferEnd) < 0;
     }
 
+    /** The registers and the buffer, for migration: nothing is sent ahead, everything at STOP_COPY. */
+    private final class State implements MigratableDevice {
+        private static final int REGISTERS = 4 * 4 + 4 * 8;
+
+        @Override
+        public void setRunning(boolean running) {
+            stopped = !running;
+            if (running && (dmaCommand & DMA_RUN) != 0) {
+                runDma(); // a transfer started while stopped
+            }
+            if (running) {
+                raiseIrq(0);
+            }
+        }
+
+        @Override
+        public byte[] saveInitial() {
+            return new byte[0];
+        }
+
+        @Override
+        public byte[] saveFinal() {
+            ByteBuffer b = ByteBuffer.allocate(REGISTERS + DMA_BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(liveness).putInt(factorial).putInt(status).putInt(irqStatus);
+            b.putLong(dmaSource).putLong(dmaDestination).putLong(dmaCount).putLong(dmaCommand);
+            b.put(buffer.asByteBuffer());
+            return b.array();
+        }
+
+        @Override
+        public void load(byte[] initial, byte[] fin) {
+            if (initial.length != 0 || fin.length != REGISTERS + DMA_BUFFER_SIZE) {
+                throw new IllegalArgumentException("not an edu state");
+            }
+            ByteBuffer b = ByteBuffer.wrap(fin).order(ByteOrder.LITTLE_ENDIAN);
+            liveness = b.getInt();
+            factorial = b.getInt();
+            status = b.getInt();
+            irqStatus = b.getInt();
+            dmaSource = b.getLong();
+            dmaDestination = b.getLong();
+            dmaCount = b.getLong();
+            dmaCommand = b.getLong();
+            buffer.asByteBuffer().put(b);
+        }
+    }
+
     /** BAR0: registers below 0x80 take 32-bit accesses only, the DMA registers 32- or 64-bit. */
     private final class Registers implements MmioHandler {
         private static boolean validSize(long offset, int size) {
@@ -211,7 +264,9 @@ public final class EduDevice {
                 case REG_DMA_COMMAND -> {
                     if ((value & DMA_RUN) != 0 && dmaIdle) {
                         dmaCommand = value;
-                        runDma();
+                        if (!stopped) {
+                            runDma();
+                        }
                     }
                 }
                 default -> {}

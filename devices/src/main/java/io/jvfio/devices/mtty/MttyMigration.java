@@ -68,9 +68,14 @@ final class MttyMigration extends SteppedMigration implements VfioLogOps {
         return dataSize();
     }
 
-    /** mtty_disable_files: the driver's references go; each file reads ENODEV from now on. */
+    /** mtty's deferred reset: RUNNING with its files disabled. */
     @Override
-    protected void disableFiles() {
+    protected void resetToRunning() {
+        disableFiles();
+    }
+
+    /** mtty_disable_files: the driver's references go; each file reads ENODEV from now on. */
+    private void disableFiles() {
         if (savingMigf != null) {
             savingMigf.disable();
             savingMigf.put();

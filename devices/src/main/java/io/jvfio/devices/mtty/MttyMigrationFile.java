@@ -114,12 +114,10 @@ final class MttyMigrationFile extends OpenFile {
         }
         long len = buf.byteSize();
         int dataSize = owner.dataSize();
-        synchronized (this) {
+        synchronized (this) { // one block: the sample checks the size unlocked, a race Java must not have
             if (pos + len > dataSize) {
                 throw new ErrnoException(Errno.ENOMEM);
             }
-        }
-        synchronized (this) {
             if (disabled) {
                 throw new ErrnoException(Errno.ENODEV);
             }

@@ -3,14 +3,19 @@ package io.jvfio.devices.nvme;
 import static io.jvfio.devices.nvme.NvmeStatus.*;
 
 import io.jvfio.emulator.pci.DmaFaultException;
+import io.jvfio.emulator.pci.MigratableDevice;
 import io.jvfio.emulator.pci.MmioHandler;
 import io.jvfio.emulator.pci.PciFunction;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -81,6 +86,10 @@ public final class NvmeController {
     private int irqStatus;
     private boolean ioQueuesCreated;
     private boolean volatileWriteCache = true;
+    /** Migration's STOP: doorbells are recorded, commands wait until the controller runs again. */
+    private boolean stopped;
+    /** Namespace chunks written since the migration's initial part was taken; null when not tracking. */
+    private BitSet dirtyChunks;
 
     public NvmeController(NvmeConfig config) {
         this.config = config;
@@ -109,6 +118,7 @@ public final class NvmeController {
                 .powerManagement(0x60)
                 .pciExpress(0x80, config.pcieType(), true)
                 .onReset(this::resetController)
+                .migratable(new State())
                 .build();
     }
 
@@ -263,7 +273,9 @@ public final class NvmeController {
                 return;
             }
             sq.tail = newValue;
-            process(sq);
+            if (!stopped) {
+                process(sq);
+            }
         } else {
             CompletionQueue cq = qid < cqs.length ? cqs[qid] : null;
             if (cq == null || newValue >= cq.size) {
@@ -271,6 +283,9 @@ public final class NvmeController {
                 return;
             }
             cq.head = newValue;
+            if (stopped) {
+                return;
+            }
             post(cq);
             for (SubmissionQueue sq : sqs) {
                 if (sq != null && sq.cq == cq) {
@@ -553,6 +568,10 @@ public final class NvmeController {
             MemorySegment staged = scratch.allocate(bytes); // nothing lands on disk unless all of it arrived
             Prp.transfer(pci.dma(), segments, staged, false);
             blocksOnDisk.copyFrom(staged);
+            if (dirtyChunks != null) {
+                long chunk = NamespaceChunks.CHUNK;
+                dirtyChunks.set((int) (slba * LBA_SIZE / chunk), (int) ((slba * LBA_SIZE + bytes - 1) / chunk) + 1);
+            }
         } else {
             Prp.transfer(pci.dma(), segments, blocksOnDisk, true);
         }
@@ -608,6 +627,156 @@ public final class NvmeController {
         int cid;
         int result;
         int status;
+    }
+
+    // ---- migration -------------------------------------------------------------------------------
+
+    /**
+     * The controller's state for migration: PRE_COPY sends the namespace's non-zero chunks while it
+     * runs; STOP_COPY the chunks written since, the registers, and every queue with its head, tail,
+     * phase and the completions still waiting for room, so commands submitted but not yet run
+     * (doorbells rung while stopped) run on the controller that resumes.
+     */
+    private final class State implements MigratableDevice {
+        @Override
+        public void setRunning(boolean running) {
+            stopped = !running;
+            if (running) {
+                for (CompletionQueue cq : cqs) {
+                    if (cq != null) {
+                        post(cq);
+                    }
+                }
+                for (SubmissionQueue sq : sqs) {
+                    if (sq != null) {
+                        process(sq);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public byte[] saveInitial() {
+            BitSet all = new BitSet();
+            all.set(0, (int) (namespace.byteSize() / NamespaceChunks.CHUNK));
+            dirtyChunks = new BitSet();
+            return NamespaceChunks.save(namespace, all, true);
+        }
+
+        @Override
+        public byte[] saveFinal() {
+            BitSet dirty = dirtyChunks != null ? dirtyChunks : new BitSet();
+            dirtyChunks = null;
+            ByteBuffer b = ByteBuffer.allocate(64 + sqs.length * 96).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(cc).putInt(csts).putInt(intms).putInt(aqa).putLong(asq).putLong(acq);
+            b.putInt(irqStatus).put((byte) (ioQueuesCreated ? 1 : 0)).put((byte) (volatileWriteCache ? 1 : 0));
+            b.putInt(sqs.length);
+            for (int q = 0; q < sqs.length; q++) {
+                CompletionQueue cq = cqs[q];
+                b.put((byte) (cq != null ? 1 : 0));
+                if (cq != null) {
+                    b.putLong(cq.base).putInt(cq.size).putInt(cq.vector).put((byte) (cq.interrupts ? 1 : 0));
+                    b.putInt(cq.head).putInt(cq.tail).putInt(cq.phase).putInt(cq.waiting.size());
+                    b = NamespaceChunks.grow(b, cq.waiting.size() * 16);
+                    for (Completion c : cq.waiting) {
+                        b.putInt(c.sq.id).putInt(c.cid).putInt(c.result).putInt(c.status);
+                    }
+                }
+            }
+            for (SubmissionQueue sq : sqs) {
+                b.put((byte) (sq != null ? 1 : 0));
+                if (sq != null) {
+                    b.putLong(sq.base)
+                            .putInt(sq.size)
+                            .putInt(cqIndex(sq.cq))
+                            .putInt(sq.head)
+                            .putInt(sq.tail);
+                }
+            }
+            byte[] data = NamespaceChunks.save(namespace, dirty, false);
+            b = NamespaceChunks.grow(b, data.length).put(data);
+            return Arrays.copyOf(b.array(), b.position());
+        }
+
+        private int cqIndex(CompletionQueue cq) {
+            return Arrays.asList(cqs).indexOf(cq);
+        }
+
+        /** A queue from a stream must be one the controller could have made (no later arithmetic surprises). */
+        private static void checkQueue(int size, int head, int tail) {
+            if (size < 2 || size > MQES + 1 || head < 0 || head >= size || tail < 0 || tail >= size) {
+                throw new IllegalArgumentException("bad queue size, head or tail");
+            }
+        }
+
+        @Override
+        public void load(byte[] initial, byte[] fin) {
+            try {
+                namespace.fill((byte) 0);
+                NamespaceChunks.load(namespace, ByteBuffer.wrap(initial).order(ByteOrder.LITTLE_ENDIAN));
+                ByteBuffer b = ByteBuffer.wrap(fin).order(ByteOrder.LITTLE_ENDIAN);
+                cc = b.getInt();
+                csts = b.getInt();
+                intms = b.getInt();
+                aqa = b.getInt();
+                asq = b.getLong();
+                acq = b.getLong();
+                irqStatus = b.getInt();
+                ioQueuesCreated = b.get() != 0;
+                volatileWriteCache = b.get() != 0;
+                if (b.getInt() != sqs.length) {
+                    throw new IllegalArgumentException("a controller with another number of queues");
+                }
+                Arrays.fill(sqs, null);
+                Arrays.fill(cqs, null);
+                List<int[]> waiting = new ArrayList<>();
+                for (int q = 0; q < cqs.length; q++) {
+                    if (b.get() != 0) {
+                        CompletionQueue cq = new CompletionQueue(b.getLong(), b.getInt(), b.getInt(), b.get() != 0);
+                        cq.head = b.getInt();
+                        cq.tail = b.getInt();
+                        cq.phase = b.getInt();
+                        checkQueue(cq.size, cq.head, cq.tail);
+                        if ((cq.phase & ~1) != 0 || cq.vector < 0 || cq.vector >= msixVectors) {
+                            throw new IllegalArgumentException("CQ " + q + ": bad phase or vector");
+                        }
+                        for (int n = b.getInt(); n > 0; n--) {
+                            waiting.add(new int[] {q, b.getInt(), b.getInt(), b.getInt(), b.getInt()});
+                        }
+                        cqs[q] = cq;
+                    }
+                }
+                for (int q = 0; q < sqs.length; q++) {
+                    if (b.get() != 0) {
+                        long base = b.getLong();
+                        int size = b.getInt();
+                        CompletionQueue cq = cqs[b.getInt()];
+                        if (cq == null) {
+                            throw new IllegalArgumentException("SQ " + q + " on a missing CQ");
+                        }
+                        SubmissionQueue sq = new SubmissionQueue(q, base, size, cq);
+                        sq.head = b.getInt();
+                        sq.tail = b.getInt();
+                        checkQueue(sq.size, sq.head, sq.tail);
+                        sqs[q] = sq;
+                    }
+                }
+                for (int[] w : waiting) {
+                    Completion c = new Completion();
+                    c.sq = sqs[w[1]];
+                    if (c.sq == null) {
+                        throw new IllegalArgumentException("a completion for missing SQ " + w[1]);
+                    }
+                    c.cid = w[2];
+                    c.result = w[3];
+                    c.status = w[4];
+                    cqs[w[0]].waiting.add(c);
+                }
+                NamespaceChunks.load(namespace, b);
+            } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
+                throw new IllegalArgumentException("not an NVMe controller state", e);
+            }
+        }
     }
 
     private final class Registers implements MmioHandler {

@@ -36,6 +36,8 @@ public final class PciFunction {
     private final int acsOffset;
     private final Set<Integer> extendedCapabilityIds;
     private final Runnable resetHook;
+    private final MigratableDevice migratable;
+    private DmaWriteLog dmaWriteLog;
     private final boolean bridge;
     private PciAddress address;
     private DmaPort dmaPort = DmaPort.BLOCKED;
@@ -48,6 +50,7 @@ public final class PciFunction {
         this.config = new ConfigSpace(this);
         this.bridge = b.bridge;
         this.resetHook = b.resetHook;
+        this.migratable = b.migratable;
         this.pcieType = b.pcieType;
         this.pcieOffset = b.pcieOffset;
         this.acsOffset = b.acsOffset;
@@ -181,6 +184,16 @@ public final class PciFunction {
             throw new UnsupportedOperationException("function does not support FLR");
         }
         reset();
+    }
+
+    /** The device's state for migration drivers, if the model can save and restore it. */
+    public Optional<MigratableDevice> migratable() {
+        return Optional.ofNullable(migratable);
+    }
+
+    /** Reports each completed DMA write to {@code log} from now on (null: no more). */
+    public synchronized void logDmaWrites(DmaWriteLog log) {
+        this.dmaWriteLog = log;
     }
 
     // ---- device side -------------------------------------------------------------------------
@@ -387,6 +400,13 @@ public final class PciFunction {
         @Override
         public void write(long iova, MemorySegment src) throws DmaFaultException {
             portFor(iova, true).write(iova, src);
+            DmaWriteLog log;
+            synchronized (PciFunction.this) {
+                log = dmaWriteLog;
+            }
+            if (log != null) {
+                log.written(iova, src.byteSize());
+            }
         }
 
         private DmaPort portFor(long iova, boolean write) throws DmaFaultException {
@@ -431,6 +451,7 @@ public final class PciFunction {
         private int pcieOffset = -1;
         private int acsOffset = -1;
         private Runnable resetHook = () -> {};
+        private MigratableDevice migratable;
 
         private Builder(int vendorId, int deviceId, boolean bridge) {
             this.vendorId = checkBits("vendor ID", vendorId, 16);
@@ -583,6 +604,12 @@ public final class PciFunction {
                     c.set(offset + 4 + i, 1, copy[i]);
                 }
             });
+        }
+
+        /** The model's state, for migration drivers. */
+        public Builder migratable(MigratableDevice device) {
+            this.migratable = Objects.requireNonNull(device);
+            return this;
         }
 
         /** The device's own reset: runs after config space is back at power-on. */

@@ -40,7 +40,8 @@ class PciSysfsTest {
                 .isEqualTo(Errno.ENOENT);
         assertThat(k.readlink("/sys/bus/pci/devices/" + TestMachine.ROOT_PORT + "/driver"))
                 .isEqualTo("../../../bus/pci/drivers/pcieport");
-        assertThat(k.listDirectory("/sys/bus/pci/drivers")).containsExactly("pcieport", "vfio-mdev-pci", "vfio-pci");
+        assertThat(k.listDirectory("/sys/bus/pci/drivers"))
+                .containsExactly("jvfio-mig-vfio-pci", "pcieport", "vfio-mdev-pci", "vfio-pci");
     }
 
     @Test

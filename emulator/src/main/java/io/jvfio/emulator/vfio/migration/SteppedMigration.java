@@ -31,8 +31,11 @@ public abstract class SteppedMigration implements VfioMigrationOps {
      */
     protected abstract OpenFile step(int cur, int next);
 
-    /** The reset arc: back to RUNNING, every data fd of the device ended (with the state mutex held). */
-    protected abstract void disableFiles();
+    /**
+     * The reset to RUNNING (VFIO_DEVICE_RESET, or a driver's open): every data fd of the device
+     * ended and the device running, with the state mutex held.
+     */
+    protected abstract void resetToRunning();
 
     /** {@code *_set_state}: arcs until {@code target}; a session fd only for the final arc. */
     @Override
@@ -105,7 +108,7 @@ public abstract class SteppedMigration implements VfioMigrationOps {
                 deferredReset = false;
                 resetMutex.unlock();
                 state = STATE_RUNNING;
-                disableFiles();
+                resetToRunning();
                 continue;
             }
             stateMutex.unlock();

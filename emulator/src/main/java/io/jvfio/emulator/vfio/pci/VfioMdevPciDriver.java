@@ -8,10 +8,12 @@ import io.jvfio.emulator.bus.PciDriver;
 import io.jvfio.emulator.sysfs.ModuleParams;
 import io.jvfio.emulator.sysfs.ModuleParams.BoolParam;
 import io.jvfio.emulator.vfio.VfioDevice;
+import io.jvfio.emulator.vfio.VfioDeviceOps;
 import io.jvfio.emulator.vfio.mdev.MdevDevice;
 import io.jvfio.emulator.vfio.mdev.MdevDriver;
 import io.jvfio.emulator.vfio.mdev.MdevParent;
 import io.jvfio.emulator.vfio.mdev.MdevType;
+import io.jvfio.emulator.vfio.migration.MigratingOps;
 import java.util.List;
 
 /**
@@ -119,8 +121,17 @@ public final class VfioMdevPciDriver implements PciDriver {
         public void probe(MdevDevice mdev) {
             VfioPciCoreDevice core = new VfioPciCoreDevice(
                     dev.function(), dev.bus().topology(), kernel, VfioMdevPciDriver.this::options);
-            VfioDevice vdev = VfioDevice.emulated(
-                    kernel, mdev.uuid().toString(), dev.bus().sysfsPath(dev) + "/" + mdev.uuid(), core);
+            String name = mdev.uuid().toString();
+            String dir = dev.bus().sysfsPath(dev) + "/" + mdev.uuid();
+            VfioDevice vdev;
+            if (dev.function().migratable().isPresent()) {
+                // the seed's "base driver for device specific mdev migration": the model's state
+                MigratingOps ops = new MigratingOps(core, core.name());
+                vdev = VfioDevice.emulated(kernel, name, dir, ops);
+                ops.install(vdev, dev.function());
+            } else {
+                vdev = VfioDevice.emulated(kernel, name, dir, core);
+            }
             kernel.vfio().registerEmulatedIommuDev(vdev);
             mdev.setDriverData(vdev);
         }
@@ -129,7 +140,8 @@ public final class VfioMdevPciDriver implements PciDriver {
         public void remove(MdevDevice mdev) {
             VfioDevice vdev = (VfioDevice) mdev.driverData();
             kernel.vfio().unregisterGroupDev(vdev);
-            ((VfioPciCoreDevice) vdev.ops()).remove();
+            VfioDeviceOps ops = vdev.ops() instanceof MigratingOps m ? m.core() : vdev.ops();
+            ((VfioPciCoreDevice) ops).remove();
         }
     }
 }

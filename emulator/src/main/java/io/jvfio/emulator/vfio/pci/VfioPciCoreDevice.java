@@ -37,6 +37,7 @@ import io.jvfio.emulator.pci.PciTopology;
 import io.jvfio.emulator.pci.ResetScope;
 import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.emulator.vfio.VfioDevice;
+import io.jvfio.emulator.vfio.VfioDeviceFeatures;
 import io.jvfio.emulator.vfio.VfioDeviceOps;
 import io.jvfio.emulator.vfio.VfioInfoCap;
 import io.jvfio.emulator.vfio.VfioIrqSetArgs;
@@ -648,15 +649,8 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
                         VfioDeviceLowPowerEntryWithWakeup.DEF.size();
                     default -> throw new ErrnoException(Errno.ENOTTY);
                 };
-        // vfio_check_feature
-        if ((flags & VfioDeviceFeature.FEATURE_GET) != 0) {
-            throw new ErrnoException(Errno.EINVAL);
-        }
-        if ((flags & VfioDeviceFeature.FEATURE_PROBE) != 0) {
+        if (!VfioDeviceFeatures.checkFeature(flags, argsz, VfioDeviceFeature.FEATURE_SET, payload)) {
             return 0;
-        }
-        if ((flags & VfioDeviceFeature.FEATURE_SET) == 0 || argsz < payload) {
-            throw new ErrnoException(Errno.EINVAL);
         }
         EventFdFile wakeup = null;
         if (feature == VfioDeviceFeature.FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP) {
@@ -718,15 +712,8 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
      */
     private long featureDmaBuf(int flags, long arg, long argsz) {
         long minsz = VfioDeviceFeatureDmaBuf.DEF.size();
-        // vfio_check_feature
-        if ((flags & VfioDeviceFeature.FEATURE_SET) != 0) {
-            throw new ErrnoException(Errno.EINVAL);
-        }
-        if ((flags & VfioDeviceFeature.FEATURE_PROBE) != 0) {
+        if (!VfioDeviceFeatures.checkFeature(flags, argsz, VfioDeviceFeature.FEATURE_GET, minsz)) {
             return 0;
-        }
-        if ((flags & VfioDeviceFeature.FEATURE_GET) == 0 || argsz < minsz) {
-            throw new ErrnoException(Errno.EINVAL);
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment req = UserMemory.copyIn(arg, minsz, a);
