@@ -33,7 +33,7 @@ final class PlatformOptions {
             paramLabel = "TYPE[,PROP=VALUE...]",
             description = "A device of the emulated machine, as QEMU's -device: edu, nvme[,size=64M][,serial=S],"
                     + " mtty, pcie-root-port[,acs=on|off][,hotplug=on|off], x3130-upstream, xio3130-downstream,"
-                    + " pci-bridge, pcie-pci-bridge; every one takes id=, bus=ID and addr=SLOT[.FN]. Repeatable;"
+                    + " pci-bridge, pcie-pci-bridge; each PCI device takes id=, bus=ID and addr=SLOT[.FN]. Repeatable;"
                     + " replaces the default platform.")
     List<String> devices = new ArrayList<>();
 
