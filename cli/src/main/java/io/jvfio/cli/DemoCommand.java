@@ -239,7 +239,7 @@ final class DemoCommand implements Callable<Integer> {
                 "find the NVMe",
                 () -> find(jvfio, "NVMe", d -> d.classCode() >> 8 == 0x0108).bdf(),
                 b -> b);
-        try (Jvfio target = Jvfio.open("emulated");
+        try (Jvfio target = backend.open("emulated", platform); // the same machine, a second time
                 DmaBuffer mem = jvfio.allocateDma(NvmeMigrationDemo.MEMORY)) {
             Iommufd targetIommufd = target.openIommufd();
             Ioas targetIoas = targetIommufd.allocIoas();
