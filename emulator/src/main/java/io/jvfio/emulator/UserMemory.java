@@ -115,25 +115,10 @@ public final class UserMemory {
     /**
      * What pin_user_pages checks before it takes a page: every byte of {@code [address,
      * address+length)} lies in a mapping that is readable, and writable too when {@code write}.
-     * Unmapped or PROT_NONE memory is EFAULT, as in the kernel's GUP. The range is walked VMA by
-     * VMA, as GUP does, through the host's view of this process ({@link ProcMaps}).
+     * Unmapped or PROT_NONE memory is EFAULT, as in the kernel's GUP ({@link PhysicalPages#resolve},
+     * whose pages are not wanted here).
      */
     public static void checkPinnable(long address, long length, boolean write) {
-        if (length == 0) {
-            return;
-        }
-        long end = address + length; // callers keep address+length below 2^64
-        try (ProcMaps.Walk vmas = ProcMaps.walk()) {
-            for (long cur = address; Long.compareUnsigned(cur, end) < 0; ) {
-                ProcMaps.Vma vma = vmas.covering(cur);
-                if (vma == null) {
-                    throw new ErrnoException(Errno.EFAULT, null, "pin of unmapped 0x" + Long.toHexString(cur));
-                }
-                if (!vma.readable() || (write && !vma.writable())) {
-                    throw new ErrnoException(Errno.EFAULT, null, "pin of 0x" + Long.toHexString(cur));
-                }
-                cur = vma.end();
-            }
-        }
+        PhysicalPages.resolve(null, address, length, write);
     }
 }

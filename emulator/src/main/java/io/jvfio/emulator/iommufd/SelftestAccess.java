@@ -5,7 +5,9 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.selftest.IommuTestCmd;
 import io.jvfio.abi.selftest.IommufdTestConst;
+import io.jvfio.emulator.Mm;
 import io.jvfio.emulator.OpenFile;
+import io.jvfio.emulator.PhysicalPages;
 import io.jvfio.emulator.UserMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -122,14 +124,7 @@ final class SelftestAccess extends OpenFile implements IommufdAccess.Ops {
                         st.access.pinPages(iova, length, (flags & IommufdTestConst.MOCK_FLAGS_ACCESS_WRITE) != 0);
                 try {
                     if (uptr != 0) {
-                        long page = uptr - (iova & (Pages.PAGE_SIZE - 1));
-                        for (long host : hosts) {
-                            UserMemory.checkPinnable(page, 1, false);
-                            if (host != page) {
-                                throw new ErrnoException(Errno.EBADE);
-                            }
-                            page += Pages.PAGE_SIZE;
-                        }
+                        checkPages(u, uptr - (iova & (Pages.PAGE_SIZE - 1)), hosts);
                     }
                     Item item = new Item(st.nextId++, iova, length);
                     st.items.add(item);
@@ -147,6 +142,25 @@ final class SelftestAccess extends OpenFile implements IommufdAccess.Ops {
             }
         } finally {
             st.put();
+        }
+    }
+
+    /**
+     * iommufd_test_check_pages: page by page, the user page at {@code uptr} (EFAULT if there is
+     * none) must be the pinned page (EBADE otherwise): the same page, not the same address, so a
+     * memfd pinned through MAP_FILE matches where the user maps it.
+     */
+    private static void checkPages(Ucmd u, long uptr, long[] hosts) {
+        Mm mm = u.ctx.kernel.currentTask().mm();
+        for (long host : hosts) {
+            PhysicalPages.Run user =
+                    PhysicalPages.resolve(mm, uptr, Pages.PAGE_SIZE, false).getFirst();
+            PhysicalPages.Run pinned = PhysicalPages.resolve(mm, host & -Pages.PAGE_SIZE, Pages.PAGE_SIZE, false)
+                    .getFirst();
+            if (!user.equals(pinned)) {
+                throw new ErrnoException(Errno.EBADE);
+            }
+            uptr += Pages.PAGE_SIZE;
         }
     }
 
