@@ -347,7 +347,8 @@ final class IommufdReplay extends Replay {
         int which = r.nextInt(10);
         // Not the iommufd itself: its page set would hold the file and the context would never go.
         int file = which == 0 ? -1 : which == 1 ? devNull : memfd;
-        long start = pageOffset();
+        long offset = pageOffset();
+        long start = file == memfd ? memfdStart + offset : offset;
         long len = length();
         int flags = mapFlags();
         long iova = iova();
@@ -565,14 +566,14 @@ final class IommufdReplay extends Replay {
                 | (r.nextInt(4) == 0 ? IommufdTestConst.MOCK_ACCESS_RW_SLOW_PATH : 0)
                 | (r.nextInt(16) == 0 ? 1 << 1 : 0);
         boolean badPointer = r.nextInt(16) == 0;
-        long uptr = badPointer ? unmapped : io.address();
+        long uptr = badPointer ? noAccess : io.address();
         line.append(" iova=")
                 .append(hex(iova))
                 .append(" len=")
                 .append(hex(len))
                 .append(" flags=")
                 .append(flags)
-                .append(badPointer ? " unmapped" : " io");
+                .append(badPointer ? " noaccess" : " io");
         if (!write) {
             io.fill((byte) 0);
         }

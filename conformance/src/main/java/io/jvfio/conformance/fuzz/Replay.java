@@ -30,11 +30,14 @@ abstract class Replay {
     private final List<MemorySegment> mappings = new ArrayList<>();
 
     int memfd = -1;
-    /** The memfd mapped shared read-write ({@code mfd}) and read-only ({@code mro}, its first 4 pages). */
+    /** The memfd mapped shared read-write ({@code mfd}), and a second, 4-page one mapped read-only ({@code mro}). */
     MemorySegment memfdMap;
 
     MemorySegment memfdRo;
-    long unmapped;
+    /** The file offset {@link #memfdMap} starts at (the same on either backend only relative to it). */
+    long memfdStart;
+
+    long noAccess;
     /** Where ACCESS_RW and the like copy to and from, never mapped into an IOAS. */
     MemorySegment io;
 
@@ -47,19 +50,37 @@ abstract class Replay {
         this.out = out;
     }
 
-    /** Sets up the memory: three buffers, a memfd with two mappings, an unmapped address, the I/O buffer. */
+    /**
+     * Every mapping's address is aligned to this, on either backend: the kernel's automatic IOVA
+     * keeps the alignment of the user address (up to the length's power of two), so addresses
+     * aligned alike give the same IOVAs.
+     */
+    private static final long ALIGN = 1L << 20;
+
+    /**
+     * Sets up the memory: three buffers, a memfd mapped read-write, a second one mapped read-only,
+     * an address nothing is mapped at (a PROT_NONE mapping kept for the run, so nothing else lands
+     * there), the I/O buffer.
+     */
     void setUpMemory() {
         for (int b = 0; b < 3; b++) {
             bufs.add(guarded(BUF_PAGES));
         }
         io = guarded(4);
         memfd = k.memfd("fuzz", 0);
-        k.ftruncate(memfd, BUF_PAGES * PAGE);
-        memfdMap = map(BUF_PAGES * PAGE, Linux.Prot.READ | Linux.Prot.WRITE, Linux.Map.SHARED, memfd);
-        memfdRo = map(4 * PAGE, Linux.Prot.READ, Linux.Map.SHARED, memfd);
-        MemorySegment hole = k.mmap(PAGE, Linux.Prot.NONE, Linux.Map.PRIVATE | Linux.Map.ANONYMOUS, -1, 0);
-        unmapped = hole.address();
-        k.munmap(hole);
+        memfdStart = window(memfd, BUF_PAGES * PAGE, Linux.Prot.READ | Linux.Prot.WRITE);
+        memfdMap = mappings.getLast();
+        int ro = k.memfd("fuzz-ro", 0);
+        try {
+            long start = window(ro, 4 * PAGE, Linux.Prot.READ);
+            MemorySegment content = arena.allocate(4 * PAGE, 8);
+            fill(content, 5);
+            k.pwrite(ro, content, start);
+        } finally {
+            k.close(ro);
+        }
+        memfdRo = mappings.getLast();
+        noAccess = guarded(1, Linux.Prot.NONE).address();
         for (int b = 0; b < bufs.size(); b++) {
             fill(bufs.get(b), b + 1);
         }
@@ -67,19 +88,40 @@ abstract class Replay {
         fill(io, 9);
     }
 
-    private MemorySegment map(long length, int prot, int flags, int fd) {
-        MemorySegment m = k.mmap(length, prot, flags, fd, 0);
-        mappings.add(m);
-        return m;
+    /**
+     * Maps {@code length} bytes of the memfd {@code fd} shared with {@code prot} at an {@link #ALIGN}ed
+     * address (added to {@link #mappings}), sized to end where the window ends; returns the file
+     * offset the window starts at. mmap takes no address here, so the file is mapped larger and
+     * cut down to the aligned window.
+     */
+    private long window(int fd, long length, int prot) {
+        long span = 2 * ALIGN;
+        k.ftruncate(fd, span);
+        MemorySegment m = k.mmap(span, prot, Linux.Map.SHARED, fd, 0);
+        long head = ((m.address() + ALIGN - 1) & -ALIGN) - m.address();
+        if (head > 0) {
+            k.munmap(m.asSlice(0, head));
+        }
+        k.munmap(m.asSlice(head + length, span - head - length));
+        k.ftruncate(fd, head + length);
+        mappings.add(m.asSlice(head, length));
+        return head;
     }
 
-    /** {@code pages} read-write pages with an unmapped page on either side. */
+    /** {@code pages} read-write pages at an {@link #ALIGN}ed address with unmapped pages around them. */
     private MemorySegment guarded(int pages) {
-        MemorySegment m = k.mmap(
-                (pages + 2) * PAGE, Linux.Prot.READ | Linux.Prot.WRITE, Linux.Map.PRIVATE | Linux.Map.ANONYMOUS, -1, 0);
-        k.munmap(m.asSlice(0, PAGE));
-        k.munmap(m.asSlice((pages + 1) * PAGE, PAGE));
-        MemorySegment inner = m.asSlice(PAGE, pages * PAGE);
+        return guarded(pages, Linux.Prot.READ | Linux.Prot.WRITE);
+    }
+
+    private MemorySegment guarded(int pages, int prot) {
+        long reserve = ALIGN + (pages + 2) * PAGE;
+        MemorySegment m = k.mmap(reserve, prot, Linux.Map.PRIVATE | Linux.Map.ANONYMOUS, -1, 0);
+        long start = (m.address() + PAGE + ALIGN - 1) & -ALIGN;
+        long head = start - m.address();
+        k.munmap(m.asSlice(0, head));
+        long tail = head + pages * PAGE;
+        k.munmap(m.asSlice(tail, reserve - tail));
+        MemorySegment inner = m.asSlice(head, pages * PAGE);
         mappings.add(inner);
         return inner;
     }
@@ -141,7 +183,7 @@ abstract class Replay {
         }
         return switch (which) {
             case 16 -> new Pointer(memfdRo.address() + offset % (4 * PAGE), "mro+" + hex(offset % (4 * PAGE)));
-            case 17 -> new Pointer(unmapped, "unmapped");
+            case 17 -> new Pointer(noAccess, "noaccess");
             case 18 -> new Pointer(0, "null");
             default ->
                 new Pointer(bufs.get(0).address() + BUF_PAGES * PAGE - PAGE, "buf0+" + hex(BUF_PAGES * PAGE - PAGE));

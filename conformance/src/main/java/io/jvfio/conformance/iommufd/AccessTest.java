@@ -167,6 +167,7 @@ class AccessTest extends MockDeviceFixture {
             try {
                 long a = user.address();
                 destroyPages(pin, accessPages(pin, BASE, 2 * PAGE, a, true));
+                destroyPages(pin, accessPages(pin, BASE, PAGE, a + 8, false)); // the page a + 8 is in
                 assertThat(errno(() -> accessPages(pin, BASE, PAGE, a + PAGE, false)))
                         .isEqualTo(Errno.EBADE);
             } finally {

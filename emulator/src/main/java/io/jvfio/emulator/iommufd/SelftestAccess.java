@@ -153,8 +153,8 @@ final class SelftestAccess extends OpenFile implements IommufdAccess.Ops {
     private static void checkPages(Ucmd u, long uptr, long[] hosts) {
         Mm mm = u.ctx.kernel.currentTask().mm();
         for (long host : hosts) {
-            PhysicalPages.Run user =
-                    PhysicalPages.resolve(mm, uptr, Pages.PAGE_SIZE, false).getFirst();
+            PhysicalPages.Run user = PhysicalPages.resolve(mm, uptr & -Pages.PAGE_SIZE, Pages.PAGE_SIZE, false)
+                    .getFirst();
             PhysicalPages.Run pinned = PhysicalPages.resolve(mm, host & -Pages.PAGE_SIZE, Pages.PAGE_SIZE, false)
                     .getFirst();
             if (!user.equals(pinned)) {
