@@ -13,8 +13,6 @@ import io.jvfio.abi.selftest.IommuTestCmd;
 import io.jvfio.abi.selftest.IommuViommuInvalidateSelftest;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.abi.selftest.IommufdTestIoctl;
-import io.jvfio.abi.vfio.VfioIoctl;
-import io.jvfio.abi.vfio.VfioIommuType1DmaMap;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.DisplayName;
@@ -104,31 +102,6 @@ class SelftestChecksTest extends MockDeviceFixture {
         assertThat(n.stdevId()).isEqualTo(ioas + 4);
         assertThat(n.idevId()).isEqualTo(ioas + 5);
         assertThat(n.hwptId()).isEqualTo(m.hwptId()); // the IOAS's domain fits: no new HWPT
-    }
-
-    @Test
-    @DisplayName("VFIO_IOMMU_MAP_DMA without READ or WRITE into a domain: EINVAL, EFAULT only if its first page faults")
-    void mapDmaWithoutPermissions() {
-        MemorySegment buf = buffer(2 * PAGE);
-        buf.fill((byte) 1);
-        int ioas = compatIoas();
-        mockDomain(ioas, 0);
-        // The pages past the buffer fault, but the first batch is refused before they are reached.
-        assertThat(errno(() -> mapDma(0, buf.address(), 8 * PAGE, IOVA))).isEqualTo(Errno.EINVAL);
-        assertThat(errno(() -> mapDma(0, unmappedAddress(PAGE), PAGE, IOVA))).isEqualTo(Errno.EFAULT);
-        checkRefs(buf.address(), 2 * PAGE, 0);
-        mapDma(VfioIommuType1DmaMap.FLAG_READ, buf.address(), 2 * PAGE, IOVA);
-        checkRefs(buf.address(), 2 * PAGE, 1);
-    }
-
-    private void mapDma(int flags, long vaddr, long size, long iova) {
-        MemorySegment s = VfioIommuType1DmaMap.DEF.allocate(arena);
-        VfioIommuType1DmaMap.ARGSZ.set(s, (int) VfioIommuType1DmaMap.DEF.size());
-        VfioIommuType1DmaMap.FLAGS.set(s, flags);
-        VfioIommuType1DmaMap.VADDR.set(s, vaddr);
-        VfioIommuType1DmaMap.IOVA.set(s, iova);
-        VfioIommuType1DmaMap.SIZE.set(s, size);
-        ioctl(VfioIoctl.VFIO_IOMMU_MAP_DMA, s);
     }
 
     @Test

@@ -464,20 +464,6 @@ final class IoPagetable {
         }
     }
 
-    /**
-     * Pins an area's pages to map them. The kernel pins and maps batch by batch, so a mapping no
-     * domain takes (neither permission, EINVAL; only VFIO_IOMMU_MAP_DMA can ask for one) fails
-     * with the first batch, before a fault further on could: EFAULT only if the first page faults.
-     */
-    private static void pinToMap(Area area, Pages pages) {
-        if ((area.prot & (IOMMU_READ | IOMMU_WRITE)) == 0) {
-            pages.pin(area.firstPage(), area.firstPage());
-            pages.unpin(area.firstPage(), area.firstPage());
-            throw new ErrnoException(Errno.EINVAL);
-        }
-        pages.pin(area.firstPage(), area.lastPage());
-    }
-
     /** iopt_area_fill_domains: pins the area's pages once and maps them into every domain. */
     private void fillAreaDomains(Area area, Pages pages) {
         if (domains.isEmpty()) {
@@ -487,7 +473,7 @@ final class IoPagetable {
             fillDmabufAreaDomains(area, pages);
             return;
         }
-        pinToMap(area, pages);
+        pages.pin(area.firstPage(), area.lastPage());
         try {
             mapAllDomains(area, pages);
         } catch (RuntimeException e) {
@@ -930,7 +916,7 @@ final class IoPagetable {
                 }
                 boolean first = area.storageDomain == null;
                 if (first) {
-                    pinToMap(area, pages);
+                    pages.pin(area.firstPage(), area.lastPage());
                 }
                 try {
                     mapArea(domain, area, pages);
