@@ -266,7 +266,9 @@ final class IommufdReplay extends Replay {
                 yield null;
             }
             case "temp_memory_limit" -> {
-                int limit = new int[] {0, 11, 12, 4096, DEFAULT_MEMORY_LIMIT}[r.nextInt(5)];
+                // Only the default or refused values: the limit sizes the kernel's pin batches,
+                // and with small batches which error comes first depends on physical contiguity.
+                int limit = new int[] {0, 11, DEFAULT_MEMORY_LIMIT}[r.nextInt(3)];
                 line.append(" limit=").append(limit);
                 setMemoryLimit(limit);
                 yield null;
