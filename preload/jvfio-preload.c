@@ -515,18 +515,17 @@ int ioctl(int fd, unsigned long request, ...)
 	return result(rpc(OP_IOCTL, NULL, 0, NULL, 0, r, fd, request, (int64_t)(uintptr_t)arg, 0, 0, 0));
 }
 
+/* The server moves the data itself, from or to our buffer, so a bad buffer is its EFAULT. */
 static ssize_t read_common(int fd, void *buf, size_t count, off_t offset, int positional)
 {
 	int64_t r[7];
-	size_t n = count < MAX_PAYLOAD ? count : MAX_PAYLOAD;
-	return result(rpc(OP_READ, NULL, 0, buf, n, r, fd, n, offset, positional, 0, 0));
+	return result(rpc(OP_READ, NULL, 0, NULL, 0, r, fd, count, offset, positional, (int64_t)(uintptr_t)buf, 0));
 }
 
 static ssize_t write_common(int fd, const void *buf, size_t count, off_t offset, int positional)
 {
 	int64_t r[7];
-	size_t n = count < MAX_PAYLOAD ? count : MAX_PAYLOAD;
-	return result(rpc(OP_WRITE, buf, n, NULL, 0, r, fd, n, offset, positional, 0, 0));
+	return result(rpc(OP_WRITE, NULL, 0, NULL, 0, r, fd, count, offset, positional, (int64_t)(uintptr_t)buf, 0));
 }
 
 ssize_t read(int fd, void *buf, size_t count)

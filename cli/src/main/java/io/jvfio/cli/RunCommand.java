@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
         })
 final class RunCommand implements Callable<Integer> {
     @Mixin
-    ServedKernel served;
+    ServeOptions served;
 
     @Mixin
     PlatformOptions platform;
@@ -32,14 +32,14 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Path lib = ServedKernel.preloadLibrary();
+        Path lib = ServeOptions.preloadLibrary();
         EmulatedKernel kernel = served.boot(platform);
         Path socket = KernelServer.privateSocket();
         try (KernelServer server = KernelServer.start(kernel, socket)) {
             ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
-            pb.environment().put(ServedKernel.socketEnv(), server.socket().toString());
+            pb.environment().put(ServeOptions.socketEnv(), server.socket().toString());
             pb.environment().put(KernelServer.PREFIXES_ENV, KernelServer.prefixes());
-            pb.environment().put("LD_PRELOAD", ServedKernel.ldPreload(lib));
+            pb.environment().put("LD_PRELOAD", ServeOptions.ldPreload(lib));
             Process p;
             try {
                 p = pb.start();

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
         })
 final class ServeCommand implements Callable<Integer> {
     @Mixin
-    ServedKernel served;
+    ServeOptions served;
 
     @Mixin
     PlatformOptions platform;
@@ -44,7 +44,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Path lib = ServedKernel.preloadLibrary();
+        Path lib = ServeOptions.preloadLibrary();
         Path at = socket != null ? socket : defaultSocket();
         KernelServer server = KernelServer.start(served.boot(platform), at);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -54,9 +54,9 @@ final class ServeCommand implements Callable<Integer> {
         }));
         var out = spec.commandLine().getOut();
         out.println("jvfio: serving an emulated Linux 7.2 kernel; run programs with:");
-        out.println("export " + ServedKernel.socketEnv() + "=" + server.socket());
+        out.println("export " + ServeOptions.socketEnv() + "=" + server.socket());
         out.println("export " + KernelServer.PREFIXES_ENV + "=" + KernelServer.prefixes());
-        out.println("export LD_PRELOAD=" + ServedKernel.ldPreload(lib));
+        out.println("export LD_PRELOAD=" + ServeOptions.ldPreload(lib));
         out.flush();
         stopped.await();
         return 0;

@@ -49,7 +49,7 @@ class KernelServerTest {
 
     @BeforeEach
     void start() {
-        server = KernelServer.start(new ServedKernel().boot(new PlatformOptions()), KernelServer.privateSocket());
+        server = KernelServer.start(new ServeOptions().boot(new PlatformOptions()), KernelServer.privateSocket());
     }
 
     @AfterEach

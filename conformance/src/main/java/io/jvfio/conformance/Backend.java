@@ -18,8 +18,12 @@ public final class Backend {
         return System.getProperty(PROPERTY, "emulated");
     }
 
+    /**
+     * Whether the kernel under test is the emulated one: in this JVM, or served to it by a running
+     * {@code jvfio serve} (the "served" backend, one kernel shared by every test, as the real one is).
+     */
     public static boolean isEmulated() {
-        return name().equals("emulated");
+        return name().equals("emulated") || name().equals("served");
     }
 
     /** A kernel for one test: a fresh emulated kernel, or the real one. */

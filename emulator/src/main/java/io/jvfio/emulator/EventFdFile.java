@@ -40,6 +40,8 @@ public final class EventFdFile extends OpenFile {
     private final boolean nonblock;
     /** The client's real eventfd behind this file, or null for an eventfd of the emulation. */
     private final HostEventFd host;
+    /** For a client's eventfd: the file's last reference is gone (guarded by {@link #host}). */
+    private boolean hostReleased;
 
     private long count;
 
@@ -167,8 +169,11 @@ public final class EventFdFile extends OpenFile {
      */
     public boolean addListener(Listener l) {
         if (host != null) {
-            listeners.add(l);
-            host.watch();
+            // A signal pending now is the watcher's to take, like every later one.
+            synchronized (host) {
+                listeners.add(l);
+                host.watch();
+            }
             return false;
         }
         lock.lock();
@@ -181,7 +186,19 @@ public final class EventFdFile extends OpenFile {
     }
 
     public void removeListener(Listener l) {
-        listeners.remove(l);
+        if (host == null) {
+            listeners.remove(l);
+            return;
+        }
+        synchronized (host) {
+            listeners.remove(l);
+            if (listeners.isEmpty()) {
+                host.unwatch(); // nobody consumes the client's signals any more
+                if (hostReleased) {
+                    host.close();
+                }
+            }
+        }
     }
 
     /** eventfd_ctx_do_read for each listener, under the lock as the wake-up runs. */
@@ -212,7 +229,15 @@ public final class EventFdFile extends OpenFile {
     @Override
     protected void release() {
         if (host != null) {
-            host.close();
+            // The listeners hold the eventfd context, not the file: the client's eventfd stays
+            // watched until the last of them goes (its own close cannot be seen from here).
+            synchronized (host) {
+                hostReleased = true;
+                if (listeners.isEmpty()) {
+                    host.close();
+                }
+            }
+            return;
         }
         for (Listener l : listeners) {
             l.hangup();

@@ -11,16 +11,20 @@ import java.util.List;
 
 /**
  * A real eventfd of a served client, as the {@link EventFdFile} for it uses it: signalled by a
- * write of 1, and, once someone listens (virqfd), watched by a thread of its own that consumes
- * each value the client's side adds and reports it.
+ * write of 1, and, while someone listens (virqfd), watched by a thread of its own that consumes
+ * each value the client's side adds and reports it. Nobody waits for that thread (it may be
+ * delivering a signal into code that holds locks the waiter has): it stops by itself within a
+ * tick. It reads only under this object's lock after checking it is still current, so closing the
+ * fd at once is safe even if its number is reused while a watcher still polls.
  */
 final class HostEventFd {
-    private static final int WATCH_TICK_MILLIS = 200;
+    private static final int WATCH_TICK_MILLIS = 100;
 
     private final int fd;
     private final Runnable signalled;
-    private volatile boolean closed;
-    private Thread watcher;
+    private boolean closed;
+    /** The current watcher's generation; an older watcher sees it changed and stops. */
+    private long generation;
 
     HostEventFd(int fd, Runnable signalled) {
         this.fd = fd;
@@ -39,24 +43,37 @@ final class HostEventFd {
     }
 
     synchronized void watch() {
-        if (watcher == null && !closed) {
-            watcher = Thread.ofPlatform().daemon().name("eventfd-watch-" + fd).start(this::run);
+        if (closed) {
+            return;
         }
+        long mine = ++generation;
+        Thread.ofPlatform().daemon().name("eventfd-watch-" + fd).start(() -> run(mine));
     }
 
-    private void run() {
+    /** Stops consuming the client's signals (no listener left); {@link #watch} starts again. */
+    synchronized void unwatch() {
+        generation++;
+    }
+
+    private synchronized boolean current(long mine) {
+        return !closed && generation == mine;
+    }
+
+    private void run(long mine) {
         NativeKernel host = NativeKernel.instance();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment value = a.allocate(8, 8);
-            while (!closed) {
-                short[] ready = host.poll(List.of(new PollFd(fd, (short) Linux.Poll.IN)), WATCH_TICK_MILLIS);
-                if (closed || (ready[0] & Linux.Poll.IN) == 0) {
-                    continue;
-                }
-                try {
-                    host.read(fd, value);
-                } catch (ErrnoException e) {
-                    continue; // someone else took it first
+            while (current(mine)) {
+                short[] ready = host.poll(List.of(new PollFd(fd, Linux.Poll.IN)), WATCH_TICK_MILLIS);
+                synchronized (this) {
+                    if (!current(mine) || (ready[0] & Linux.Poll.IN) == 0) {
+                        continue;
+                    }
+                    try {
+                        host.read(fd, value);
+                    } catch (ErrnoException e) {
+                        continue; // someone else took it first
+                    }
                 }
                 signalled.run();
             }
@@ -65,16 +82,11 @@ final class HostEventFd {
         }
     }
 
+    /** The eventfd is done with: no watcher reads it any more. */
     synchronized void close() {
-        closed = true;
-        Thread w = watcher;
-        if (w != null) {
-            try {
-                w.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (!closed) {
+            closed = true;
+            NativeKernel.instance().close(fd);
         }
-        NativeKernel.instance().close(fd);
     }
 }

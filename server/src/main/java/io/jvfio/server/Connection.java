@@ -3,6 +3,7 @@ package io.jvfio.server;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.PhysicalPages;
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.Arena;
@@ -121,8 +122,8 @@ final class Connection implements Runnable {
                     yield Reply.of(0);
                 }
                 case Protocol.OP_IOCTL -> Reply.of(kernel.ioctl((int) a0, a1, a2));
-                case Protocol.OP_READ -> settling((int) a0, () -> read((int) a0, a1, a2, a3 != 0));
-                case Protocol.OP_WRITE -> settling((int) a0, () -> Reply.of(write((int) a0, payload, a2, a3 != 0)));
+                case Protocol.OP_READ -> settling((int) a0, () -> Reply.of(read((int) a0, a1, a2, a3 != 0, a4)));
+                case Protocol.OP_WRITE -> settling((int) a0, () -> Reply.of(write((int) a0, a1, a2, a3 != 0, a4)));
                 case Protocol.OP_MMAP ->
                     Reply.of(kernel.mmap(a1, (int) a2, (int) a3, (int) a0, a4).address());
                 case Protocol.OP_MUNMAP -> {
@@ -165,20 +166,32 @@ final class Connection implements Runnable {
         }
     }
 
-    private Reply read(int fd, long count, long offset, boolean positional) {
-        long n = Math.min(Math.max(count, 0), Protocol.MAX_PAYLOAD);
+    /**
+     * read(2) into the client's buffer at {@code buf}: checked writable first (EFAULT, with nothing
+     * consumed from the file, as the kernel's copy_to_user failing leaves an event queue), then
+     * filled from the file through a buffer of ours. At most {@link Protocol#MAX_IO} bytes a call.
+     */
+    private long read(int fd, long count, long offset, boolean positional, long buf) {
+        long n = Math.min(Math.max(count, 0), Protocol.MAX_IO);
+        if (n > 0) {
+            PhysicalPages.resolve(process.space, buf, n, true);
+        }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(Math.max(n, 1), 8).asSlice(0, n);
-            long got = positional ? kernel.pread(fd, buf, offset) : kernel.read(fd, buf);
-            byte[] data = buf.asSlice(0, got).toArray(ValueLayout.JAVA_BYTE);
-            return Reply.of(got, data);
+            MemorySegment local = a.allocate(Math.max(n, 1), 8).asSlice(0, n);
+            long got = positional ? kernel.pread(fd, local, offset) : kernel.read(fd, local);
+            process.space.copyOut(local, buf, got);
+            return got;
         }
     }
 
-    private long write(int fd, MemorySegment data, long offset, boolean positional) {
-        MemorySegment buf =
-                data.equals(MemorySegment.NULL) ? Arena.ofAuto().allocate(1).asSlice(0, 0) : data;
-        return positional ? kernel.pwrite(fd, buf, offset) : kernel.write(fd, buf);
+    /** write(2) from the client's buffer at {@code buf} (EFAULT if it cannot be read). */
+    private long write(int fd, long count, long offset, boolean positional, long buf) {
+        long n = Math.min(Math.max(count, 0), Protocol.MAX_IO);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment local = a.allocate(Math.max(n, 1), 8).asSlice(0, n);
+            process.space.copyIn(buf, local, n);
+            return positional ? kernel.pwrite(fd, local, offset) : kernel.write(fd, local);
+        }
     }
 
     private static String string(MemorySegment payload) {

@@ -26,14 +26,16 @@ final class Protocol {
     static final int VERSION = 1;
     /** The largest payload either side sends (bigger reads and writes are cut to it). */
     static final int MAX_PAYLOAD = 1 << 20;
+    /** The most bytes one read or write moves (a longer one returns short, as reads may). */
+    static final long MAX_IO = 16L << 20;
 
     // requests
     static final int OP_HELLO = 1; // a0 version; reply payload: the owned path prefixes, NUL-separated
     static final int OP_OPEN = 2; // a0 flags, a1 mode; payload path
     static final int OP_CLOSED = 3; // a0 dev, a1 ino: the client closed a placeholder
     static final int OP_IOCTL = 4; // a0 fd, a1 request, a2 arg
-    static final int OP_READ = 5; // a0 fd, a1 count, a2 offset, a3 1 for pread
-    static final int OP_WRITE = 6; // a0 fd, a1 count, a2 offset, a3 1 for pwrite; payload data
+    static final int OP_READ = 5; // a0 fd, a1 count, a2 offset, a3 1 for pread, a4 the buffer (filled by the server)
+    static final int OP_WRITE = 6; // a0 fd, a1 count, a2 offset, a3 1 for pwrite, a4 the buffer (read by the server)
     static final int OP_MMAP = 7; // a0 fd, a1 length, a2 prot, a3 flags, a4 offset, a5 address hint
     static final int OP_MUNMAP = 8; // a0 address, a1 length (after the client's own munmap)
     static final int OP_STAT = 9; // payload path; reply r1 mode, r2 rdev, r3 size

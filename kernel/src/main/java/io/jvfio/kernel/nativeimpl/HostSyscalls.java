@@ -209,6 +209,40 @@ public final class HostSyscalls {
     }
 
     /**
+     * Receives exactly {@code dst.byteSize()} bytes (blocking) and the file descriptor passed along
+     * with them (close-on-exec), or -1 when none came; EPIPE at end of stream.
+     */
+    public static int receiveWithFd(int sock, MemorySegment dst) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment msg = a.allocate(56, 8);
+            MemorySegment iov = a.allocate(16, 8);
+            MemorySegment control = a.allocate(64, 8);
+            long got = 0;
+            int fd = -1;
+            while (got < dst.byteSize()) {
+                msg.fill((byte) 0);
+                iov.set(JAVA_LONG, 0, dst.address() + got);
+                iov.set(JAVA_LONG, 8, dst.byteSize() - got);
+                msg.set(JAVA_LONG, 16, iov.address());
+                msg.set(JAVA_LONG, 24, 1);
+                msg.set(JAVA_LONG, 32, control.address());
+                msg.set(JAVA_LONG, 40, control.byteSize());
+                long n = sys("recvmsg", () -> (long) RECVMSG.invokeExact(Libc.state(), sock, msg, MSG_CMSG_CLOEXEC));
+                if (msg.get(JAVA_LONG, 40) >= 20
+                        && control.get(JAVA_INT, 8) == SOL_SOCKET
+                        && control.get(JAVA_INT, 12) == SCM_RIGHTS) {
+                    fd = control.get(JAVA_INT, 16);
+                }
+                if (n == 0) {
+                    throw new ErrnoException(Errno.EPIPE, "recvmsg", "connection closed");
+                }
+                got += n;
+            }
+            return fd;
+        }
+    }
+
+    /**
      * Receives exactly {@code dst.byteSize()} bytes (blocking); returns false at end of stream
      * before any byte. A file descriptor passed along is closed: the server never takes fds this way.
      */

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * What `run` and `serve` share: the emulated machine to serve (the platform options, the selftest
  * module, which devices start on vfio-pci) and the preload library to hand out.
  */
-final class ServedKernel {
+final class ServeOptions {
     @Option(
             names = "--no-iommufd-test",
             negatable = true,
