@@ -475,10 +475,12 @@ int ioctl(int fd, unsigned long request, ...)
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
 	int64_t r[7];
+	ino_t ino;
 
-	if (!emulated_fd(fd, NULL))
+	if (!emulated_fd(fd, &ino))
 		return real_ioctl(fd, request, arg);
-	return result(rpc(OP_IOCTL, NULL, 0, NULL, 0, r, fd, request, (int64_t)(uintptr_t)arg, 0, 0, 0));
+	/* The inode lets the server skip re-resolving an fd it has seen (Protocol.OP_IOCTL). */
+	return result(rpc(OP_IOCTL, NULL, 0, NULL, 0, r, fd, request, (int64_t)(uintptr_t)arg, ino, 0, 0));
 }
 
 static ssize_t read_common(int fd, void *buf, size_t count, off_t offset, int positional)
