@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -146,6 +147,14 @@ static int receive(int sock, struct msg *m, int *fd)
 	ssize_t r;
 
 	*fd = -1;
+	/*
+	 * Sleep in poll, not in recvmsg: the server taking our request off the socket wakes whoever
+	 * sleeps on it for write space, and recvmsg's sleep would wake for that too (a spurious
+	 * context switch per request); poll sleeps for POLLIN only.
+	 */
+	struct pollfd p = { sock, POLLIN, 0 };
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
 	do
 		r = recvmsg(sock, &h, MSG_CMSG_CLOEXEC | MSG_WAITALL);
 	while (r < 0 && errno == EINTR);
