@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -148,6 +149,14 @@ static int receive(int sock, struct msg *m, int *fd)
 	ssize_t r;
 
 	*fd = -1;
+	/*
+	 * Sleep in poll, not in recvmsg: the server taking our request off the socket wakes whoever
+	 * sleeps on it for write space, and recvmsg's sleep would wake for that too (a spurious
+	 * context switch per request); poll sleeps for POLLIN only.
+	 */
+	struct pollfd p = { sock, POLLIN, 0 };
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
 	do
 		r = recvmsg(sock, &h, MSG_CMSG_CLOEXEC | MSG_WAITALL);
 	while (r < 0 && errno == EINTR);
@@ -509,10 +518,12 @@ int ioctl(int fd, unsigned long request, ...)
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
 	int64_t r[7];
+	ino_t ino;
 
-	if (!emulated_fd(fd, NULL))
+	if (!emulated_fd(fd, &ino))
 		return real_ioctl(fd, request, arg);
-	return result(rpc(OP_IOCTL, NULL, 0, NULL, 0, r, fd, request, (int64_t)(uintptr_t)arg, 0, 0, 0));
+	/* The inode lets the server skip re-resolving an fd it has seen (Protocol.OP_IOCTL). */
+	return result(rpc(OP_IOCTL, NULL, 0, NULL, 0, r, fd, request, (int64_t)(uintptr_t)arg, ino, 0, 0));
 }
 
 /* The server moves the data itself, from or to our buffer, so a bad buffer is its EFAULT. */

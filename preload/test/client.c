@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,10 @@ struct ioas_map { __u32 size, flags, ioas_id, reserved; __u64 user_va, length, i
 #define IOMMUFD_TYPE (';')
 #define IOAS_ALLOC _IO(IOMMUFD_TYPE, 0x81)
 #define IOAS_MAP _IO(IOMMUFD_TYPE, 0x85)
+struct option { __u32 size, option_id; __u16 op, reserved; __u32 object_id; __u64 val64; };
+#define OPTION _IO(IOMMUFD_TYPE, 0x87)
+#define OPTION_HUGE_PAGES 1
+#define OPTION_OP_GET 1
 
 static int check(int ok, const char *what)
 {
@@ -77,6 +82,19 @@ int main(int argc, char **argv)
 				strstr(link, "iommu_groups") != NULL,
 			"readlink of an emulated sysfs link");
 	failed |= check(open("/dev/vfio/nonexistent", O_RDWR) == -1 && errno == ENOENT, "an absent /dev/vfio node: ENOENT");
+	/* An fd number reused behind the library's back (a raw close) reaches the new file, not the old. */
+	int other = open("/dev/iommu", O_RDWR), keep = fcntl(other, F_DUPFD_CLOEXEC, 20);
+	struct ioas_alloc c = { sizeof(c), 0, 0 };
+	struct option o = { sizeof(o), OPTION_HUGE_PAGES, OPTION_OP_GET, 0, 0, 0 };
+	failed |= check(ioctl(other, IOAS_ALLOC, &c) == 0, "IOMMU_IOAS_ALLOC on a second iommufd");
+	o.object_id = c.out_ioas_id;
+	failed |= check(ioctl(other, OPTION, &o) == 0, "IOMMU_OPTION on its IOAS");
+	syscall(SYS_close, other);
+	int again = open("/dev/iommu", O_RDWR);
+	failed |= check(again == other && ioctl(again, OPTION, &o) == -1 && errno == ENOENT,
+			"an iommufd opened at a reused fd number has no IOAS yet");
+	close(again);
+	close(keep);
 	if (crash)
 		kill(getpid(), SIGKILL);
 	close(dup);

@@ -1,5 +1,6 @@
 package io.jvfio.bench;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -17,7 +18,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * across machines; then the pairs that have a baseline of their own: map+unmap with a domain
  * against the same without, and pinning 1 GiB against touching it.
  *
- * <p>Arguments: {@code [--quick] [--scale N] [--no-scale] [regex]}.
+ * <p>Arguments: {@code [--quick] [--scale N] [--no-scale] [regex]}, or {@code [--quick] --run
+ * PROGRAM PRELOAD} for {@link RunRoundTrip} alone (PROGRAM: preload/target/ioctl-bench, PRELOAD:
+ * the preload library).
  */
 public final class BenchMain {
     private BenchMain() {}
@@ -27,13 +30,22 @@ public final class BenchMain {
         boolean scale = true;
         long scaleCount = 1_000_000;
         String include = IommufdBenchmarks.class.getSimpleName();
+        Path[] run = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--run" -> {
+                    run = new Path[] {Path.of(args[i + 1]), Path.of(args[i + 2])};
+                    i += 2;
+                }
                 case "--no-scale" -> scale = false;
                 case "--scale" -> scaleCount = Long.parseLong(args[++i]);
                 default -> include = args[i];
             }
+        }
+        if (run != null) {
+            RunRoundTrip.run(run[0], run[1], quick);
+            return;
         }
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(include)

@@ -90,6 +90,15 @@ final class EmulatedIommu implements AutoCloseable {
         return IommuOption.VAL64.get(option);
     }
 
+    /** IOMMU_OPTION RLIMIT_MODE GET: a global option (object 0), no object lookup. */
+    long rlimitModeGet() {
+        IommuOption.OPTION_ID.set(option, IommuOption.RLIMIT_MODE);
+        IommuOption.OP.set(option, IommuOption.OP_GET);
+        IommuOption.OBJECT_ID.set(option, 0);
+        kernel.ioctl(fd, IommufdIoctl.IOMMU_OPTION, option);
+        return IommuOption.VAL64.get(option);
+    }
+
     /** IOMMU_OPTION HUGE_PAGES SET: 0 makes the IOAS fill domains PAGE_SIZE at a time. */
     void hugePagesSet(int ioas, long value) {
         IommuOption.OPTION_ID.set(option, IommuOption.HUGE_PAGES);

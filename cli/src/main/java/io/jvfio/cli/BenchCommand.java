@@ -41,6 +41,13 @@ final class BenchCommand implements Callable<Integer> {
     Path jar;
 
     @Option(
+            names = "--run",
+            description = "Instead: the ioctl round trip of `jvfio run` (the C program preload/target/ioctl-bench"
+                    + " through the preload library and a kernel server) against the same ioctls from Java"
+                    + " in-process, each with a real system call measured in the same run.")
+    boolean run;
+
+    @Option(
             names = {"-v", "--verbose"},
             description = "Show JMH's whole output, not one progress line per benchmark.")
     boolean verbose;
@@ -63,6 +70,10 @@ final class BenchCommand implements Callable<Integer> {
                 benchmarks.toString()));
         if (quick) {
             command.addAll(List.of("--quick", "--no-scale"));
+        }
+        if (run) {
+            Path lib = ServeOptions.preloadLibrary();
+            command.addAll(List.of("--run", lib.resolveSibling("ioctl-bench").toString(), lib.toString()));
         }
         command.addAll(args);
         out.println("running " + benchmarks + (quick ? " (quick)" : ""));

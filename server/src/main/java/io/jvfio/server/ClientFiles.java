@@ -12,6 +12,8 @@ import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A client's fd table as the emulated kernel sees it: the client's real one. fget takes a copy of
@@ -19,10 +21,18 @@ import java.nio.file.Path;
  * says) and recognises it: a {@link Placeholder} stands for its emulated file; a real eventfd or
  * memfd of the client becomes an emulated file over it; anything else is a file without
  * operations. fd_install sends a new placeholder into the client.
+ *
+ * <p>That resolution costs three host system calls, so the placeholder inode it finds at an fd is
+ * remembered: when an ioctl request names the same inode for the fd (what the preload library saw
+ * there just before), it is taken without asking again. The inode only selects among what the
+ * host kernel showed in this process's own table: a client that names a stale one reaches at most
+ * a file it held at that fd, as if it had kept it open, never another process's.
  */
 final class ClientFiles implements FileTable {
     private final ClientProcess process;
     private final Reaper reaper;
+    /** fd to the placeholder inode pidfd_getfd last found there (the process's threads share it). */
+    private final Map<Integer, Long> seen = new ConcurrentHashMap<>();
 
     ClientFiles(ClientProcess process, Reaper reaper) {
         this.process = process;
@@ -55,15 +65,24 @@ final class ClientFiles implements FileTable {
         if (fd < 0) {
             throw new ErrnoException(Errno.EBADF);
         }
+        long claimed = Connection.claimedIno(fd);
+        if (claimed != 0 && Long.valueOf(claimed).equals(seen.get(fd))) {
+            Placeholder p = reaper.placeholder(claimed);
+            if (p != null) {
+                return p.file.get();
+            }
+        }
         int copy = HostSyscalls.pidfdGetfd(process.pidfd, fd);
         try {
             HostSyscalls.Stat st = HostSyscalls.fstat(copy);
             if (st.isSocket()) {
                 Placeholder p = reaper.placeholder(st.ino());
                 if (p != null) {
+                    seen.put(fd, st.ino());
                     return p.file.get();
                 }
             }
+            seen.remove(fd);
             OpenFile host = hostFile(copy);
             copy = -1; // taken over
             return host;
@@ -103,6 +122,7 @@ final class ClientFiles implements FileTable {
     @Override
     public OpenFile remove(int fd) {
         OpenFile f = get(fd);
+        seen.remove(fd);
         Connection.current().closeFd(fd);
         return f;
     }

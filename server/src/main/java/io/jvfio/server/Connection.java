@@ -34,6 +34,8 @@ final class Connection implements Runnable {
 
     private final MemorySegment in = Arena.ofAuto().allocate(Protocol.HEADER, 8);
     private final MemorySegment out = Arena.ofAuto().allocate(Protocol.HEADER, 8);
+    private int claimedFd = -1;
+    private long claimedIno;
 
     Connection(KernelServer server, int sock, ClientProcess process) {
         this.server = server;
@@ -121,7 +123,7 @@ final class Connection implements Runnable {
                     server.reaper().closed(a1);
                     yield Reply.of(0);
                 }
-                case Protocol.OP_IOCTL -> Reply.of(kernel.ioctl((int) a0, a1, a2));
+                case Protocol.OP_IOCTL -> claiming((int) a0, a3, () -> Reply.of(kernel.ioctl((int) a0, a1, a2)));
                 case Protocol.OP_READ -> settling((int) a0, () -> Reply.of(read((int) a0, a1, a2, a3 != 0, a4)));
                 case Protocol.OP_WRITE -> settling((int) a0, () -> Reply.of(write((int) a0, a1, a2, a3 != 0, a4)));
                 case Protocol.OP_MMAP ->
@@ -147,6 +149,23 @@ final class Connection implements Runnable {
             reply = Reply.of(-Errno.EIO.number());
         }
         send(reply.kind, reply.payload, -1, reply.values);
+    }
+
+    /** Runs a request on {@code fd} that the client says is inode {@code ino} (see {@link ClientFiles#get}). */
+    private Reply claiming(int fd, long ino, Supplier<Reply> body) {
+        claimedFd = fd;
+        claimedIno = ino;
+        try {
+            return body.get();
+        } finally {
+            claimedFd = -1;
+        }
+    }
+
+    /** The inode the client says {@code fd} has, for the request this thread serves; 0 if it said none. */
+    static long claimedIno(int fd) {
+        Connection c = CURRENT.get();
+        return c != null && c.claimedFd == fd ? c.claimedIno : 0;
     }
 
     /** A read or write, after which the file's readiness (an event queue drained) may have changed. */

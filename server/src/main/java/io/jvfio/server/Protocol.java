@@ -33,7 +33,9 @@ final class Protocol {
     static final int OP_HELLO = 1; // a0 version; reply payload: the owned path prefixes, NUL-separated
     static final int OP_OPEN = 2; // a0 flags, a1 mode; payload path
     static final int OP_CLOSED = 3; // a0 dev, a1 ino: the client closed a placeholder
-    static final int OP_IOCTL = 4; // a0 fd, a1 request, a2 arg
+    // a0 fd, a1 request, a2 arg, a3 the fd's inode as the client sees it (0: unknown): only a hint,
+    // see ClientFiles#get
+    static final int OP_IOCTL = 4;
     static final int OP_READ = 5; // a0 fd, a1 count, a2 offset, a3 1 for pread, a4 the buffer (filled by the server)
     static final int OP_WRITE = 6; // a0 fd, a1 count, a2 offset, a3 1 for pwrite, a4 the buffer (read by the server)
     static final int OP_MMAP = 7; // a0 fd, a1 length, a2 prot, a3 flags, a4 offset, a5 address hint
