@@ -206,6 +206,7 @@ public final class IoatDevice {
         @Override
         public void write(long offset, int size, long value) {
             int at = (int) offset;
+            long v = size == 8 ? value : value & ((1L << (size * 8)) - 1);
             switch (at) {
                 case GENCTRL -> genctrl = (int) value & 0x01;
                 case INTRCTRL -> {
@@ -216,10 +217,10 @@ public final class IoatDevice {
                 case CHANNEL + CHANCTRL -> writeChanctrl((int) value & 0xffff);
                 case CHANNEL + CHANCMD -> command((int) value & 0xff);
                 case CHANNEL + DMACOUNT -> issue((int) value & 0xffff);
-                case CHANNEL + CHAINADDR -> setChainaddr(size == 8 ? value : chainaddr & ~0xffffffffL | value);
-                case CHANNEL + CHAINADDR + 4 -> setChainaddr(chainaddr & 0xffffffffL | value << 32);
-                case CHANNEL + CHANCMP -> chancmp = size == 8 ? value : chancmp & ~0xffffffffL | value;
-                case CHANNEL + CHANCMP + 4 -> chancmp = chancmp & 0xffffffffL | value << 32;
+                case CHANNEL + CHAINADDR -> setChainaddr(size == 8 ? v : chainaddr & ~0xffffffffL | v);
+                case CHANNEL + CHAINADDR + 4 -> setChainaddr(chainaddr & 0xffffffffL | v << 32);
+                case CHANNEL + CHANCMP -> chancmp = size == 8 ? v : chancmp & ~0xffffffffL | v;
+                case CHANNEL + CHANCMP + 4 -> chancmp = chancmp & 0xffffffffL | v << 32;
                 case CHANNEL + CHANERR -> chanerr &= ~(int) value; // RW1C
                 case CHANNEL + CHANERR_MASK -> chanerrMask = (int) value;
                 default -> {} // read-only or unassigned
@@ -259,13 +260,15 @@ public final class IoatDevice {
         }
     }
 
-    /** DMACOUNT: the running count of descriptors issued since CHAINADDR; runs up to it. */
+    /**
+     * DMACOUNT: the running count of descriptors issued since CHAINADDR; the channel runs up to it
+     * from whatever state it is in (the selftests' driver issues its next copy to a suspended or
+     * freshly reset, halted channel).
+     */
     private void issue(int count) {
         dmacount = count;
-        if (state != CHANSTS_SUSPENDED) {
-            state = CHANSTS_ACTIVE;
-            run();
-        }
+        state = CHANSTS_ACTIVE;
+        run();
     }
 
     /** Processes descriptors until the completed count reaches DMACOUNT or an error halts. */

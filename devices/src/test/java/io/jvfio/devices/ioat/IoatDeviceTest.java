@@ -138,6 +138,12 @@ class IoatDeviceTest {
         assertThat(chan(CDAR, 8)).isEqualTo(DESC);
         setChan(CHANCMD, 1, CHANCMD_SUSPEND);
         assertThat(chan(CHANSTS, 8) & 7).isEqualTo(CHANSTS_SUSPENDED);
+        // The next copy goes to the suspended channel, as the selftests' driver issues it.
+        host.asSlice(DST - IOVA, size).fill((byte) 0);
+        start(1);
+        assertThat(chan(CHANSTS, 8)).isEqualTo(DESC | CHANSTS_DONE);
+        assertThat(host.asSlice(DST - IOVA, size).mismatch(host.asSlice(SRC - IOVA, size)))
+                .isEqualTo(-1);
     }
 
     @Test
