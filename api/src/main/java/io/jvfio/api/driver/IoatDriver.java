@@ -50,7 +50,7 @@ public final class IoatDriver implements AutoCloseable {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     private final VfioDevice device;
-    private final Iommufd iommufd;
+    private final Iommufd iommufd; // null when the caller owns it
     private final Ioas ioas;
     private final Region bar0;
     private final Duration timeout;
@@ -106,6 +106,21 @@ public final class IoatDriver implements AutoCloseable {
                 dev.close();
             }
             iommufd.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Brings up the channel of {@code device}, already bound and attached to {@code ioas}. The
+     * driver takes the device over: {@link #close} detaches and closes it (the iommufd stays).
+     */
+    public static IoatDriver start(Jvfio jvfio, VfioDevice device, Ioas ioas, Duration timeout) {
+        DmaBuffer ring = jvfio.allocateDma(4096);
+        try {
+            ring.map(ioas, DmaAccess.READ_WRITE);
+            return new IoatDriver(device, null, ioas, ring, timeout);
+        } catch (RuntimeException e) {
+            ring.close();
             throw e;
         }
     }
@@ -227,7 +242,9 @@ public final class IoatDriver implements AutoCloseable {
             device.detach();
         } finally {
             device.close();
-            iommufd.close();
+            if (iommufd != null) {
+                iommufd.close();
+            }
         }
     }
 }
