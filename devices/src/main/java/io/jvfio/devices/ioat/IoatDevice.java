@@ -41,7 +41,6 @@ public final class IoatDevice {
     static final int ATTNSTATUS = 0x04;
     static final int VER = 0x08;
     static final int INTRDELAY = 0x0c;
-    static final int DMA_CAP = 0x10;
     static final int INTRCTRL_MASTER_INT_EN = 0x01;
     static final int INTRCTRL_INT_STATUS = 0x02;
     static final int INTRCTRL_INT = 0x04;
@@ -51,6 +50,7 @@ public final class IoatDevice {
     static final int CHANNEL = 0x80;
     static final int CHANCTRL = 0x00;
     static final int DMA_COMP = 0x02;
+    static final int DMA_COMP_V2 = 0x0002; // the version 2 channel interface
     static final int CHANCMD = 0x04;
     static final int DMACOUNT = 0x06;
     static final int CHANSTS = 0x08;
@@ -166,20 +166,21 @@ public final class IoatDevice {
     /** The naturally aligned quadword at {@code offset}, every register in it at its place. */
     private long quadword(int offset) {
         return switch (offset) {
-            case 0x00 ->
-                1
-                        | (long) XFERCAP_LOG << 8
-                        | (long) genctrl << 16
-                        | (long) intrctrlValue() << 24
-                        | (attention ? 1L : 0) << 32;
-            case 0x08 -> VERSION | (long) intrdelay << 32;
-            case CHANNEL + CHANCTRL -> chanctrl | 0x0002L << 16 | (long) dmacount << 48; // DMA_COMP: v2 interface
+            case CHANCNT ->
+                1 // one channel
+                        | (long) XFERCAP_LOG << (XFERCAP * 8)
+                        | (long) genctrl << (GENCTRL * 8)
+                        | (long) intrctrlValue() << (INTRCTRL * 8)
+                        | (attention ? 1L : 0) << (ATTNSTATUS * 8);
+            case VER -> VERSION | (long) intrdelay << ((INTRDELAY - VER) * 8);
+            case CHANNEL + CHANCTRL ->
+                chanctrl | (long) DMA_COMP_V2 << (DMA_COMP * 8) | (long) dmacount << (DMACOUNT * 8);
             case CHANNEL + CHANSTS -> chansts();
             case CHANNEL + CHAINADDR -> chainaddr;
             case CHANNEL + CHANCMP -> chancmp;
             case CHANNEL + CDAR -> cdar;
             case CHANNEL + CHANERR -> (chanerr & 0xffffffffL) | (long) chanerrMask << 32;
-            default -> 0; // DMA_CAP (no operation besides copy) and unassigned offsets
+            default -> 0; // DMA_CAP at 0x10 (no operation besides copy) and unassigned offsets
         };
     }
 
