@@ -26,6 +26,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/close_range.h>
 
 enum { OP_HELLO = 1, OP_OPEN, OP_CLOSED, OP_IOCTL, OP_READ, OP_WRITE, OP_MMAP, OP_MUNMAP, OP_STAT,
        OP_READLINK, OP_LISTDIR, OP_SYNC, OP_REPLY };
@@ -62,6 +63,7 @@ static pid_t (*real_waitpid)(pid_t, int *, int);
 static pid_t (*real_wait4)(pid_t, int *, int, struct rusage *);
 static int (*real_dup2)(int, int);
 static int (*real_dup3)(int, int, int);
+static int (*real_close_range)(unsigned int, unsigned int, int);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *socket_path;
@@ -96,7 +98,7 @@ __attribute__((constructor)) static void init(void)
 	RESOLVE(write); RESOLVE(pread); RESOLVE(pwrite); RESOLVE(mmap); RESOLVE(munmap);
 	RESOLVE(stat); RESOLVE(lstat); RESOLVE(access); RESOLVE(readlink); RESOLVE(opendir);
 	RESOLVE(readdir); RESOLVE(closedir); RESOLVE(dirfd); RESOLVE(fopen); RESOLVE(waitpid);
-	RESOLVE(wait4); RESOLVE(dup2); RESOLVE(dup3);
+	RESOLVE(wait4); RESOLVE(dup2); RESOLVE(dup3); RESOLVE(close_range);
 	socket_path = getenv("JVFIO_SOCKET");
 	/* The server's owned path prefixes, as the launcher put them (colon-separated). */
 	const char *owned = getenv("JVFIO_PREFIXES");
@@ -430,6 +432,38 @@ int close(int fd)
 		rpc(OP_CLOSED, NULL, 0, NULL, 0, r, 0, ino, 0, 0, 0, 0);
 		errno = saved;
 	}
+	return ret;
+}
+
+/* close_range: the placeholders in the range are found first (from /proc/self/fd, not by trying
+ * every number), closed with the rest, then reported as closes. */
+int close_range(unsigned int first, unsigned int last, int flags)
+{
+	READY();
+	ino_t inos[256];
+	size_t n = 0;
+	int64_t r[7];
+
+	if (socket_path && !(flags & CLOSE_RANGE_CLOEXEC)) {
+		DIR *d = real_opendir("/proc/self/fd");
+		struct dirent *e;
+
+		while (d && (e = real_readdir(d)) && n < sizeof(inos) / sizeof(inos[0])) {
+			long fd = strtol(e->d_name, NULL, 10);
+			ino_t ino;
+
+			if (e->d_name[0] != '.' && fd >= first && fd <= last && fd != real_dirfd(d) &&
+			    emulated_fd(fd, &ino))
+				inos[n++] = ino;
+		}
+		if (d)
+			real_closedir(d);
+	}
+	int ret = real_close_range(first, last, flags);
+	int saved = errno;
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		rpc(OP_CLOSED, NULL, 0, NULL, 0, r, 0, inos[i], 0, 0, 0, 0);
+	errno = saved;
 	return ret;
 }
 

@@ -2,13 +2,16 @@
 # The guest half of vm/stage: runs inside the test VM (through vm/run) from the repository root.
 # Prints one "vm-check: ok NAME" or "vm-check: FAIL NAME: why" line per check; vm/stage counts
 # them. Always exits 0 once the checks have run, so a non-zero exit means the script broke.
-# usage: vm/stage-guest.sh PROBE_CLASSES_DIR CLI_MODE
+# usage: vm/stage-guest.sh PROBE_CLASSES_DIR CLI_MODE [FUZZ_ARGS]
 #   CLI_MODE: conformance (run `jvfio conformance --backend native`), version (`jvfio --version`)
 #   or none (no CLI jar); vm/stage decides on the host, where a JVM starts in a second, not 20.
+#   FUZZ_ARGS: the differential fuzzer's fast subset (`jvfio fuzz` options); its native log goes
+#   to $JVFIO_VM_OUT/fuzz-native.log, which vm/stage compares with the emulated run on the host.
 set -uo pipefail # no -e: a failing check is reported, and the next one still runs
 
 probe=${1:-}
 cli_mode=${2:-version}
+fuzz_args=${3:-}
 jar=cli/target/jvfio-cli.jar
 # C1 only: C2 compiling startup code costs more than it saves in a short run under emulation
 # (java -version measured 4 s with C1 against 6-9 s with both, though the noise was large).
@@ -90,6 +93,15 @@ case $cli_mode in
       ok "jvfio demo --native ($(since "$t")s): $(tail -1 <<<"$out")"
     else
       fail "jvfio demo --native" "exited $? after $(since "$t")s: $(tail -5 <<<"$out")"
+    fi
+    if [ -n "$fuzz_args" ]; then
+      t=$(now)
+      # shellcheck disable=SC2086 # the options, split as given
+      if out=$("${java[@]}" -jar "$jar" fuzz --backend native $fuzz_args --out "$JVFIO_VM_OUT/fuzz-native.log" 2>&1); then
+        ok "jvfio fuzz --backend native $fuzz_args ($(since "$t")s)"
+      else
+        fail "jvfio fuzz --backend native" "exited $? after $(since "$t")s: $(tail -5 <<<"$out")"
+      fi
     fi
     ;;
   *)

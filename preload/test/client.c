@@ -27,8 +27,29 @@ static int check(int ok, const char *what)
 	return ok ? 0 : 1;
 }
 
+/* "hold": opens two iommufds, closes them with close_range, says so, and waits for a line. */
+static int hold(void)
+{
+	int a = open("/dev/iommu", O_RDWR), b = open("/dev/iommu", O_RDWR);
+	char line[8];
+
+	if (a < 0 || b < 0)
+		return 1;
+	printf("open %d %d\n", a, b);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	if (close_range(a < b ? a : b, a < b ? b : a, 0) != 0)
+		return 1;
+	printf("closed\n");
+	fflush(stdout);
+	return fgets(line, sizeof(line), stdin) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "hold") == 0)
+		return hold();
 	int crash = argc > 1 && strcmp(argv[1], "crash") == 0, failed = 0;
 	int fd = open("/dev/iommu", O_RDWR);
 	struct ioas_alloc a = { sizeof(a), 0, 0 };

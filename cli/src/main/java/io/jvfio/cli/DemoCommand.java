@@ -244,7 +244,7 @@ final class DemoCommand implements Callable<Integer> {
                 () -> find(jvfio, "NVMe", false, d -> d.classCode() >> 8 == 0x0108)
                         .bdf(),
                 b -> b);
-        try (Jvfio target = backend.open("emulated", platform); // the same machine: the NVMe at the same address
+        try (Jvfio target = backend.open("emulated", platform); // the same machine, a second time
                 DmaBuffer mem = jvfio.allocateDma(NvmeMigrationDemo.MEMORY)) {
             Iommufd targetIommufd = target.openIommufd();
             Ioas targetIoas = targetIommufd.allocIoas();

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             LsCommand.class,
             BenchCommand.class,
             ConformanceCommand.class,
+            FuzzCommand.class,
             RunCommand.class,
             ServeCommand.class,
             CommandLine.HelpCommand.class

@@ -106,6 +106,52 @@ class KernelServerTest {
     }
 
     @Test
+    void closeRangeReleasesThePlaceholdersAtOnce() throws Exception {
+        Process p = run("hold");
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        var in = p.getOutputStream();
+        assertThat(out.readLine()).startsWith("open ");
+        assertThat(server.openPlaceholders()).isEqualTo(2);
+        in.write('\n');
+        in.flush();
+        assertThat(out.readLine()).isEqualTo("closed");
+        // The client still lives: only close_range can have released them.
+        assertThat(server.openPlaceholders()).isZero();
+        in.write('\n');
+        in.flush();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+    }
+
+    @Test
+    void anotherUserIsRefusedWithAMessage() throws Exception {
+        // Root only (CI runs as root): the client runs as nobody through setpriv, the socket's
+        // directory is opened up so that only the server's own uid check can refuse it.
+        org.junit.jupiter.api.Assumptions.assumeTrue(HostSyscalls.getuid() == 0, "needs root to switch users");
+        Path dir = server.socket().getParent();
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(
+                server.socket(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(
+                client.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path lib = Files.copy(
+                preload,
+                client.resolveSibling("libjvfio-preload.so"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        ProcessBuilder pb = new ProcessBuilder(
+                        "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", client.toString())
+                .redirectErrorStream(true);
+        pb.environment().put(KernelServer.SOCKET_ENV, server.socket().toString());
+        pb.environment().put(KernelServer.PREFIXES_ENV, KernelServer.prefixes());
+        pb.environment().put("LD_PRELOAD", lib.toString());
+        Process p = pb.start();
+        String out = output(p);
+        assertThat(p.exitValue()).as(out).isEqualTo(127);
+        assertThat(out).contains("serves uid 0 only, not uid 65534");
+        assertThat(server.liveProcesses()).isZero();
+    }
+
+    @Test
     void garbageEndsOnlyThatConnection() throws Exception {
         int sock = HostSyscalls.connectUnix(server.socket().toString());
         try (Arena a = Arena.ofConfined()) {

@@ -1,7 +1,6 @@
 package io.jvfio.emulator;
 
-import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
+import io.jvfio.emulator.iommu.PhysicalMemory;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import io.jvfio.kernel.nativeimpl.ProcessMemory;
 import java.lang.foreign.MemorySegment;
@@ -44,28 +43,14 @@ public abstract class AddressSpace {
     /** A page set starts pinning pages of this space ({@code true}) or holds none any more. */
     public void pinning(boolean start) {}
 
-    /**
-     * What pin_user_pages checks before it takes a page: every byte of {@code [address,
-     * address+length)} lies in a mapping that is readable, and writable too when {@code write}.
-     * Unmapped or PROT_NONE memory is EFAULT, as in the kernel's GUP, walked VMA by VMA.
-     */
-    public final void checkPinnable(long address, long length, boolean write) {
-        if (length == 0) {
-            return;
-        }
-        long end = address + length; // callers keep address+length below 2^64
-        try (ProcMaps.Walk walk = procMaps().walk()) {
-            for (long cur = address; Long.compareUnsigned(cur, end) < 0; ) {
-                ProcMaps.Vma vma = walk.covering(cur);
-                if (vma == null) {
-                    throw new ErrnoException(Errno.EFAULT, null, "pin of unmapped 0x" + Long.toHexString(cur));
-                }
-                if (!vma.readable() || (write && !vma.writable())) {
-                    throw new ErrnoException(Errno.EFAULT, null, "pin of 0x" + Long.toHexString(cur));
-                }
-                cur = vma.end();
-            }
-        }
+    /** The address space whose memory physical address {@code pa} is. */
+    static AddressSpace ofPhysical(long pa) {
+        return PhysicalMemory.isWindow(pa) ? (AddressSpace) PhysicalMemory.window(pa) : LOCAL;
+    }
+
+    /** The user address physical address {@code pa} is in its {@link #ofPhysical} space. */
+    static long virtual(long pa) {
+        return PhysicalMemory.virtual(pa);
     }
 
     /**

@@ -38,6 +38,7 @@ public final class EmulatedKernel implements Kernel {
     private final Vfs vfs = new Vfs();
     private final FdTable fds = new FdTable();
     private final FaultInjection faults = new FaultInjection();
+    private final PhysicalPages physicalPages = new PhysicalPages();
     private final Task initTask;
     private final ThreadLocal<Task> current = new ThreadLocal<>();
     private final PciBus pciBus;
@@ -119,6 +120,11 @@ public final class EmulatedKernel implements Kernel {
     /** The namespace subsystems register their nodes in. */
     public Vfs vfs() {
         return vfs;
+    }
+
+    /** The pins on this machine's pages (what MD_CHECK_REFS counts). */
+    public PhysicalPages physicalPages() {
+        return physicalPages;
     }
 
     public FaultInjection faults() {

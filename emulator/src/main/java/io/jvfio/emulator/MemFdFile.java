@@ -5,7 +5,11 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * memfd_create(2), backed by a real memfd of this process so its pages are real shmem memory:
@@ -19,6 +23,7 @@ public final class MemFdFile extends OpenFile {
 
     private long position;
     private long size;
+    private PhysicalPages.Inode inode;
 
     MemFdFile(String name, int flags) {
         super(Linux.O.RDWR);
@@ -43,6 +48,23 @@ public final class MemFdFile extends OpenFile {
     /** The host fd of the backing memfd (for kernel code that maps the file's pages). */
     public int hostFd() {
         return hostFd;
+    }
+
+    /** The shmem inode behind the file: how pins name its pages ({@link PhysicalPages}). */
+    public synchronized PhysicalPages.Inode inode() {
+        if (inode == null) {
+            try {
+                Map<String, Object> st = Files.readAttributes(Path.of("/proc/self/fd/" + hostFd), "unix:dev,ino");
+                long dev = (Long) st.get("dev");
+                // glibc's dev_t: major in bits 8-19 and 32-43, minor in bits 0-7 and 20-31.
+                long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+                long minor = (dev & 0xff) | ((dev >>> 12) & 0xffffff00L);
+                inode = new PhysicalPages.Inode(major << 32 | minor, (Long) st.get("ino"));
+            } catch (IOException e) {
+                throw new ErrnoException(Errno.EIO, null, "cannot stat memfd: " + e.getMessage());
+            }
+        }
+        return inode;
     }
 
     /** The file size (i_size). */

@@ -39,8 +39,20 @@ public final class ProcMaps implements AutoCloseable {
         return new ProcMaps("/proc/" + pid + "/maps");
     }
 
-    /** A VMA: {@code [start, end)} and the permissions GUP looks at. */
-    record Vma(long start, long end, boolean readable, boolean writable) {}
+    /**
+     * A VMA: {@code [start, end)}, the permissions GUP looks at, and what backs it: for a shared
+     * mapping the file ({@code dev} as major &lt;&lt; 32 | minor, {@code inode}) at page offset {@code
+     * offset} of {@code start}.
+     */
+    record Vma(
+            long start,
+            long end,
+            boolean readable,
+            boolean writable,
+            boolean shared,
+            long offset,
+            long dev,
+            long inode) {}
 
     /** One pass over the VMAs at rising addresses. */
     interface Walk extends AutoCloseable {
@@ -128,7 +140,12 @@ public final class ProcMaps implements AutoCloseable {
                     ProcmapQuery.VMA_START.get(query),
                     ProcmapQuery.VMA_END.get(query),
                     (flags & ProcmapQuery.VMA_READABLE) != 0,
-                    (flags & ProcmapQuery.VMA_WRITABLE) != 0);
+                    (flags & ProcmapQuery.VMA_WRITABLE) != 0,
+                    (flags & ProcmapQuery.VMA_SHARED) != 0,
+                    ProcmapQuery.VMA_OFFSET.get(query),
+                    (Integer.toUnsignedLong(ProcmapQuery.DEV_MAJOR.get(query)) << 32)
+                            | Integer.toUnsignedLong(ProcmapQuery.DEV_MINOR.get(query)),
+                    ProcmapQuery.INODE.get(query));
         }
 
         @Override
@@ -171,19 +188,27 @@ public final class ProcMaps implements AutoCloseable {
             }
         }
 
-        /** The next line as a VMA: "start-end perms ...", hexadecimal bounds, perms "rwxp"/"---s". */
+        /**
+         * The next line as a VMA: "start-end perms offset major:minor inode ...", hexadecimal
+         * bounds, offset and device, perms "rwxp"/"---s", a decimal inode.
+         */
         private Vma next() throws IOException {
             String line = maps.readLine();
             if (line == null) {
                 return null;
             }
-            int dash = line.indexOf('-');
-            int space = line.indexOf(' ');
+            String[] f = line.split(" +", 6);
+            int dash = f[0].indexOf('-');
+            int colon = f[3].indexOf(':');
             return new Vma(
-                    Long.parseUnsignedLong(line, 0, dash, 16),
-                    Long.parseUnsignedLong(line, dash + 1, space, 16),
-                    line.charAt(space + 1) == 'r',
-                    line.charAt(space + 2) == 'w');
+                    Long.parseUnsignedLong(f[0], 0, dash, 16),
+                    Long.parseUnsignedLong(f[0], dash + 1, f[0].length(), 16),
+                    f[1].charAt(0) == 'r',
+                    f[1].charAt(1) == 'w',
+                    f[1].charAt(3) == 's',
+                    Long.parseUnsignedLong(f[2], 16),
+                    (Long.parseLong(f[3], 0, colon, 16) << 32) | Long.parseLong(f[3], colon + 1, f[3].length(), 16),
+                    Long.parseUnsignedLong(f[4]));
         }
 
         @Override

@@ -134,8 +134,13 @@ public final class UserMemory {
         }
     }
 
-    /** The pin check of {@link AddressSpace#checkPinnable} in the calling process. */
+    /**
+     * What pin_user_pages checks, in the calling process, before it takes a page: every byte of {@code [address,
+     * address+length)} lies in a mapping that is readable, and writable too when {@code write}.
+     * Unmapped or PROT_NONE memory is EFAULT, as in the kernel's GUP ({@link PhysicalPages#resolve},
+     * whose pages are not wanted here).
+     */
     public static void checkPinnable(long address, long length, boolean write) {
-        current().checkPinnable(address, length, write);
+        PhysicalPages.resolve(current(), address, length, write);
     }
 }

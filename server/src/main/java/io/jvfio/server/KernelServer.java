@@ -161,7 +161,9 @@ public final class KernelServer implements AutoCloseable {
     private void admit(int sock) {
         HostSyscalls.PeerCred peer = HostSyscalls.peerCred(sock);
         if (peer.uid() != uid) {
-            refuse(sock, "jvfio: this kernel server serves uid " + uid + " only, not uid " + peer.uid());
+            String why = "jvfio: this kernel server serves uid " + uid + " only, not uid " + peer.uid();
+            // Off the accept thread: the client's hello is read first, so the answer reaches it.
+            Thread.ofPlatform().daemon().name("jvfio-refuse").start(() -> refuse(sock, why));
             return;
         }
         reaper.sync(); // a recycled pid must not find the process that had it before
@@ -181,6 +183,7 @@ public final class KernelServer implements AutoCloseable {
     /** Answers the client's hello with EACCES and a message it prints, then hangs up. */
     private static void refuse(int sock, String why) {
         try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            HostSyscalls.receive(sock, a.allocate(Protocol.HEADER, 8));
             byte[] msg = why.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             java.lang.foreign.MemorySegment m = a.allocate(Protocol.HEADER + msg.length, 8);
             Protocol.set(m, Protocol.DONE, msg.length, -io.jvfio.abi.Errno.EACCES.number());

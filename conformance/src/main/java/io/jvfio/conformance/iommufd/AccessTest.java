@@ -91,6 +91,96 @@ class AccessTest extends MockDeviceFixture {
         }
     }
 
+    @Test
+    @DisplayName(
+            "rule 31: a pin checks area by area: EINVAL unaligned, EPERM on protection, ENOENT only past the areas")
+    void pinErrnoOrder() {
+        int ioas = ioasAlloc();
+        MemorySegment buf = buffer(4 * PAGE);
+        buf.fill((byte) 1);
+        map(ioas, IommuIoasMap.FLAG_READABLE | FIXED, buf.address(), PAGE, BASE); // read-only, then a gap
+        map(ioas, IommuIoasMap.FLAG_WRITEABLE | FIXED, buf.address() + PAGE, PAGE, BASE + 4 * PAGE);
+        mapFixed(ioas, buf.address() + 2 * PAGE, PAGE, BASE + 8 * PAGE);
+        int fd = createAccess(ioas, true);
+        try {
+            assertThat(errno(() -> accessPages(fd, BASE, 2 * PAGE, 0, true))).isEqualTo(Errno.EPERM);
+            assertThat(errno(() -> accessPages(fd, BASE, 2 * PAGE, 0, false))).isEqualTo(Errno.ENOENT);
+            assertThat(errno(() -> accessPages(fd, BASE + 4 * PAGE, PAGE, 0, false)))
+                    .isEqualTo(Errno.EPERM);
+            assertThat(errno(() -> accessPages(fd, BASE + 8 * PAGE + 8, 16, 0, false)))
+                    .isEqualTo(Errno.EINVAL);
+            assertThat(errno(() -> accessPages(fd, BASE + 2 * PAGE, PAGE, 0, false)))
+                    .isEqualTo(Errno.ENOENT);
+            assertThat(errno(() -> accessPages(fd, -PAGE, 2 * PAGE, 0, false))).isEqualTo(Errno.EOVERFLOW);
+            destroyPages(fd, accessPages(fd, BASE + 4 * PAGE, PAGE, buf.address() + PAGE, true));
+            destroyPages(fd, accessPages(fd, BASE + 8 * PAGE, 16, buf.address() + 2 * PAGE, false));
+        } finally {
+            k.close(fd);
+        }
+    }
+
+    @Test
+    @DisplayName(
+            "rule 31: ACCESS_RW copies area by area: a write running into a gap is ENOENT after writing the first area")
+    void rwErrnoOrder() {
+        int ioas = ioasAlloc();
+        MemorySegment buf = buffer(2 * PAGE);
+        mapFixed(ioas, buf.address(), PAGE, BASE);
+        map(ioas, IommuIoasMap.FLAG_WRITEABLE | FIXED, buf.address() + PAGE, PAGE, BASE + PAGE);
+        int fd = createAccess(ioas, false);
+        try {
+            MemorySegment data = buffer(PAGE);
+            data.fill((byte) 0x5c);
+            assertThat(errno(() -> accessRw(fd, BASE + 2 * PAGE - 8, data.asSlice(0, 16), true)))
+                    .isEqualTo(Errno.ENOENT);
+            assertThat(buf.get(ValueLayout.JAVA_BYTE, 2 * PAGE - 8)).isEqualTo((byte) 0x5c);
+            assertThat(errno(() -> accessRw(fd, BASE + PAGE - 8, data.asSlice(0, 16), false)))
+                    .isEqualTo(Errno.EPERM);
+        } finally {
+            k.close(fd);
+        }
+    }
+
+    @Test
+    @DisplayName("rule 31: accesses reach MAP_FILE memory: ACCESS_RW on the memfd, ACCESS_PAGES' check by page")
+    void mapFileAccess() {
+        int memfd = k.memfd("access", 0);
+        MemorySegment user = null;
+        try {
+            k.ftruncate(memfd, 2 * PAGE);
+            user = k.mmap(2 * PAGE, Linux.Prot.READ | Linux.Prot.WRITE, Linux.Map.SHARED, memfd, 0);
+            user.set(ValueLayout.JAVA_LONG_UNALIGNED, PAGE + 16, 0x1234);
+            int ioas = ioasAlloc();
+            mapFile(ioas, RW | FIXED, memfd, 0, 2 * PAGE, BASE);
+            int rw = createAccess(ioas, false);
+            try {
+                MemorySegment data = buffer(PAGE).asSlice(0, 8);
+                accessRw(rw, BASE + PAGE + 16, data, false);
+                assertThat(data.get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).isEqualTo(0x1234);
+                data.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0x77);
+                accessRw(rw, BASE + PAGE - 4, data, true);
+                assertThat(user.get(ValueLayout.JAVA_LONG_UNALIGNED, PAGE - 4)).isEqualTo(0x77);
+            } finally {
+                k.close(rw);
+            }
+            int pin = createAccess(ioas, true);
+            try {
+                long a = user.address();
+                destroyPages(pin, accessPages(pin, BASE, 2 * PAGE, a, true));
+                destroyPages(pin, accessPages(pin, BASE, PAGE, a + 8, false)); // the page a + 8 is in
+                assertThat(errno(() -> accessPages(pin, BASE, PAGE, a + PAGE, false)))
+                        .isEqualTo(Errno.EBADE);
+            } finally {
+                k.close(pin);
+            }
+        } finally {
+            if (user != null) {
+                k.munmap(user);
+            }
+            k.close(memfd);
+        }
+    }
+
     /** MOCK_FLAGS_ACCESS_SYZ's IOVA: {@code struct { u32 nth_area; u32 offset; }}. */
     static long syzIova(int nthArea, int offset) {
         return Integer.toUnsignedLong(nthArea) | (long) offset << 32;

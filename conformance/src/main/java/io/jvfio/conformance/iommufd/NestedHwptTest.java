@@ -7,6 +7,7 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
 import io.jvfio.abi.iommufd.IommuHwptInvalidate;
+import io.jvfio.abi.iommufd.IommuIoasMap;
 import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.abi.selftest.IommuHwptInvalidateSelftest;
 import io.jvfio.abi.selftest.IommuHwptSelftest;
@@ -61,6 +62,20 @@ class NestedHwptTest extends MockDeviceFixture {
             err = e.errno();
         }
         return new Object[] {err, IommuHwptInvalidate.ENTRY_NUM.get(c)};
+    }
+
+    @Test
+    @DisplayName("rule 23: a mock nest parent maps read-only memory (refusing it is a VT-d erratum rule)")
+    void mockNestParentMapsReadOnly() {
+        int ioas = ioasAlloc();
+        MemorySegment buf = buffer(2 * PAGE);
+        buf.fill((byte) 1);
+        map(ioas, IommuIoasMap.FLAG_READABLE | FIXED, buf.address(), PAGE, IOVA);
+        Mock dev = mockDomain(ioas, 0);
+        int parent = hwptAlloc(dev.idevId(), ioas, IommuHwptAlloc.ALLOC_NEST_PARENT);
+        map(ioas, IommuIoasMap.FLAG_READABLE | FIXED, buf.address() + PAGE, PAGE, IOVA + PAGE);
+        checkMap(parent, IOVA, 2 * PAGE, buf.address());
+        assertThat(unmap(ioas, IOVA, 2 * PAGE)).isEqualTo(2 * PAGE);
     }
 
     @Test

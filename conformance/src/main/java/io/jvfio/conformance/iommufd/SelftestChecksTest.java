@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuHwptAlloc;
 import io.jvfio.abi.iommufd.IommuHwptInvalidate;
 import io.jvfio.abi.iommufd.IommufdIoctl;
@@ -55,6 +56,52 @@ class SelftestChecksTest extends MockDeviceFixture {
         unmap(ioas, iova2, PAGE);
         unmap(ioas, iova, 2 * PAGE);
         checkRefs(a, 4 * PAGE, 0);
+    }
+
+    @Test
+    @DisplayName("MD_CHECK_REFS counts pages: a memfd pinned through MAP_FILE counts where the user maps it")
+    void checkRefsCountsMemfdPages() {
+        int memfd = k.memfd("check-refs", 0);
+        MemorySegment user = null;
+        try {
+            k.ftruncate(memfd, 2 * PAGE);
+            user = k.mmap(2 * PAGE, Linux.Prot.READ | Linux.Prot.WRITE, Linux.Map.SHARED, memfd, 0);
+            user.fill((byte) 1);
+            long a = user.address();
+            int ioas = ioasAlloc();
+            mockDomain(ioas, 0);
+            long fileIova = mapFile(ioas, RW, memfd, 0, 2 * PAGE, 0);
+            checkRefs(a, 2 * PAGE, 1);
+            long userIova = mapAuto(ioas, a + PAGE, PAGE); // the same page, through the user mapping
+            checkRefs(a, PAGE, 1);
+            checkRefs(a + PAGE, PAGE, 2);
+            unmap(ioas, fileIova, 2 * PAGE);
+            checkRefs(a, PAGE, 0);
+            checkRefs(a + PAGE, PAGE, 1);
+            unmap(ioas, userIova, PAGE);
+            checkRefs(a, 2 * PAGE, 0);
+        } finally {
+            if (user != null) {
+                k.munmap(user);
+            }
+            k.close(memfd);
+        }
+    }
+
+    @Test
+    @DisplayName("MOCK_DOMAIN takes the selftest object's ID first, then the device's, then the HWPT's")
+    void mockDomainIdOrder() {
+        int ioas = ioasAlloc();
+        Mock m = mockDomain(ioas, 0);
+        assertThat(m.stdevId()).isEqualTo(ioas + 1);
+        assertThat(m.idevId()).isEqualTo(ioas + 2);
+        assertThat(m.hwptId()).isEqualTo(ioas + 3);
+        // A failed one gives its IDs back; the next takes the same order after the first's.
+        assertThat(errno(() -> mockDomain(m.idevId(), 0))).isEqualTo(Errno.EINVAL);
+        Mock n = mockDomain(ioas, 0);
+        assertThat(n.stdevId()).isEqualTo(ioas + 4);
+        assertThat(n.idevId()).isEqualTo(ioas + 5);
+        assertThat(n.hwptId()).isEqualTo(m.hwptId()); // the IOAS's domain fits: no new HWPT
     }
 
     @Test

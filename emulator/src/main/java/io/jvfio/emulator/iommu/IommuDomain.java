@@ -31,9 +31,10 @@ public interface IommuDomain extends Domain {
 
     /**
      * As {@link #allocPaging(PageTableFormat, boolean)}; {@code nestParent}
-     * (IOMMU_HWPT_ALLOC_NEST_PARENT) makes a domain nested domains can be built on, which, as
+     * (IOMMU_HWPT_ALLOC_NEST_PARENT) makes a domain nested domains can be built on, which, for
      * 7.2's VT-d second stage with PT_FEAT_VTDSS_FORCE_WRITEABLE (erratum 772415_SPR17), refuses
      * read-only mappings (EINVAL): the first stage's accessed and dirty updates write through it.
+     * The mock's nest parents have no such rule.
      */
     static IommuDomain allocPaging(PageTableFormat format, boolean dirtyTracking, boolean nestParent) {
         return new PagingDomain(format, dirtyTracking, nestParent);
@@ -54,7 +55,7 @@ public interface IommuDomain extends Domain {
      * #WRITE} permissions, using the largest pages the alignment of iova and paddr allows (iommu_map).
      * All or nothing. EINVAL when prot has neither permission, ENXIO when iova, paddr or size is
      * not a multiple of the smallest page, ERANGE past the table's address width, EADDRINUSE over an
-     * existing mapping; EINVAL without WRITE on a {@link #nestParent()} domain.
+     * existing mapping; EINVAL without WRITE on a VT-d {@link #nestParent()} domain.
      */
     void map(long iova, long paddr, long size, int prot);
 

@@ -95,7 +95,8 @@ final class PagingDomain extends HwDomain implements IommuDomain {
     @Override
     public synchronized void map(long iova, long paddr, long size, int prot) {
         checkOpen();
-        if (nestParent && (prot & WRITE) == 0) {
+        // VT-d's erratum rule (PT_FEAT_VTDSS_FORCE_WRITEABLE); the mock's nest parents map read-only.
+        if (nestParent && kind == PageTableFormat.VTD_SECOND_STAGE && (prot & WRITE) == 0) {
             throw new ErrnoException(Errno.EINVAL);
         }
         table.map(iova, paddr, size, prot, pgsizeBitmap);

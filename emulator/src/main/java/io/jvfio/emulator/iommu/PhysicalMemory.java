@@ -49,11 +49,17 @@ public final class PhysicalMemory {
     }
 
     /** Whether {@code pa} lies in another process's window. */
-    static boolean isWindow(long pa) {
+    public static boolean isWindow(long pa) {
         return (pa >>> SHIFT) != 0;
     }
 
-    private static synchronized Window window(long pa) {
+    /** The address in its process of window address {@code pa} (or {@code pa} itself, ours). */
+    public static long virtual(long pa) {
+        return pa & VA_MASK;
+    }
+
+    /** The process memory behind window address {@code pa}; EFAULT if none. */
+    public static synchronized Window window(long pa) {
         Window w = WINDOWS[(int) ((pa >>> SHIFT) & (WINDOWS.length - 1))];
         if (w == null) {
             throw new ErrnoException(Errno.EFAULT, null, "no memory at physical 0x" + Long.toHexString(pa));

@@ -1071,37 +1071,41 @@ final class IoPagetable {
     }
 
     /**
-     * iopt_access_pages for a pin: pins [iova, iova+length) (page aligned by the caller) on behalf of
-     * an access: ENOENT unless fully mapped by contiguous areas, EINVAL for an area being unmapped,
-     * EPERM for a write pin of a read-only area. Returns the host address of each page. With {@code
+     * iommufd_access_pin_pages' walk: pins [iova, iova+length) (length non-zero, no wrap: the
+     * caller checked) on behalf of an access. Area by area in IOVA order: EINVAL for an area being
+     * unmapped or a range not page aligned in its pages, EPERM without the permission (IOMMU_WRITE
+     * for a write pin, else IOMMU_READ), then the page set's own checks (EPERM for a write pin of
+     * read-only pages, EINVAL for a dma-buf) and the pin itself; ENOENT only after the areas that
+     * do cover the start, when they stop short. Returns the host address of each page. With {@code
      * lockAreas} (HW queues) the covering areas also refuse UNMAP (EBUSY) until unpinned.
      */
     long[] pinPages(long iova, long length, boolean write, boolean lockAreas) {
         long last = iova + length - 1;
-        if (length == 0 || ult(last, iova)) {
-            throw new ErrnoException(length == 0 ? Errno.EINVAL : Errno.EOVERFLOW);
-        }
         iovaLock.readLock().lock();
         try {
-            List<Area> covering = contiguous(iova, last);
-            for (Area area : covering) {
-                if (area.preventAccess) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-                if (write && (area.prot & IOMMU_WRITE) == 0) {
-                    throw new ErrnoException(Errno.EPERM);
-                }
-                if (area.pages.isDmabuf()) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-            }
             List<Area> pinned = new ArrayList<>();
-            long[] hosts = new long[(int) (length / PAGE_SIZE)];
+            long[] hosts = new long[(int) (((last | (PAGE_SIZE - 1)) - (iova & -PAGE_SIZE) + 1) / PAGE_SIZE)];
             int n = 0;
+            long cur = iova;
             try {
-                long cur = iova;
-                for (Area area : covering) {
+                for (ContigIter it = new ContigIter(iova, last); it.area != null; it.next()) {
+                    Area area = it.area;
+                    cur = it.cur;
                     long end = umin(last, area.last);
+                    if (area.preventAccess
+                            || area.startByte(cur) % PAGE_SIZE != 0
+                            || (!it.done() && area.startByte(area.last) % PAGE_SIZE != PAGE_SIZE - 1)) {
+                        throw new ErrnoException(Errno.EINVAL);
+                    }
+                    if ((area.prot & (write ? IOMMU_WRITE : IOMMU_READ)) == 0) {
+                        throw new ErrnoException(Errno.EPERM);
+                    }
+                    if (write && !area.pages.writable) {
+                        throw new ErrnoException(Errno.EPERM);
+                    }
+                    if (area.pages.isDmabuf()) {
+                        throw new ErrnoException(Errno.EINVAL);
+                    }
                     long firstPage = area.startByte(cur) / PAGE_SIZE;
                     long lastPage = area.startByte(end) / PAGE_SIZE;
                     area.pages.pin(firstPage, lastPage);
@@ -1113,13 +1117,18 @@ final class IoPagetable {
                     for (long p = firstPage; p <= lastPage && n < hosts.length; p++) {
                         hosts[n++] = area.pages.hostAddress(p * PAGE_SIZE);
                     }
+                    if (it.done()) {
+                        return hosts;
+                    }
                     cur = end + 1;
                 }
+                throw new ErrnoException(Errno.ENOENT);
             } catch (RuntimeException e) {
-                unpinAreas(pinned, iova, last, lockAreas);
+                if (!pinned.isEmpty()) {
+                    unpinAreas(pinned, iova, cur - 1, lockAreas);
+                }
                 throw e;
             }
-            return hosts;
         } finally {
             iovaLock.readLock().unlock();
         }
@@ -1151,21 +1160,26 @@ final class IoPagetable {
 
     /**
      * iommufd_access_rw's walk: copies between {@code data} and the memory behind [iova,
-     * iova+data.byteSize()): ENOENT unless fully mapped, EINVAL for an area being unmapped, EPERM
-     * without the permission; the pages are read where they live (EFAULT if the user memory went
-     * away).
+     * iova+data.byteSize()), area by area in IOVA order: EINVAL for an area being unmapped, EPERM
+     * without the permission (the area's, then for a write the page set's), EINVAL for a dma-buf,
+     * then the copy (EFAULT if the user memory went away; a file's pages are checked as a pin
+     * checks them); ENOENT once the areas stop short, after the copies to the ones before.
      */
     void rw(long iova, MemorySegment data, boolean write) {
         long length = data.byteSize();
         long last = iova + length - 1;
         iovaLock.readLock().lock();
         try {
-            long cur = iova;
-            for (Area area : contiguous(iova, last)) {
+            for (ContigIter it = new ContigIter(iova, last); it.area != null; it.next()) {
+                Area area = it.area;
+                long cur = it.cur;
                 if (area.preventAccess) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
                 if ((area.prot & (write ? IOMMU_WRITE : IOMMU_READ)) == 0) {
+                    throw new ErrnoException(Errno.EPERM);
+                }
+                if (write && !area.pages.writable) {
                     throw new ErrnoException(Errno.EPERM);
                 }
                 // dma-buf memory has no pages an access could reach.
@@ -1176,20 +1190,56 @@ final class IoPagetable {
                 long bytes = end - cur + 1;
                 MemorySegment part = data.asSlice(cur - iova, bytes);
                 if (!area.pages.isFile()) {
+                    // user memory through the process that mapped it, pinned or not
                     area.pages.rwUser(area.startByte(cur), part, write);
-                    cur = end + 1;
-                    continue;
-                }
-                long host = area.pages.hostAddress(area.startByte(cur));
-                if (write) {
-                    PhysicalMemory.write(part, 0, host, bytes);
                 } else {
-                    PhysicalMemory.read(host, part, 0, bytes);
+                    long host = area.pages.accessAddress(area.startByte(cur), bytes);
+                    if (write) {
+                        PhysicalMemory.write(part, 0, host, bytes);
+                    } else {
+                        PhysicalMemory.read(host, part, 0, bytes);
+                    }
                 }
-                cur = end + 1;
+                if (it.done()) {
+                    return;
+                }
             }
+            throw new ErrnoException(Errno.ENOENT);
         } finally {
             iovaLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * iopt_area_contig_init/next: the fully created areas covering [iova, last] from its start
+     * without a gap; {@link #area} is null once they stop (done or short), {@link #cur} the first
+     * IOVA of the current area's part.
+     */
+    private final class ContigIter {
+        private final long last;
+        Area area;
+        long cur;
+
+        ContigIter(long iova, long last) {
+            this.last = last;
+            this.cur = iova;
+            Area a = areaFirst(iova, iova);
+            this.area = a != null && a.pages != null ? a : null;
+        }
+
+        /** Whether the current area reaches {@code last} (iopt_area_contig_done). */
+        boolean done() {
+            return area != null && ule(last, area.last);
+        }
+
+        void next() {
+            if (area == null || ule(last, area.last)) {
+                area = null;
+                return;
+            }
+            cur = area.last + 1;
+            Area a = areaNext(area, last);
+            area = a != null && a.iova == cur && a.pages != null ? a : null;
         }
     }
 

@@ -170,8 +170,7 @@ final class Ioas extends IommufdObject {
     /** Maps user memory into {@code ioas}: IOAS_MAP and the VFIO compat MAP_DMA share it. */
     static long mapUser(IommufdCtx ctx, Ioas ioas, long userVa, long length, long iova, int flags) {
         Task task = ctx.kernel.currentTask();
-        Pages pages =
-                Pages.ofUser(task, userVa, length, (flags & IommuIoasMap.FLAG_WRITEABLE) != 0, ctx.kernel.faults());
+        Pages pages = Pages.ofUser(ctx.kernel, task, userVa, length, (flags & IommuIoasMap.FLAG_WRITEABLE) != 0);
         return mapCommon(ctx, ioas, pages, iova, length, userVa % Pages.PAGE_SIZE, flags);
     }
 
@@ -233,8 +232,7 @@ final class Ioas extends IommufdObject {
                 }
             } else {
                 try {
-                    pages = Pages.ofFile(
-                            u.ctx.kernel.currentTask(), file, start, length, writable, u.ctx.kernel.faults());
+                    pages = Pages.ofFile(u.ctx.kernel, u.ctx.kernel.currentTask(), file, start, length, writable);
                 } finally {
                     file.put();
                 }

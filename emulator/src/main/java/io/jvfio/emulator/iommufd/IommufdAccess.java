@@ -151,20 +151,21 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
 
     /**
      * iommufd_access_pin_pages: pins the pages under [iova, iova+length) and returns their host
-     * addresses; ENOENT when detached or not fully mapped, EINVAL for a zero length, EOVERFLOW on
-     * wrap, EPERM for a write pin of a read-only mapping.
+     * addresses; EINVAL for a zero length, EOVERFLOW on wrap, ENOENT when detached, then the walk's
+     * errors ({@link IoPagetable#pinPages}).
      */
     public long[] pinPages(long iova, long length, boolean write) {
-        Ioas cur = ioas;
         if (length == 0) {
             throw new ErrnoException(Errno.EINVAL);
         }
+        if (Long.compareUnsigned(iova + length - 1, iova) < 0) {
+            throw new ErrnoException(Errno.EOVERFLOW);
+        }
+        Ioas cur = ioas;
         if (cur == null) {
             throw new ErrnoException(Errno.ENOENT);
         }
-        long first = iova & -Pages.PAGE_SIZE;
-        long end = (iova + length + Pages.PAGE_SIZE - 1) & -Pages.PAGE_SIZE;
-        return cur.iopt.pinPages(first, end - first, write, internal);
+        return cur.iopt.pinPages(iova, length, write, internal);
     }
 
     /** iommufd_access_unpin_pages: releases a pin of {@link #pinPages} with the same range. */
@@ -173,9 +174,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
         if (cur == null || length == 0) {
             return;
         }
-        long first = iova & -Pages.PAGE_SIZE;
-        long end = (iova + length + Pages.PAGE_SIZE - 1) & -Pages.PAGE_SIZE;
-        cur.iopt.unpinPages(first, end - first, internal);
+        cur.iopt.unpinPages(iova, length, internal);
     }
 
     /**

@@ -8,13 +8,14 @@ import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.FaultInjection;
 import io.jvfio.emulator.MemFdFile;
 import io.jvfio.emulator.OpenFile;
+import io.jvfio.emulator.PhysicalPages;
+import io.jvfio.emulator.PinMap;
 import io.jvfio.emulator.Task;
 import io.jvfio.emulator.dmabuf.DmaBuf;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeMap;
 
 /**
  * The memory behind one MAP or MAP_FILE ({@code struct iopt_pages}): a run of whole pages of user
@@ -37,6 +38,13 @@ final class Pages {
     private final OpenFile file;
 
     private final FaultInjection faults;
+    /** The machine's pin counts, which this page set's pins are part of. */
+    private final PhysicalPages physical;
+    /**
+     * User memory: the backing pages of each pinned run, by the page index it starts at, resolved
+     * when pinned (the pins stay on those pages whatever the user maps there later).
+     */
+    private final TreeMap<Long, PhysicalPages.Run> pinnedRuns = new TreeMap<>();
     /** The dma-buf part, null for user and file memory. */
     private PagesDmabuf dmabuf;
 
@@ -51,13 +59,14 @@ final class Pages {
     /** User memory: whether this page set holds pins of its source's space (keeps its window). */
     private boolean pinningSpace;
 
-    private Pages(long base, long npages, boolean writable, OpenFile file, Task source, FaultInjection faults) {
+    private Pages(long base, long npages, boolean writable, OpenFile file, Task source, EmulatedKernel kernel) {
         this.base = base;
         this.npages = npages;
         this.writable = writable;
         this.file = file;
         this.source = source;
-        this.faults = faults;
+        this.faults = kernel.faults();
+        this.physical = kernel.physicalPages();
         this.accountMode = source.capIpcLock() ? AccountMode.NONE : AccountMode.USER;
     }
 
@@ -71,20 +80,20 @@ final class Pages {
     }
 
     /** iopt_alloc_user_pages: EOVERFLOW when {@code uptr + length} wraps. */
-    static Pages ofUser(Task task, long uptr, long length, boolean writable, FaultInjection faults) {
+    static Pages ofUser(EmulatedKernel kernel, Task task, long uptr, long length, boolean writable) {
         if (Long.compareUnsigned(uptr + length, uptr) < 0) {
             throw new ErrnoException(Errno.EOVERFLOW);
         }
         long startByte = uptr % PAGE_SIZE;
-        long npages = npagesFor(startByte, length, faults);
-        return new Pages(uptr - startByte, npages, writable, null, task, faults);
+        long npages = npagesFor(startByte, length, kernel.faults());
+        return new Pages(uptr - startByte, npages, writable, null, task, kernel);
     }
 
     /** iopt_alloc_file_pages: takes a reference on {@code file}. */
-    static Pages ofFile(Task task, OpenFile file, long start, long length, boolean writable, FaultInjection faults) {
+    static Pages ofFile(EmulatedKernel kernel, Task task, OpenFile file, long start, long length, boolean writable) {
         long startByte = start % PAGE_SIZE;
-        long npages = npagesFor(startByte, length, faults);
-        return new Pages(start - startByte, npages, writable, file.get(), task, faults);
+        long npages = npagesFor(startByte, length, kernel.faults());
+        return new Pages(start - startByte, npages, writable, file.get(), task, kernel);
     }
 
     /**
@@ -100,7 +109,7 @@ final class Pages {
         }
         long startByte = start % PAGE_SIZE;
         long npages = npagesFor(startByte, length, kernel.faults());
-        Pages pages = new Pages(start - startByte, npages, writable, null, task, kernel.faults());
+        Pages pages = new Pages(start - startByte, npages, writable, null, task, kernel);
         pages.accountMode = AccountMode.NONE;
         pages.dmabuf = new PagesDmabuf(pages, kernel.faults());
         pages.dmabuf.map(kernel, dmabuf);
@@ -183,52 +192,49 @@ final class Pages {
     }
 
     /**
+     * Host address of bytes [offset, offset+length) for an access copy (iopt_pages_rw_access):
+     * user memory where it is mapped (a fault is EFAULT when copied); a file's pages checked as a
+     * pin checks them (EINVAL beyond the end of the file or for a file that is not shmem).
+     */
+    synchronized long accessAddress(long offset, long length) {
+        if (file != null) {
+            backing(offset / PAGE_SIZE, (offset + length - 1) / PAGE_SIZE);
+        }
+        return hostAddress(offset);
+    }
+
+    /**
      * Adds a user of pages [first, last]: pages without a user so far are pinned (EFAULT for
      * unmapped or wrongly protected user memory, EINVAL beyond a file's end or for a file that is
      * not shmem) and charged (ENOMEM over RLIMIT_MEMLOCK). All or nothing.
      */
-    /** Page sets of user memory with pins: what MD_CHECK_REFS counts (each pins a page once). */
-    private static final Set<Pages> PINNED_USER = ConcurrentHashMap.newKeySet();
-
-    /** The pin count of the user page at {@code pageAddress} (FOLL_PIN references / bias): page sets pinning it. */
-    static int userPinRefs(long pageAddress) {
-        int refs = 0;
-        for (Pages p : PINNED_USER) {
-            if (Long.compareUnsigned(pageAddress - p.base, p.npages * PAGE_SIZE) < 0) {
-                synchronized (p) {
-                    if (p.pins != null && p.pins.covers((pageAddress - p.base) / PAGE_SIZE)) {
-                        refs++;
-                    }
-                }
-            }
-        }
-        return refs;
-    }
-
     synchronized void pin(long first, long last) {
         if (pins == null) {
             pins = new PinMap();
         }
         List<long[]> fresh = pins.add(first, last);
+        // Each fresh run's backing pages, keyed by the page index each part starts at.
+        TreeMap<Long, PhysicalPages.Run> taken = new TreeMap<>();
         long charged = 0;
         try {
             long count = 0;
             for (long[] run : fresh) {
-                checkPinnable(run[0], run[1]);
+                long index = run[0];
+                for (PhysicalPages.Run r : backing(run[0], run[1])) {
+                    taken.put(index, r);
+                    index += r.count();
+                }
                 count += run[1] - run[0] + 1;
             }
             if (count > 0) {
                 faults.point("pfn_reader_user_pin");
                 updatePinned(count, true);
                 charged = count;
-                if (file == null) {
-                    PINNED_USER.add(this);
-                    if (!pinningSpace) {
-                        AddressSpace space = source.mm().space();
-                        physOffset = space.physical(base) - base;
-                        space.pinning(true);
-                        pinningSpace = true;
-                    }
+                if (file == null && !pinningSpace) {
+                    AddressSpace space = source.mm().space();
+                    physOffset = space.physical(base) - base;
+                    space.pinning(true);
+                    pinningSpace = true;
                 }
             }
         } catch (RuntimeException e) {
@@ -238,6 +244,10 @@ final class Pages {
             }
             throw e;
         }
+        taken.values().forEach(physical::pin);
+        if (file == null) {
+            pinnedRuns.putAll(taken);
+        }
     }
 
     /** Drops a user of pages [first, last], unpinning and uncharging pages left without one. */
@@ -245,16 +255,14 @@ final class Pages {
         long count = 0;
         for (long[] run : pins.remove(first, last)) {
             count += run[1] - run[0] + 1;
+            release(run[0], run[1]);
         }
         if (count > 0) {
             updatePinned(count, false);
         }
-        if (pins.isEmpty()) {
-            PINNED_USER.remove(this);
-            if (pinningSpace) {
-                pinningSpace = false;
-                source.mm().space().pinning(false);
-            }
+        if (pins.isEmpty() && pinningSpace) {
+            pinningSpace = false;
+            source.mm().space().pinning(false);
         }
     }
 
@@ -268,15 +276,18 @@ final class Pages {
         return npinned;
     }
 
-    private void checkPinnable(long first, long last) {
-        long bytes = (last - first + 1) * PAGE_SIZE;
+    /**
+     * The checks of pinning pages [first, last] and the pages they are: user memory as GUP finds
+     * it, or the file's own pages (mapped once, for DMA and access reads).
+     */
+    private List<PhysicalPages.Run> backing(long first, long last) {
         if (file == null) {
             // The user memory belongs to the process that mapped it; once it exited, nothing is left to pin.
             if (!source.mm().isLive()) {
                 throw new ErrnoException(Errno.EFAULT, null, "mapping process has exited");
             }
-            source.mm().space().checkPinnable(base + first * PAGE_SIZE, bytes, writable);
-            return;
+            return PhysicalPages.resolve(
+                    source.mm().space(), base + first * PAGE_SIZE, (last - first + 1) * PAGE_SIZE, writable);
         }
         if (!(file instanceof MemFdFile memfd)) {
             throw new ErrnoException(Errno.EINVAL, null, "MAP_FILE source is not shmem");
@@ -285,11 +296,42 @@ final class Pages {
         if (Long.compareUnsigned(base / PAGE_SIZE + last, filePages) >= 0) {
             throw new ErrnoException(Errno.EINVAL, null, "MAP_FILE pin beyond end of file");
         }
+        mapFile(memfd);
+        return List.of(new PhysicalPages.Run(memfd.inode(), base / PAGE_SIZE + first, last - first + 1));
+    }
+
+    /** The shared mapping of the whole page set through which kernel code reaches a file's pages. */
+    private void mapFile(MemFdFile memfd) {
         if (fileMapping == null) {
             int prot = Linux.Prot.READ | (writable ? Linux.Prot.WRITE : 0);
             // The kernel's own view of the file's pages, in this JVM whoever the caller is.
             fileMapping =
                     NativeKernel.instance().mmap(npages * PAGE_SIZE, prot, Linux.Map.SHARED, memfd.hostFd(), base);
+        }
+    }
+
+    /** Drops the pins of pages [first, last] from the machine's pages. */
+    private void release(long first, long last) {
+        if (file != null) {
+            physical.unpin(
+                    new PhysicalPages.Run(((MemFdFile) file).inode(), base / PAGE_SIZE + first, last - first + 1));
+            return;
+        }
+        // Split the recorded runs at first and last + 1, then drop the ones inside.
+        splitRunAt(first);
+        splitRunAt(last + 1);
+        var inside = pinnedRuns.subMap(first, true, last, true);
+        inside.values().forEach(physical::unpin);
+        inside.clear();
+    }
+
+    private void splitRunAt(long index) {
+        var e = pinnedRuns.lowerEntry(index);
+        if (e != null && e.getKey() + e.getValue().count() > index) {
+            long head = index - e.getKey();
+            PhysicalPages.Run r = e.getValue();
+            pinnedRuns.put(e.getKey(), r.slice(0, head));
+            pinnedRuns.put(index, r.slice(head, r.count() - head));
         }
     }
 

@@ -8,6 +8,7 @@ import io.jvfio.abi.selftest.IommuTestCmd;
 import io.jvfio.abi.selftest.IommuViommuEventSelftest;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.abi.selftest.IommufdTestIoctl;
+import io.jvfio.emulator.PhysicalPages;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.iommu.Group;
 import io.jvfio.emulator.iommu.IommuDevice;
@@ -27,12 +28,11 @@ final class Selftest extends IommufdObject {
     /** Mock devices get group numbers far from any PCI platform's. */
     private static final AtomicInteger NEXT_GROUP = new AtomicInteger(1 << 20);
 
-    /** The mock device bound through this object (TYPE_IDEV). */
-    private final IommufdDevice idev;
+    /** The mock device bound through this object (TYPE_IDEV); set before the object is published. */
+    private IommufdDevice idev;
 
-    private Selftest(IommufdDevice idev) {
+    private Selftest() {
         super(ObjectType.SELFTEST);
-        this.idev = idev;
     }
 
     /** selftest_object_destroy: detach, unbind, destroy the mock device. */
@@ -93,39 +93,45 @@ final class Selftest extends IommufdObject {
         }
     }
 
-    /** iommufd_test_mock_domain: a new mock device bound and attached to {@code ptId}. */
+    /**
+     * iommufd_test_mock_domain: a new mock device bound and attached to {@code ptId}. The
+     * selftest object's ID is taken first (published only once the reply is copied), then the
+     * device's at bind, then the automatic HWPT's at attach: the order the kernel hands them out.
+     */
     private static void mockDomain(Ucmd u, int ptId) {
         int flags = IommuTestCmd.OP.get(u.cmd) == IommufdTestIoctl.IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS
                 ? IommuTestCmd.MockDomainFlags.DEV_FLAGS.get(u.cmd)
                 : 0;
-        if ((flags & ~VALID_DEV_FLAGS) != 0) {
-            throw new ErrnoException(Errno.EINVAL);
-        }
-        int groupId = NEXT_GROUP.getAndIncrement();
-        IommuDevice dev = new IommuDevice(
-                "mock" + groupId,
-                IommuDriver.MOCK,
-                u.ctx.mockIommu(),
-                new Group(groupId),
-                groupId,
-                (flags & IommufdTestConst.MOCK_FLAGS_DEVICE_NO_DIRTY) == 0,
-                (flags & IommufdTestConst.MOCK_FLAGS_DEVICE_PASID) != 0 ? 1 << IommufdTestConst.MOCK_PASID_WIDTH : 0);
-        IommufdDevice idev = IommufdDevice.bind(u.ctx, dev, true);
+        Selftest sobj = new Selftest();
+        u.ctx.objects.allocate(sobj);
+        IommufdDevice idev = null;
         int hwptId;
         try {
+            if ((flags & ~VALID_DEV_FLAGS) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            int groupId = NEXT_GROUP.getAndIncrement();
+            IommuDevice dev = new IommuDevice(
+                    "mock" + groupId,
+                    IommuDriver.MOCK,
+                    u.ctx.mockIommu(),
+                    new Group(groupId),
+                    groupId,
+                    (flags & IommufdTestConst.MOCK_FLAGS_DEVICE_NO_DIRTY) == 0,
+                    (flags & IommufdTestConst.MOCK_FLAGS_DEVICE_PASID) != 0
+                            ? 1 << IommufdTestConst.MOCK_PASID_WIDTH
+                            : 0);
+            idev = IommufdDevice.bind(u.ctx, dev, true);
             hwptId = idev.attach(IommufdDevice.NO_PASID, ptId);
         } catch (RuntimeException e) {
-            idev.unbind();
+            if (idev != null) {
+                idev.unbind();
+            }
+            u.ctx.objects.abort(sobj);
             throw e;
         }
-        Selftest sobj = new Selftest(idev);
-        try {
-            u.ctx.objects.allocate(sobj);
-        } catch (RuntimeException e) {
-            idev.detach(IommufdDevice.NO_PASID);
-            idev.unbind();
-            throw e;
-        }
+        // From here an abort (the reply cannot be copied) detaches and unbinds through destroy().
+        sobj.idev = idev;
         u.newObj = sobj;
         IommuTestCmd.MockDomain.OUT_HWPT_ID.set(u.cmd, hwptId);
         IommuTestCmd.MockDomain.OUT_STDEV_ID.set(u.cmd, sobj.id());
@@ -182,8 +188,13 @@ final class Selftest extends IommufdObject {
                 throw new ErrnoException(Errno.EINVAL);
             }
             for (; length != 0; length -= pageSize, iova += pageSize, uptr += pageSize) {
-                UserMemory.checkPinnable(uptr, 1, false);
-                if (hwpt.domain.iovaToPhys(iova) != UserMemory.current().physical(uptr)) {
+                // The same page, not the same address: a memfd's page is one wherever it is mapped.
+                // (mock IO pages are half a CPU page: the offset in the page must match too)
+                PhysicalPages.Run user = PhysicalPages.resolve(
+                                UserMemory.current(), uptr & -Pages.PAGE_SIZE, Pages.PAGE_SIZE, false)
+                        .getFirst();
+                long pa = hwpt.domain.iovaToPhys(iova);
+                if (((pa ^ uptr) & (Pages.PAGE_SIZE - 1)) != 0 || !user.equals(mappedPage(pa))) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
             }
@@ -392,8 +403,8 @@ final class Selftest extends IommufdObject {
 
     /**
      * iommufd_test_md_check_refs: EINVAL unless page-aligned without wrap; EFAULT for unmapped
-     * memory; EIO unless every page is pinned exactly {@code refs} times (by page sets of user
-     * memory; memfd pages are counted through their own mapping, not the user's).
+     * memory; EIO unless every page is pinned exactly {@code refs} times, whatever pinned it (a
+     * memfd page mapped here counts its MAP_FILE pins too).
      */
     private static void checkRefs(Ucmd u) {
         long length = IommuTestCmd.CheckRefs.LENGTH.get(u.cmd);
@@ -405,8 +416,9 @@ final class Selftest extends IommufdObject {
             throw new ErrnoException(Errno.EINVAL);
         }
         for (; length != 0; length -= Pages.PAGE_SIZE, uptr += Pages.PAGE_SIZE) {
-            UserMemory.checkPinnable(uptr, Pages.PAGE_SIZE, false);
-            if (Pages.userPinRefs(uptr) != refs) {
+            PhysicalPages.Run page = PhysicalPages.resolve(UserMemory.current(), uptr, Pages.PAGE_SIZE, false)
+                    .getFirst();
+            if (u.ctx.kernel.physicalPages().pinCount(page.backing(), page.first()) != refs) {
                 throw new ErrnoException(Errno.EIO);
             }
         }
@@ -442,6 +454,15 @@ final class Selftest extends IommufdObject {
             }
         } finally {
             u.ctx.put(idev);
+        }
+    }
+
+    /** The page a domain maps at physical address {@code pa}; null where none can be (unmapped). */
+    private static PhysicalPages.Run mappedPage(long pa) {
+        try {
+            return PhysicalPages.ofPhysical(pa);
+        } catch (ErrnoException e) {
+            return null;
         }
     }
 }

@@ -6,6 +6,7 @@ import io.jvfio.abi.Linux;
 import io.jvfio.abi.selftest.IommuTestCmd;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.OpenFile;
+import io.jvfio.emulator.PhysicalPages;
 import io.jvfio.emulator.UserMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -122,14 +123,7 @@ final class SelftestAccess extends OpenFile implements IommufdAccess.Ops {
                         st.access.pinPages(iova, length, (flags & IommufdTestConst.MOCK_FLAGS_ACCESS_WRITE) != 0);
                 try {
                     if (uptr != 0) {
-                        long page = uptr - (iova & (Pages.PAGE_SIZE - 1));
-                        for (long host : hosts) {
-                            UserMemory.checkPinnable(page, 1, false);
-                            if (host != UserMemory.current().physical(page)) {
-                                throw new ErrnoException(Errno.EBADE);
-                            }
-                            page += Pages.PAGE_SIZE;
-                        }
+                        checkPages(uptr - (iova & (Pages.PAGE_SIZE - 1)), hosts);
                     }
                     Item item = new Item(st.nextId++, iova, length);
                     st.items.add(item);
@@ -147,6 +141,24 @@ final class SelftestAccess extends OpenFile implements IommufdAccess.Ops {
             }
         } finally {
             st.put();
+        }
+    }
+
+    /**
+     * iommufd_test_check_pages: page by page, the user page at {@code uptr} (EFAULT if there is
+     * none) must be the pinned page (EBADE otherwise): the same page, not the same address, so a
+     * memfd pinned through MAP_FILE matches where the user maps it.
+     */
+    private static void checkPages(long uptr, long[] hosts) {
+        for (long host : hosts) {
+            PhysicalPages.Run user = PhysicalPages.resolve(
+                            UserMemory.current(), uptr & -Pages.PAGE_SIZE, Pages.PAGE_SIZE, false)
+                    .getFirst();
+            PhysicalPages.Run pinned = PhysicalPages.ofPhysical(host);
+            if (!user.equals(pinned)) {
+                throw new ErrnoException(Errno.EBADE);
+            }
+            uptr += Pages.PAGE_SIZE;
         }
     }
 

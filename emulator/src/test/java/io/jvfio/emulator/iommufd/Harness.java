@@ -70,6 +70,17 @@ final class Harness extends IommufdCalls implements AutoCloseable {
         };
     }
 
+    /** IOMMU_TEST_OP_MD_CHECK_REFS: every page of [uptr, uptr+length) pinned {@code refs} times. */
+    void checkRefs(long uptr, long length, int refs) {
+        MemorySegment c = IommuTestCmd.DEF.allocate(arena);
+        IommuTestCmd.SIZE.set(c, (int) IommuTestCmd.DEF.size());
+        IommuTestCmd.OP.set(c, IommufdTestIoctl.IOMMU_TEST_OP_MD_CHECK_REFS);
+        IommuTestCmd.CheckRefs.UPTR.set(c, uptr);
+        IommuTestCmd.CheckRefs.LENGTH.set(c, length);
+        IommuTestCmd.CheckRefs.REFS.set(c, refs);
+        ioctl(IommufdTestIoctl.IOMMU_TEST_CMD, c);
+    }
+
     /** VmPin of the initial process. */
     long pinnedPages() {
         return kernel.initTask().mm().pinnedPages();

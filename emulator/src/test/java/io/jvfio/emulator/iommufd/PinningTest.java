@@ -12,6 +12,7 @@ import io.jvfio.abi.iommufd.IommuIoasChangeProcess;
 import io.jvfio.abi.iommufd.IommuIoasMap;
 import io.jvfio.abi.iommufd.IommuOption;
 import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.emulator.Task;
 import java.lang.foreign.MemorySegment;
@@ -25,6 +26,26 @@ import org.junit.jupiter.api.Test;
 /** Rules 8-10, 13, 16, 18 and 19 where they need domains, accesses or the pin counters. */
 class PinningTest {
     private static final long IOVA = 1L << 20;
+
+    @Test
+    @DisplayName("pins belong to their kernel: a second kernel in the JVM sees none of the first's")
+    void pinsArePerKernel() {
+        EmulatorConfig test = EmulatorConfig.defaults().withIommufdTest(true);
+        try (Harness a = new Harness(test);
+                Harness b = new Harness(test)) {
+            MemorySegment buf = a.buffer(2 * PAGE);
+            buf.fill((byte) 1);
+            int ioas = a.ioasAlloc();
+            a.mockDomain(ioas);
+            a.mapFixed(ioas, buf.address(), 2 * PAGE, IommufdTestConst.MOCK_APERTURE_START);
+            assertThat(a.kernel.physicalPages().pinnedPages()).isEqualTo(2);
+            assertThat(b.kernel.physicalPages().pinnedPages()).isZero();
+            b.checkRefs(buf.address(), 2 * PAGE, 0);
+            a.checkRefs(buf.address(), 2 * PAGE, 1);
+            a.unmap(ioas, IommufdTestConst.MOCK_APERTURE_START, 2 * PAGE);
+            assertThat(a.kernel.physicalPages().pinnedPages()).isZero();
+        }
+    }
 
     @Test
     @DisplayName("rule 8: pages are pinned only when a domain exists, then when it is added")

@@ -1,4 +1,4 @@
-package io.jvfio.emulator.iommufd;
+package io.jvfio.emulator;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -7,12 +7,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * How many users (domain-filled areas, access pins) cover each page index of one page set, as
- * disjoint runs with a count. A page is pinned exactly while its count is positive, so adding a
- * range reports the runs that just became covered (to pin) and removing one reports the runs that
- * became uncovered (to unpin).
+ * How many users cover each page index, as disjoint runs with a count: the users (domain-filled
+ * areas, access pins) of one iommufd page set, or the pins of the pages of one backing object
+ * ({@link PhysicalPages}). Adding a range reports the runs that just became covered (to pin) and
+ * removing one reports the runs that became uncovered (to unpin).
  */
-final class PinMap {
+public final class PinMap {
     /** A run [first, last] of pages with {@code count} users. */
     private static final class Run {
         long last;
@@ -27,7 +27,7 @@ final class PinMap {
     private final TreeMap<Long, Run> runs = new TreeMap<>();
 
     /** Adds one user over [first, last]; returns the sub-ranges {first, last} that had none. */
-    List<long[]> add(long first, long last) {
+    public List<long[]> add(long first, long last) {
         split(first);
         split(last + 1);
         List<long[]> fresh = new ArrayList<>();
@@ -52,7 +52,7 @@ final class PinMap {
     }
 
     /** Removes one user over [first, last] (which it must cover); returns the sub-ranges left with none. */
-    List<long[]> remove(long first, long last) {
+    public List<long[]> remove(long first, long last) {
         split(first);
         split(last + 1);
         List<long[]> freed = new ArrayList<>();
@@ -70,18 +70,18 @@ final class PinMap {
         return freed;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return runs.isEmpty();
     }
 
-    /** Whether page index {@code page} has a user. */
-    boolean covers(long page) {
+    /** The number of users of page index {@code page}. */
+    public int count(long page) {
         Map.Entry<Long, Run> e = runs.floorEntry(page);
-        return e != null && e.getValue().last >= page && e.getValue().count > 0;
+        return e != null && e.getValue().last >= page ? e.getValue().count : 0;
     }
 
     /** Number of pages with at least one user. */
-    long coveredPages() {
+    public long coveredPages() {
         long n = 0;
         for (Map.Entry<Long, Run> e : runs.entrySet()) {
             n += e.getValue().last - e.getKey() + 1;
