@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jvfio.devices.edu.EduDevice;
+import io.jvfio.devices.ioat.IoatDevice;
 import io.jvfio.devices.nvme.NvmeController;
 import io.jvfio.emulator.pci.IommuGroup;
 import io.jvfio.emulator.pci.PciFunction;
@@ -23,14 +24,22 @@ class DefaultPlatformTest {
         assertThat(topology.function(NVME)).containsSame(platform.nvme().pci());
         assertThat(topology.functions().stream().map(PciFunction::address))
                 .containsExactly(
-                        EDU, NVME, ROOT_PORT, PCI_BRIDGE, EDU_BELOW_ROOT_PORT, EDU_BELOW_BRIDGE_1, EDU_BELOW_BRIDGE_2);
+                        EDU,
+                        NVME,
+                        ROOT_PORT,
+                        PCI_BRIDGE,
+                        IOAT,
+                        EDU_BELOW_ROOT_PORT,
+                        EDU_BELOW_BRIDGE_1,
+                        EDU_BELOW_BRIDGE_2);
         for (PciFunction f : topology.functions()) {
             int id = f.config().read(0, 4);
             if (!f.isBridge()) {
                 assertThat(id)
                         .isIn(
                                 EduDevice.DEVICE_ID << 16 | EduDevice.VENDOR_ID,
-                                NvmeController.DEVICE_ID << 16 | NvmeController.VENDOR_ID);
+                                NvmeController.DEVICE_ID << 16 | NvmeController.VENDOR_ID,
+                                IoatDevice.DEVICE_ID << 16 | IoatDevice.VENDOR_ID);
             }
         }
     }
@@ -43,7 +52,8 @@ class DefaultPlatformTest {
                         new IommuGroup(1, List.of(NVME)),
                         new IommuGroup(2, List.of(ROOT_PORT)),
                         new IommuGroup(3, List.of(PCI_BRIDGE, EDU_BELOW_BRIDGE_1, EDU_BELOW_BRIDGE_2)),
-                        new IommuGroup(4, List.of(EDU_BELOW_ROOT_PORT)));
+                        new IommuGroup(4, List.of(IOAT)),
+                        new IommuGroup(5, List.of(EDU_BELOW_ROOT_PORT)));
     }
 
     @Test
@@ -61,6 +71,7 @@ class DefaultPlatformTest {
     void passthroughDevicesCannotBeHotReset() {
         assertThat(topology.hotResetScope(EDU)).isEmpty();
         assertThat(topology.hotResetScope(NVME)).isEmpty();
+        assertThat(topology.hotResetScope(IOAT)).isEmpty();
         assertThat(topology.hotResetScope(EDU_BELOW_BRIDGE_1).orElseThrow().devices())
                 .containsExactly(EDU_BELOW_BRIDGE_1, EDU_BELOW_BRIDGE_2);
     }

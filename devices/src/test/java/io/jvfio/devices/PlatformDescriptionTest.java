@@ -111,7 +111,7 @@ class PlatformDescriptionTest {
             delimiter = '|',
             quoteCharacter = '`',
             value = {
-                "edux | --device (edux): no device type \"edux\" (known: edu, mtty, nvme, pci-bridge, pcie-pci-bridge,"
+                "edux | --device (edux): no device type \"edux\" (known: edu, ioat, mtty, nvme, pci-bridge, pcie-pci-bridge,"
                         + " pcie-root-port, x3130-upstream, xio3130-downstream)",
                 "edu,size=1M | --device (edu,size=1M): edu has no property \"size\" (it takes: addr, bus, id)",
                 "nvme,size=64Q | --device (nvme,size=64Q): size=64Q is not a size (e.g. 4096, 64K, 16M, 1G)",
