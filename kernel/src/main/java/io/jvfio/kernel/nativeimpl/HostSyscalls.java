@@ -213,6 +213,29 @@ public final class HostSyscalls {
      * with them (close-on-exec), or -1 when none came; EPIPE at end of stream.
      */
     public static int receiveWithFd(int sock, MemorySegment dst) {
+        int fd = receiveMessage(sock, dst);
+        if (fd == END) {
+            throw new ErrnoException(Errno.EPIPE, "recvmsg", "connection closed");
+        }
+        return fd;
+    }
+
+    /**
+     * Receives exactly {@code dst.byteSize()} bytes (blocking); returns false at end of stream
+     * before any byte. A file descriptor passed along is closed: the server never takes fds this way.
+     */
+    public static boolean receive(int sock, MemorySegment dst) {
+        int fd = receiveMessage(sock, dst);
+        if (fd >= 0) {
+            NativeKernel.instance().close(fd);
+        }
+        return fd != END;
+    }
+
+    private static final int END = -2;
+
+    /** recvmsg until {@code dst} is full: the fd that came along, -1 for none, END at end of stream first. */
+    private static int receiveMessage(int sock, MemorySegment dst) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment msg = a.allocate(56, 8);
             MemorySegment iov = a.allocate(16, 8);
@@ -228,13 +251,21 @@ public final class HostSyscalls {
                 msg.set(JAVA_LONG, 32, control.address());
                 msg.set(JAVA_LONG, 40, control.byteSize());
                 long n = sys("recvmsg", () -> (long) RECVMSG.invokeExact(Libc.state(), sock, msg, MSG_CMSG_CLOEXEC));
-                if (msg.get(JAVA_LONG, 40) >= 20
-                        && control.get(JAVA_INT, 8) == SOL_SOCKET
-                        && control.get(JAVA_INT, 12) == SCM_RIGHTS) {
-                    fd = control.get(JAVA_INT, 16);
+                int passed = passedFd(msg, control);
+                if (passed >= 0) {
+                    if (fd >= 0) {
+                        NativeKernel.instance().close(fd); // one fd a message: a second is not ours to keep
+                    }
+                    fd = passed;
                 }
                 if (n == 0) {
-                    throw new ErrnoException(Errno.EPIPE, "recvmsg", "connection closed");
+                    if (got == 0 && fd < 0) {
+                        return END;
+                    }
+                    if (fd >= 0) {
+                        NativeKernel.instance().close(fd);
+                    }
+                    throw new ErrnoException(Errno.EPIPE, "recvmsg", "connection closed inside a message");
                 }
                 got += n;
             }
@@ -242,46 +273,18 @@ public final class HostSyscalls {
         }
     }
 
-    /**
-     * Receives exactly {@code dst.byteSize()} bytes (blocking); returns false at end of stream
-     * before any byte. A file descriptor passed along is closed: the server never takes fds this way.
-     */
-    public static boolean receive(int sock, MemorySegment dst) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment msg = a.allocate(56, 8);
-            MemorySegment iov = a.allocate(16, 8);
-            MemorySegment control = a.allocate(64, 8);
-            long got = 0;
-            while (got < dst.byteSize()) {
-                msg.fill((byte) 0);
-                iov.set(JAVA_LONG, 0, dst.address() + got);
-                iov.set(JAVA_LONG, 8, dst.byteSize() - got);
-                msg.set(JAVA_LONG, 16, iov.address());
-                msg.set(JAVA_LONG, 24, 1);
-                msg.set(JAVA_LONG, 32, control.address());
-                msg.set(JAVA_LONG, 40, control.byteSize());
-                long n = sys("recvmsg", () -> (long) RECVMSG.invokeExact(Libc.state(), sock, msg, MSG_CMSG_CLOEXEC));
-                closePassedFds(msg, control);
-                if (n == 0) {
-                    if (got == 0) {
-                        return false;
-                    }
-                    throw new ErrnoException(Errno.EPIPE, "recvmsg", "connection closed inside a message");
-                }
-                got += n;
-            }
-            return true;
-        }
-    }
-
-    private static void closePassedFds(MemorySegment msg, MemorySegment control) {
+    /** The first fd of an SCM_RIGHTS message; any more in it are closed. */
+    private static int passedFd(MemorySegment msg, MemorySegment control) {
         long controlLen = msg.get(JAVA_LONG, 40);
-        if (controlLen >= 16 && control.get(JAVA_INT, 8) == SOL_SOCKET && control.get(JAVA_INT, 12) == SCM_RIGHTS) {
-            long len = control.get(JAVA_LONG, 0);
-            for (long off = 16; off + 4 <= len; off += 4) {
-                NativeKernel.instance().close(control.get(JAVA_INT, off));
-            }
+        if (controlLen < 16 || control.get(JAVA_INT, 8) != SOL_SOCKET || control.get(JAVA_INT, 12) != SCM_RIGHTS) {
+            return -1;
         }
+        long len = control.get(JAVA_LONG, 0);
+        int first = len >= 20 ? control.get(JAVA_INT, 16) : -1;
+        for (long off = 20; off + 4 <= len; off += 4) {
+            NativeKernel.instance().close(control.get(JAVA_INT, off));
+        }
+        return first;
     }
 
     /** pidfd_open: a pidfd for {@code pid} (readable once the process exits). */
