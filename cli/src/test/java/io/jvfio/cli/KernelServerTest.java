@@ -1,6 +1,7 @@
 package io.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
@@ -149,6 +150,33 @@ class KernelServerTest {
         assertThat(p.exitValue()).as(out).isEqualTo(127);
         assertThat(out).contains("serves uid 0 only, not uid 65534");
         assertThat(server.liveProcesses()).isZero();
+    }
+
+    @Test
+    void theServedBackendDrivesTheSameKernelFromJava() {
+        System.setProperty("jvfio.socket", server.socket().toString());
+        try (Arena a = Arena.ofConfined()) {
+            io.jvfio.kernel.Kernel k =
+                    io.jvfio.kernel.KernelProvider.named("served").open();
+            assertThat(k.listDirectory("/sys/bus/pci/devices")).contains("0000:00:04.0", "0000:00:05.0");
+            assertThat(k.readlink("/sys/bus/pci/devices/0000:00:04.0/driver")).endsWith("/vfio-pci");
+            int fd = k.open("/dev/iommu", io.jvfio.abi.Linux.O.RDWR);
+            MemorySegment alloc = io.jvfio.abi.iommufd.IommuIoasAlloc.DEF.allocate(a);
+            io.jvfio.abi.iommufd.IommuIoasAlloc.SIZE.set(alloc, (int) io.jvfio.abi.iommufd.IommuIoasAlloc.DEF.size());
+            assertThat(k.ioctl(fd, io.jvfio.abi.iommufd.IommufdIoctl.IOMMU_IOAS_ALLOC, alloc))
+                    .isZero();
+            assertThat(io.jvfio.abi.iommufd.IommuIoasAlloc.OUT_IOAS_ID.get(alloc))
+                    .isPositive();
+            // A bad pointer is the kernel's EFAULT, not a crash of this JVM.
+            assertThatThrownBy(() -> k.ioctl(fd, io.jvfio.abi.iommufd.IommufdIoctl.IOMMU_IOAS_ALLOC, 8L))
+                    .isInstanceOfSatisfying(io.jvfio.abi.ErrnoException.class, e -> assertThat(e.errno())
+                            .isEqualTo(io.jvfio.abi.Errno.EFAULT));
+            assertThat(server.openPlaceholders()).isEqualTo(1);
+            k.close(fd);
+            assertThat(server.openPlaceholders()).isZero();
+        } finally {
+            System.clearProperty("jvfio.socket");
+        }
     }
 
     @Test
