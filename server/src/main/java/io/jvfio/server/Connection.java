@@ -89,8 +89,8 @@ final class Connection implements Runnable {
             // the client went away in the middle of a message
         } finally {
             CURRENT.remove();
+            // The process may live on without this thread: its pidfd tells when it exits.
             NativeKernel.instance().close(sock);
-            server.disconnected(this);
         }
     }
 

@@ -10,9 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
@@ -43,8 +40,6 @@ public final class KernelServer implements AutoCloseable {
     private final int uid = HostSyscalls.getuid();
     private final Reaper reaper = new Reaper();
     private final Paths paths;
-    private final Map<Integer, ClientProcess> processes = new ConcurrentHashMap<>();
-    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -109,7 +104,7 @@ public final class KernelServer implements AutoCloseable {
     }
 
     ClientProcess process(int pid) {
-        return processes.get(pid);
+        return reaper.process(pid);
     }
 
     /** Files still open in some client and client processes still known: for leak checks. */
@@ -166,17 +161,8 @@ public final class KernelServer implements AutoCloseable {
             Thread.ofPlatform().daemon().name("jvfio-refuse").start(() -> refuse(sock, why));
             return;
         }
-        reaper.sync(); // a recycled pid must not find the process that had it before
-        ClientProcess process = processes.compute(peer.pid(), (pid, old) -> {
-            if (old != null && reaper.knows(pid)) {
-                return old;
-            }
-            ClientProcess p = new ClientProcess(kernel, reaper, pid);
-            reaper.add(p);
-            return p;
-        });
+        ClientProcess process = reaper.admit(peer.pid(), pid -> new ClientProcess(kernel, reaper, pid));
         Connection c = new Connection(this, sock, process);
-        connections.add(c);
         Thread.ofPlatform().daemon().name("jvfio-client-" + peer.pid()).start(c);
     }
 
@@ -194,16 +180,6 @@ public final class KernelServer implements AutoCloseable {
             // gone already
         }
         NativeKernel.instance().close(sock);
-    }
-
-    void disconnected(Connection c) {
-        connections.remove(c);
-        // A process whose connections are all gone may still live; its pidfd tells when it exits.
-        processes.values().removeIf(p -> !reaperKnows(p));
-    }
-
-    private boolean reaperKnows(ClientProcess p) {
-        return reaper.knows(p.pid);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.jvfio.kernel.nativeimpl.HostSyscalls;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,17 +42,31 @@ final class Reaper implements AutoCloseable {
         return placeholders.get(ino);
     }
 
-    void add(ClientProcess process) {
-        processes.put(process.pid, process);
-        HostSyscalls.epollCtl(epfd, 1, process.pidfd, HostSyscalls.EPOLLIN, PROCESS_TAG | process.pid);
+    /**
+     * The live process {@code pid}, made by {@code make} (and followed from then on) if there is
+     * none; exits the host already reports are handled first, so a recycled pid never finds the
+     * process that had it before.
+     */
+    ClientProcess admit(int pid, IntFunction<ClientProcess> make) {
+        synchronized (lock) {
+            handle(HostSyscalls.epollWait(epfd, 64, 0));
+            ClientProcess process = processes.get(pid);
+            if (process == null) {
+                process = make.apply(pid);
+                processes.put(pid, process);
+                HostSyscalls.epollCtl(epfd, 1, process.pidfd, HostSyscalls.EPOLLIN, PROCESS_TAG | pid);
+            }
+            return process;
+        }
+    }
+
+    /** The live process {@code pid}, or null. */
+    ClientProcess process(int pid) {
+        return processes.get(pid);
     }
 
     int placeholderCount() {
         return placeholders.size();
-    }
-
-    boolean knows(int pid) {
-        return processes.containsKey(pid);
     }
 
     int processCount() {
