@@ -90,22 +90,36 @@ abstract class Replay {
 
     /**
      * Maps {@code length} bytes of the memfd {@code fd} shared with {@code prot} at an {@link #ALIGN}ed
-     * address (added to {@link #mappings}), sized to end where the window ends; returns the file
-     * offset the window starts at. mmap takes no address here, so the file is mapped larger and
-     * cut down to the aligned window.
+     * address whose file offset is {@link #ALIGN}ed too (added to {@link #mappings}); returns that
+     * offset, {@link #ALIGN}. The offset is logged and its alignment steers IOAS_MAP_FILE's IOVA
+     * allocation, so it must not depend on where mmap put the file. mmap takes no address here:
+     * the file is mapped larger at an offset that makes the aligned address land on an aligned
+     * offset, which holds when the kernel reuses the address it gave last time (as its top-down
+     * search does for the same size); it is checked, and retried otherwise.
      */
     private long window(int fd, long length, int prot) {
         long span = 2 * ALIGN;
-        k.ftruncate(fd, span);
-        MemorySegment m = k.mmap(span, prot, Linux.Map.SHARED, fd, 0);
-        long head = ((m.address() + ALIGN - 1) & -ALIGN) - m.address();
-        if (head > 0) {
-            k.munmap(m.asSlice(0, head));
+        k.ftruncate(fd, 4 * ALIGN);
+        long guess = 0;
+        for (int attempt = 0; attempt < 8; attempt++) {
+            // file offset at m + head is offset + head, head = -m mod ALIGN: ALIGN when offset = m mod ALIGN
+            long offset = guess == 0 ? ALIGN : guess;
+            MemorySegment m = k.mmap(span, prot, Linux.Map.SHARED, fd, offset);
+            long head = ((m.address() + ALIGN - 1) & -ALIGN) - m.address();
+            if (offset + head != ALIGN) {
+                k.munmap(m);
+                guess = m.address() & (ALIGN - 1);
+                continue;
+            }
+            if (head > 0) {
+                k.munmap(m.asSlice(0, head));
+            }
+            k.munmap(m.asSlice(head + length, span - head - length));
+            k.ftruncate(fd, offset + head + length);
+            mappings.add(m.asSlice(head, length));
+            return ALIGN;
         }
-        k.munmap(m.asSlice(head + length, span - head - length));
-        k.ftruncate(fd, head + length);
-        mappings.add(m.asSlice(head, length));
-        return head;
+        throw new IllegalStateException("mmap never placed the memfd where its offset is aligned");
     }
 
     /** {@code pages} read-write pages at an {@link #ALIGN}ed address with unmapped pages around them. */
