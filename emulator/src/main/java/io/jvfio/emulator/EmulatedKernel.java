@@ -215,7 +215,7 @@ public final class EmulatedKernel implements Kernel {
 
     @Override
     public long ioctl(int fd, long request, MemorySegment arg) {
-        return ioctl(fd, request, arg.address());
+        return UserMemory.withArgument(arg, () -> ioctl(fd, request, arg.address()));
     }
 
     @Override

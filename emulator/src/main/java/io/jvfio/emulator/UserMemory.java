@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
  * User memory as the emulated kernel touches it: the memory of the calling process ({@link
@@ -17,33 +18,103 @@ import java.nio.charset.StandardCharsets;
  */
 public final class UserMemory {
     private static final long TAIL_CHUNK = 4096;
-    private static final ThreadLocal<AddressSpace> CURRENT = new ThreadLocal<>();
+    private static final ThreadLocal<Current> CURRENT = ThreadLocal.withInitial(Current::new);
+    private static final MemorySegment.Scope GLOBAL = Arena.global().scope();
+
+    /**
+     * The calling thread's syscall context: whose memory user pointers name, and the argument
+     * segment of the boundary call in progress, whose bounds prove part of that memory mapped.
+     */
+    private static final class Current {
+        AddressSpace space = AddressSpace.LOCAL;
+        MemorySegment argument;
+    }
 
     private UserMemory() {}
 
     /** current->mm: the address space user pointers of the calling thread's syscall refer to. */
     public static AddressSpace current() {
-        AddressSpace space = CURRENT.get();
-        return space != null ? space : AddressSpace.LOCAL;
+        return CURRENT.get().space;
     }
 
     /** Makes {@code space} the calling thread's current one (null: this JVM's); returns the previous. */
     static AddressSpace setCurrent(AddressSpace space) {
-        AddressSpace previous = CURRENT.get();
-        CURRENT.set(space);
+        Current c = CURRENT.get();
+        AddressSpace previous = c.space;
+        c.space = space != null ? space : AddressSpace.LOCAL;
         return previous;
+    }
+
+    /**
+     * Runs {@code body} (a boundary call of this JVM) with {@code argument} as the segment its
+     * user pointer came from. Memory an arena allocated is readable and writable while the arena
+     * lives, so copies that fall inside such a segment are plain memory copies. Bounds alone prove
+     * nothing about protections: a segment of the global scope (what mmap and {@code
+     * MemorySegment.ofAddress} give) may be read-only or PROT_NONE, and a file mapping may be
+     * truncated under it, so those, and every address outside the argument (pointers inside the
+     * struct), take the checked copy and stay EFAULT when bad. Served clients' memory is never
+     * reached this way.
+     */
+    static <T> T withArgument(MemorySegment argument, Supplier<T> body) {
+        Current c = CURRENT.get();
+        if (c.space != AddressSpace.LOCAL
+                || !argument.isNative()
+                || argument.isMapped()
+                || argument.byteSize() == 0
+                || argument.scope().equals(GLOBAL)) {
+            return body.get();
+        }
+        MemorySegment previous = c.argument;
+        c.argument = argument;
+        try {
+            return body.get();
+        } finally {
+            c.argument = previous;
+        }
     }
 
     /** copy_from_user into a fresh segment of {@code length} bytes in {@code arena}. */
     public static MemorySegment copyIn(long address, long length, Arena arena) {
         MemorySegment dst = arena.allocate(Math.max(1, length), 8).asSlice(0, length);
-        current().copyIn(address, dst, length);
+        Current c = CURRENT.get();
+        MemorySegment arg = c.argument;
+        if (arg == null || !inArgument(arg, address, length, dst, true)) {
+            c.space.copyIn(address, dst, length);
+        }
         return dst;
     }
 
     /** copy_to_user of the first {@code length} bytes of {@code src}. */
     public static void copyOut(MemorySegment src, long address, long length) {
-        current().copyOut(src, address, length);
+        Current c = CURRENT.get();
+        MemorySegment arg = c.argument;
+        if (arg == null || !inArgument(arg, address, length, src, false)) {
+            c.space.copyOut(src, address, length);
+        }
+    }
+
+    /**
+     * The copy between {@code kernel} and [address, address+length) done directly, when the range
+     * lies inside the live argument segment; false when it does not (or the segment's arena was
+     * closed meanwhile), and the caller takes the checked copy.
+     */
+    private static boolean inArgument(MemorySegment arg, long address, long length, MemorySegment kernel, boolean in) {
+        long offset = address - arg.address();
+        if (offset < 0 || length > arg.byteSize() - offset) {
+            return false;
+        }
+        try {
+            if (in) {
+                MemorySegment.copy(arg, offset, kernel, 0, length);
+            } else {
+                MemorySegment.copy(kernel, 0, arg, offset, length);
+            }
+            return true;
+        } catch (IllegalStateException | WrongThreadException | IllegalArgumentException e) {
+            // closed meanwhile, another thread's confined arena, or a read-only segment: the
+            // checked copy decides
+            return false;
+        }
     }
 
     /** An emulated file's mmap of host file {@code hostFd} into the calling process. */
