@@ -50,6 +50,7 @@ public final class BenchMain {
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(include)
                 .include("Baseline")
+                .include("RealSyscall")
                 .forks(1)
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED")
                 .warmupIterations(quick ? 2 : 5)
@@ -93,7 +94,11 @@ public final class BenchMain {
         for (RunResult r : results) {
             String benchmark = r.getParams().getBenchmark();
             double score = r.getPrimaryResult().getScore();
-            if (benchmark.endsWith("MapUnmap.mapUnmap")
+            if (benchmark.endsWith("Baseline.trivialIoctl")) {
+                find(results, "RealSyscall.fionread")
+                        .ifPresent(real -> System.out.printf(
+                                "%-48s %12.2f%n", "trivial ioctl / real FIONREAD through FFM", score / real));
+            } else if (benchmark.endsWith("MapUnmap.mapUnmap")
                     && r.getParams().getParam("domain").equals("true")) {
                 String size = r.getParams().getParam("size");
                 find(results, "MapUnmap.mapUnmap", "size", size, "domain", "false")

@@ -1,5 +1,7 @@
 package io.jvfio.bench;
 
+import io.jvfio.kernel.Kernel;
+import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -68,6 +70,39 @@ public final class IommufdBenchmarks {
         @Benchmark
         public long trivialIoctl() {
             return iommu.hugePagesGet(ioas);
+        }
+    }
+
+    /**
+     * The yardstick for {@link Baseline#trivialIoctl} itself: one trivial real system call made
+     * through FFM, FIONREAD on an empty pipe (the host kernel's cheapest ioctl with a struct
+     * copy-out), on the native backend.
+     */
+    @State(Scope.Thread)
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public static class RealSyscall {
+        private static final long FIONREAD = 0x541B;
+        private final Kernel host = NativeKernel.instance();
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
+        private int[] pipe;
+
+        @Setup
+        public void setUp() {
+            pipe = host.pipe(0);
+        }
+
+        @TearDown
+        public void tearDown() {
+            host.close(pipe[0]);
+            host.close(pipe[1]);
+            arena.close();
+        }
+
+        @Benchmark
+        public long fionread() {
+            return host.ioctl(pipe[0], FIONREAD, count);
         }
     }
 
