@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,14 +25,16 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/ucontext.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/close_range.h>
 
 enum { OP_HELLO = 1, OP_OPEN, OP_CLOSED, OP_IOCTL, OP_READ, OP_WRITE, OP_MMAP, OP_MUNMAP, OP_STAT,
-       OP_READLINK, OP_LISTDIR, OP_SYNC, OP_REPLY };
-enum { DONE = 1, PASS, INSTALL, MAP, CLOSE, DRAIN };
+       OP_READLINK, OP_LISTDIR, OP_SYNC, OP_REPLY, OP_FCNTL_SETFL, OP_MMIO };
+enum { DONE = 1, PASS, INSTALL, MAP, CLOSE, DRAIN, MAP_IO };
+#define HELLO_MMIO 1
 #define PASSED INT64_MIN
 #define MAX_PAYLOAD (1 << 20)
 
@@ -65,6 +68,8 @@ static pid_t (*real_wait4)(pid_t, int *, int, struct rusage *);
 static int (*real_dup2)(int, int);
 static int (*real_dup3)(int, int, int);
 static int (*real_close_range)(unsigned int, unsigned int, int);
+static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
+static sighandler_t (*real_signal)(int, sighandler_t);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *socket_path;
@@ -72,6 +77,9 @@ static char prefixes[512];
 static size_t prefixes_len;
 static __thread int conn = -1;
 static __thread pid_t conn_pid;
+/* The thread's connection for MMIO faults: its own, as a fault may come while conn is mid-request. */
+static __thread int mmio_conn = -1;
+static __thread pid_t mmio_conn_pid;
 
 /* The address the program's mmap of an emulated file asked for, for the server's MAP callback. */
 static __thread void *map_hint;
@@ -99,7 +107,8 @@ __attribute__((constructor)) static void init(void)
 	RESOLVE(write); RESOLVE(pread); RESOLVE(pwrite); RESOLVE(mmap); RESOLVE(munmap);
 	RESOLVE(stat); RESOLVE(lstat); RESOLVE(access); RESOLVE(readlink); RESOLVE(opendir);
 	RESOLVE(readdir); RESOLVE(closedir); RESOLVE(dirfd); RESOLVE(fopen); RESOLVE(waitpid);
-	RESOLVE(wait4); RESOLVE(dup2); RESOLVE(dup3); RESOLVE(close_range);
+	RESOLVE(wait4); RESOLVE(dup2); RESOLVE(dup3); RESOLVE(close_range); RESOLVE(sigaction);
+	RESOLVE(signal);
 	socket_path = getenv("JVFIO_SOCKET");
 	/* The server's owned path prefixes, as the launcher put them (colon-separated). */
 	const char *owned = getenv("JVFIO_PREFIXES");
@@ -202,16 +211,13 @@ static int emulated_fd(int fd, ino_t *ino)
 	return found;
 }
 
-static int64_t rpc(int op, const void *payload, uint32_t len, void *out, size_t outlen, int64_t *r,
-		   int64_t a0, int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5);
 
-static int connection(void)
+/* A new connection to the server, hello said (async-signal-safe: an MMIO fault makes one). */
+static int64_t rpc_on(int s, int op, const void *payload, uint32_t len, void *out, size_t outlen,
+		      int64_t *r, int64_t a0, int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5);
+
+static int connect_server(char *prefixes_out, size_t size, int64_t *r)
 {
-	if (conn >= 0 && conn_pid == getpid())
-		return conn;
-	if (conn >= 0)
-		real_close(conn); /* a fork's copy of the parent's */
-	conn = -1;
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
@@ -223,16 +229,24 @@ static int connection(void)
 			strerror(errno));
 		_exit(127);
 	}
-	conn = s;
-	conn_pid = getpid();
+	if (rpc_on(s, OP_HELLO, NULL, 0, prefixes_out, size - 1, r, 1, gettid(), HELLO_MMIO, 0, 0, 0) < 0) {
+		prefixes_out[r[6] > 0 && (size_t)r[6] < size ? r[6] : 0] = 0;
+		die(prefixes_out[0] ? prefixes_out : "the kernel server refused this process");
+	}
+	return s;
+}
+
+static int connection(void)
+{
+	if (conn >= 0 && conn_pid == getpid())
+		return conn;
+	if (conn >= 0)
+		real_close(conn); /* a fork's copy of the parent's */
 	char buf[sizeof(prefixes)];
 	int64_t r[7];
-	int64_t n = rpc(OP_HELLO, NULL, 0, buf, sizeof(buf) - 1, r, 1, gettid(), 0, 0, 0, 0);
 
-	if (n < 0) {
-		buf[r[6] > 0 && (size_t)r[6] < sizeof(buf) ? r[6] : 0] = 0;
-		die(buf[0] ? buf : "the kernel server refused this process");
-	}
+	conn = connect_server(buf, sizeof(buf), r);
+	conn_pid = getpid();
 	pthread_mutex_lock(&lock);
 	if (!prefixes_len) {
 		memcpy(prefixes, buf, r[6]);
@@ -240,6 +254,123 @@ static int connection(void)
 	}
 	pthread_mutex_unlock(&lock);
 	return conn;
+}
+
+/* A mapping of an emulated file was made: remembered, so a munmap of it reaches the server. */
+static int64_t mapped(void *p, size_t length)
+{
+	if (p == MAP_FAILED)
+		return -errno;
+	pthread_mutex_lock(&lock);
+	if (nmaps == capmaps) {
+		capmaps = capmaps ? 2 * capmaps : 16;
+		maps = realloc(maps, capmaps * sizeof(*maps));
+		if (!maps)
+			die("out of memory");
+	}
+	maps[nmaps].start = (uintptr_t)p;
+	maps[nmaps++].end = (uintptr_t)p + length;
+	pthread_mutex_unlock(&lock);
+	return (int64_t)(uintptr_t)p;
+}
+
+/*
+ * MMIO: a BAR mapped by the server is inaccessible memory; each load or store on it faults here
+ * and goes to the server with the thread's registers, which emulates the instruction (the device
+ * sees the access) and sends the registers back as they are after it. A fault the server does not
+ * claim goes to the program's own SIGSEGV action, kept here since the program's sigaction and
+ * signal calls for SIGSEGV change it instead of ours; one the device refuses is the SIGBUS Linux
+ * gives. Everything here is async-signal-safe.
+ */
+static struct sigaction program_segv;
+static volatile sig_atomic_t catching;
+
+static void run_action(const struct sigaction *a, int sig, siginfo_t *si, void *uc)
+{
+	if (a->sa_flags & SA_SIGINFO)
+		a->sa_sigaction(sig, si, uc);
+	else
+		a->sa_handler(sig);
+}
+
+static void mmio_fault(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	int saved = errno;
+	int64_t r[7], v;
+
+	if (mmio_conn < 0 || mmio_conn_pid != getpid()) {
+		char sink[sizeof(prefixes)];
+		mmio_conn = connect_server(sink, sizeof(sink), r);
+		mmio_conn_pid = getpid();
+	}
+	v = rpc_on(mmio_conn, OP_MMIO, uc->uc_mcontext.gregs, sizeof(uc->uc_mcontext.gregs),
+		   uc->uc_mcontext.gregs, sizeof(uc->uc_mcontext.gregs), r, (int64_t)(uintptr_t)si->si_addr,
+		   0, 0, 0, 0, 0);
+	errno = saved;
+	if (v == 0)
+		return;
+	if (v == -EIO) {
+		struct sigaction bus;
+		siginfo_t info = { .si_signo = SIGBUS, .si_code = BUS_ADRERR };
+		sigset_t set;
+
+		info.si_addr = si->si_addr;
+		real_sigaction(SIGBUS, NULL, &bus);
+		if (bus.sa_handler != SIG_DFL && bus.sa_handler != SIG_IGN) {
+			run_action(&bus, SIGBUS, &info, ctx);
+			return;
+		}
+		bus.sa_handler = SIG_DFL;
+		real_sigaction(SIGBUS, &bus, NULL);
+		sigemptyset(&set);
+		sigaddset(&set, SIGBUS);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		raise(SIGBUS);
+		return;
+	}
+	if (program_segv.sa_handler != SIG_DFL && program_segv.sa_handler != SIG_IGN) {
+		run_action(&program_segv, sig, si, ctx);
+		return;
+	}
+	/* The program's default: the access faults again without us and is fatal, as it would be. */
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	real_sigaction(SIGSEGV, &dfl, NULL);
+}
+
+static void catch_mmio_faults(void)
+{
+	struct sigaction ours = { .sa_sigaction = mmio_fault, .sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER };
+
+	pthread_mutex_lock(&lock);
+	if (!catching) {
+		sigemptyset(&ours.sa_mask);
+		real_sigaction(SIGSEGV, &ours, &program_segv);
+		catching = 1;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	READY();
+	if (sig != SIGSEGV || !catching)
+		return real_sigaction(sig, act, old);
+	if (old)
+		*old = program_segv;
+	if (act)
+		program_segv = *act;
+	return 0;
+}
+
+sighandler_t signal(int sig, sighandler_t handler)
+{
+	READY();
+	if (sig != SIGSEGV || !catching)
+		return real_signal(sig, handler);
+	sighandler_t previous = program_segv.sa_handler;
+	program_segv = (struct sigaction){ .sa_handler = handler, .sa_flags = SA_RESTART };
+	return previous;
 }
 
 /* Answers one server callback made while our request runs. */
@@ -254,22 +385,18 @@ static int64_t callback(struct msg *m, int fd)
 	}
 	case MAP: {
 		void *p = real_mmap(map_hint, m->a[0], m->a[1], m->a[2], fd, m->a[3]);
-		int64_t res = p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
 
 		real_close(fd);
-		if (p != MAP_FAILED) {
-			pthread_mutex_lock(&lock);
-			if (nmaps == capmaps) {
-				capmaps = capmaps ? 2 * capmaps : 16;
-				maps = realloc(maps, capmaps * sizeof(*maps));
-				if (!maps)
-					die("out of memory");
-			}
-			maps[nmaps].start = (uintptr_t)p;
-			maps[nmaps++].end = (uintptr_t)p + m->a[0];
-			pthread_mutex_unlock(&lock);
-		}
-		return res;
+		return mapped(p, m->a[0]);
+	}
+	case MAP_IO: {
+		/* An MMIO BAR: no access reaches it, each one faults to mmio_fault. */
+		void *p = real_mmap(map_hint, m->a[0], PROT_NONE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | (m->a[1] & (MAP_FIXED | MAP_FIXED_NOREPLACE)), -1, 0);
+
+		if (p != MAP_FAILED)
+			catch_mmio_faults();
+		return mapped(p, m->a[0]);
 	}
 	case CLOSE:
 		return real_close(m->a[0]) == 0 ? 0 : -errno;
@@ -287,10 +414,9 @@ static int64_t callback(struct msg *m, int fd)
  * One request: the answer's r[0] (negative: -errno; PASSED: make the real call), its payload
  * copied to out (r[6]: its length), callbacks answered on the way.
  */
-static int64_t rpc(int op, const void *payload, uint32_t len, void *out, size_t outlen, int64_t *r,
-		   int64_t a0, int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5)
+static int64_t rpc_on(int s, int op, const void *payload, uint32_t len, void *out, size_t outlen,
+		      int64_t *r, int64_t a0, int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5)
 {
-	int s = op == OP_HELLO ? conn : connection();
 	struct msg m = { op, len, { a0, a1, a2, a3, a4, a5, 0 } };
 
 	if (full(s, &m, sizeof(m), 1) || (len && full(s, (void *)payload, len, 1)))
@@ -320,6 +446,12 @@ static int64_t rpc(int op, const void *payload, uint32_t len, void *out, size_t 
 		if (full(s, &reply, sizeof(reply), 1))
 			die("lost the kernel server");
 	}
+}
+
+static int64_t rpc(int op, const void *payload, uint32_t len, void *out, size_t outlen, int64_t *r,
+		   int64_t a0, int64_t a1, int64_t a2, int64_t a3, int64_t a4, int64_t a5)
+{
+	return rpc_on(connection(), op, payload, len, out, outlen, r, a0, a1, a2, a3, a4, a5);
 }
 
 static int64_t result(int64_t v)

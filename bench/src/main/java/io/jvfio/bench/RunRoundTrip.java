@@ -1,5 +1,6 @@
 package io.jvfio.bench;
 
+import io.jvfio.api.PciDevices;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
@@ -46,7 +47,14 @@ public final class RunRoundTrip {
         CALLS.put("map_unmap_4k", "IOAS_MAP + IOAS_UNMAP 4 KiB");
         CALLS.put("ping", "socketpair round trip (C only)");
         CALLS.put("fionread", "FIONREAD on a pipe (C only)");
+        CALLS.put("bar_pread", "edu BAR0 register pread (C only)");
+        CALLS.put("mmio_load", "edu BAR0 register load, mmap (C only)");
+        CALLS.put("bar_pwrite", "edu BAR0 register pwrite (C only)");
+        CALLS.put("mmio_store", "edu BAR0 register store, mmap (C only)");
     }
+
+    /** The edu the C program times register accesses on (the default platform's, on vfio-pci). */
+    private static final String EDU = "0000:00:04.0";
 
     /** The same calls from Java, on the emulated kernel directly (the C program's keys in camel case). */
     public static class InProcess extends IommufdBenchmarks.WithIoas {
@@ -111,11 +119,13 @@ public final class RunRoundTrip {
                 throw new IllegalArgumentException(p + " is missing (build with ./mvnw -pl preload package)");
             }
         }
-        EmulatedKernel kernel = EmulatedKernel.create(EmulatorConfig.defaults().withIommufdTest(true));
+        EmulatedKernel kernel = EmulatedKernel.create(
+                EmulatorConfig.defaults().withIommufdTest(true).withPlatform("default"));
+        PciDevices.bindToVfioPci(kernel, EDU);
         Path socket = KernelServer.privateSocket();
         List<String> lines = new ArrayList<>();
         try (KernelServer server = KernelServer.start(kernel, socket)) {
-            List<String> command = new ArrayList<>(List.of(program.toString()));
+            List<String> command = new ArrayList<>(List.of(program.toString(), "-d", EDU));
             if (quick) {
                 command.addAll(List.of("-r", "9", "-w", "10"));
             }
@@ -189,5 +199,10 @@ public final class RunRoundTrip {
         }
         System.out.println("C: ioctl-bench under jvfio run (preload library, kernel server); Java: the emulated"
                 + " kernel in-process (JMH); target (issue 12): C / Java <= 4 for the ioctls");
+        System.out.printf(
+                Locale.ROOT,
+                "MMIO through the mmapped BAR against the region's pread/pwrite: load %.2f, store %.2f%n",
+                c.getOrDefault("mmio_load", Double.NaN) / c.getOrDefault("bar_pread", Double.NaN),
+                c.getOrDefault("mmio_store", Double.NaN) / c.getOrDefault("bar_pwrite", Double.NaN));
     }
 }

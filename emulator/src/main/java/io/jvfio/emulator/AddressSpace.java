@@ -1,5 +1,7 @@
 package io.jvfio.emulator;
 
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.iommu.PhysicalMemory;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import io.jvfio.kernel.nativeimpl.ProcessMemory;
@@ -33,6 +35,33 @@ public abstract class AddressSpace {
      * dereferenced.
      */
     public abstract MemorySegment mapFile(int hostFd, long offset, long length, int prot, int flags);
+
+    /**
+     * Whether this space can have I/O mappings ({@link #mapIo}): only a client whose preload library
+     * emulates the faulting loads and stores said so at hello; this JVM cannot.
+     */
+    public boolean mapsIo() {
+        return false;
+    }
+
+    /**
+     * A VM_IO|VM_PFNMAP mmap of {@code length} bytes whose accesses {@code io} serves, with the
+     * program's {@code prot} and its mmap {@code flags} (MAP_FIXED honoured). EINVAL where {@link
+     * #mapsIo} is false.
+     */
+    public MemorySegment mapIo(long length, int prot, int flags, IoMapping io) {
+        throw new ErrnoException(Errno.EINVAL, null, "this process cannot map MMIO");
+    }
+
+    /** Registers an I/O mapping made by {@link #mapIo}. */
+    protected final void addIoVma(MemorySegment mapping, IoMapping io, int prot) {
+        vmas.addIo(mapping.address(), mapping.byteSize(), io, prot);
+    }
+
+    /** The I/O mapping at user address {@code address}, null if it is in none. */
+    public final IoMapping.At ioAt(long address) {
+        return vmas.io(address);
+    }
 
     /**
      * The physical address of user address {@code address}, for a page about to be pinned;

@@ -20,8 +20,10 @@ final class Vmas {
         final BitSet mapped;
         final OpenFile file;
         final Runnable close;
+        final IoMapping io;
+        final int prot;
 
-        Vma(long start, long length, OpenFile file, Runnable close) {
+        Vma(long start, long length, OpenFile file, Runnable close, IoMapping io, int prot) {
             this.start = start;
             this.end = start + length;
             int pages = (int) (length / Linux.PAGE_SIZE);
@@ -29,6 +31,8 @@ final class Vmas {
             mapped.set(0, pages);
             this.file = file;
             this.close = close;
+            this.io = io;
+            this.prot = prot;
         }
     }
 
@@ -37,7 +41,25 @@ final class Vmas {
     /** A new mapping of {@code file} at [start, start+length): takes a file reference until {@code close} ran. */
     synchronized void add(long start, long length, OpenFile file, Runnable close) {
         file.get();
-        vmas.put(start, new Vma(start, length, file, close));
+        vmas.put(start, new Vma(start, length, file, close, null, 0));
+    }
+
+    /** A new I/O mapping at [start, start+length) with protection {@code prot}, served by {@code io}. */
+    synchronized void addIo(long start, long length, IoMapping io, int prot) {
+        vmas.put(start, new Vma(start, length, null, () -> {}, io, prot));
+    }
+
+    /** The I/O mapping whose mapped page holds {@code address}, null if none. */
+    synchronized IoMapping.At io(long address) {
+        Map.Entry<Long, Vma> e = vmas.floorEntry(address);
+        if (e == null) {
+            return null;
+        }
+        Vma v = e.getValue();
+        if (v.io == null || address >= v.end || !v.mapped.get((int) ((address - v.start) / Linux.PAGE_SIZE))) {
+            return null;
+        }
+        return new IoMapping.At(v.io, address - v.start, v.end - address, v.prot);
     }
 
     /** munmap of [start, start+length) succeeded: VMAs left without pages are closed. */
@@ -61,7 +83,9 @@ final class Vmas {
         }
         for (Vma v : closed) {
             v.close.run();
-            v.file.put();
+            if (v.file != null) {
+                v.file.put();
+            }
         }
     }
 }

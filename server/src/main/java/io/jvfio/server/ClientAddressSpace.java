@@ -2,7 +2,9 @@ package io.jvfio.server;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
 import io.jvfio.emulator.AddressSpace;
+import io.jvfio.emulator.IoMapping;
 import io.jvfio.emulator.ProcMaps;
 import io.jvfio.emulator.iommu.PhysicalMemory;
 import io.jvfio.kernel.nativeimpl.ProcessMemory;
@@ -10,7 +12,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A client process's memory: uaccess by process_vm_readv/writev on its pid, the pin check by its
- * /proc/PID/maps, mmap of emulated files by asking the client to map the host fd itself, and a
+ * /proc/PID/maps, mmap of emulated files by asking the client to map the host fd itself (an MMIO
+ * BAR as memory whose faults the client sends back, if its hello said it can), and a
  * physical window (while any of its pages are pinned) through which devices reach it by DMA. Once
  * the process has exited every access is EFAULT, whatever process may since have its pid.
  */
@@ -18,6 +21,7 @@ final class ClientAddressSpace extends AddressSpace implements PhysicalMemory.Wi
     private final int pid;
     private ProcMaps maps;
     private volatile boolean gone;
+    private volatile boolean mapsIo;
     private long window = -1;
     private long pinningPageSets;
 
@@ -57,6 +61,30 @@ final class ClientAddressSpace extends AddressSpace implements PhysicalMemory.Wi
         live();
         long address = Connection.current().map(hostFd, offset, length, prot, flags);
         return MemorySegment.ofAddress(address).reinterpret(length);
+    }
+
+    /** Its preload library emulates the accesses that fault on an MMIO mapping (said at hello). */
+    void emulatesMmio() {
+        mapsIo = true;
+    }
+
+    @Override
+    public boolean mapsIo() {
+        return mapsIo;
+    }
+
+    /** An inaccessible mapping in the client, whose faulting accesses come back as {@link Protocol#OP_MMIO}. */
+    @Override
+    public MemorySegment mapIo(long length, int prot, int flags, IoMapping io) {
+        live();
+        if (!mapsIo) {
+            return super.mapIo(length, prot, flags, io);
+        }
+        long pages = (length + Linux.PAGE_SIZE - 1) & -Linux.PAGE_SIZE;
+        MemorySegment m = MemorySegment.ofAddress(Connection.current().mapIo(length, flags))
+                .reinterpret(pages);
+        addIoVma(m, io, prot);
+        return m.reinterpret(length);
     }
 
     @Override

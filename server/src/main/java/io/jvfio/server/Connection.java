@@ -116,6 +116,9 @@ final class Connection implements Runnable {
             reply = kernel.callAs(process.task, () -> switch (op) {
                 case Protocol.OP_HELLO -> {
                     tid = (int) a1;
+                    if ((a2 & Protocol.HELLO_MMIO) != 0) {
+                        process.space.emulatesMmio();
+                    }
                     yield Reply.of(0, server.ownedPrefixes());
                 }
                 case Protocol.OP_OPEN -> server.paths().open(string(payload), (int) a0);
@@ -135,6 +138,7 @@ final class Connection implements Runnable {
                 case Protocol.OP_STAT -> server.paths().stat(string(payload));
                 case Protocol.OP_READLINK -> server.paths().readlink(string(payload));
                 case Protocol.OP_LISTDIR -> server.paths().list(string(payload));
+                case Protocol.OP_MMIO -> Reply.of(0, mmio(a0, payload));
                 case Protocol.OP_SYNC -> {
                     server.reaper().sync();
                     yield Reply.of(0);
@@ -213,6 +217,17 @@ final class Connection implements Runnable {
         }
     }
 
+    /** A load or store that faulted on an MMIO mapping at {@code address}: the registers after it. */
+    private byte[] mmio(long address, MemorySegment payload) {
+        if (payload.byteSize() != 8L * MmioFault.GREGS) {
+            throw new ErrnoException(
+                    Errno.EINVAL, null, "an MMIO fault with " + payload.byteSize() + " bytes of registers");
+        }
+        long[] gregs = payload.toArray(ValueLayout.JAVA_LONG);
+        MmioFault.emulate(process.space, address, gregs);
+        return MemorySegment.ofArray(gregs).toArray(ValueLayout.JAVA_BYTE);
+    }
+
     private static String string(MemorySegment payload) {
         if (payload.equals(MemorySegment.NULL)) {
             throw new ErrnoException(Errno.EFAULT, null, "no path");
@@ -235,6 +250,11 @@ final class Connection implements Runnable {
     /** An emulated file's mmap: the client maps {@code hostFd} where its own mmap call asked. */
     long map(int hostFd, long offset, long length, int prot, int flags) {
         return callback(Protocol.MAP, hostFd, length, prot, flags, offset);
+    }
+
+    /** An MMIO BAR's mmap: the client maps {@code length} inaccessible bytes where its mmap asked. */
+    long mapIo(long length, int flags) {
+        return callback(Protocol.MAP_IO, -1, length, flags);
     }
 
     /** Sends a callback and waits for its {@link Protocol#OP_REPLY}; a negative answer is its errno. */

@@ -18,8 +18,9 @@ import java.lang.foreign.ValueLayout;
  * that, the server may call back into the client while the request runs, each callback answered by
  * one request: {@link #INSTALL} carries a placeholder fd (SCM_RIGHTS) to put into the client's fd
  * table (answered by {@link #OP_REPLY} with the new fd number), {@link #MAP} a host fd to mmap
- * (answered with the address), {@link #CLOSE} undoes an install, {@link #DRAIN} takes the readiness
- * byte off a placeholder that stopped being readable.
+ * (answered with the address), {@link #MAP_IO} an inaccessible mapping whose faults the client
+ * sends back as {@link #OP_MMIO}, {@link #CLOSE} undoes an install, {@link #DRAIN} takes the
+ * readiness byte off a placeholder that stopped being readable.
  */
 final class Protocol {
     static final int HEADER = 64;
@@ -30,7 +31,12 @@ final class Protocol {
     static final long MAX_IO = 16L << 20;
 
     // requests
-    static final int OP_HELLO = 1; // a0 version; reply payload: the owned path prefixes, NUL-separated
+    // a0 version, a1 the thread's tid, a2 features (HELLO_*); reply payload: the owned path
+    // prefixes, NUL-separated
+    static final int OP_HELLO = 1;
+    /** Hello feature: the client emulates loads and stores that fault on a {@link #MAP_IO} mapping. */
+    static final long HELLO_MMIO = 1;
+
     static final int OP_OPEN = 2; // a0 flags, a1 mode; payload path
     static final int OP_CLOSED = 3; // a0 dev, a1 ino: the client closed a placeholder
     // a0 fd, a1 request, a2 arg, a3 the fd's inode as the client sees it (0: unknown): only a hint,
@@ -46,6 +52,9 @@ final class Protocol {
     static final int OP_SYNC = 12; // wait until every closed placeholder and exited process is released
     static final int OP_REPLY = 13; // a0: the answer to a callback
     static final int OP_FCNTL_SETFL = 14; // a0 fd, a1 flags
+    // a0 the fault address; payload: the faulting thread's registers (MmioFault.GREGS i64, as in its
+    // ucontext); reply payload: the registers after the access (see MmioFault for the errors)
+    static final int OP_MMIO = 15;
 
     // messages
     static final int DONE = 1;
@@ -54,6 +63,9 @@ final class Protocol {
     static final int MAP = 4; // r0 length, r1 prot, r2 flags, r3 offset, r4 hint; the fd rides along
     static final int CLOSE = 5; // r0 fd number
     static final int DRAIN = 6; // r0 fd number
+    // r0 length, r1 mmap flags (MAP_FIXED honoured): map that much inaccessible memory where the
+    // client's mmap asked, for an MMIO BAR whose accesses fault to us
+    static final int MAP_IO = 7;
 
     private Protocol() {}
 

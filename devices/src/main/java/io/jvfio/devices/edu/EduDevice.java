@@ -216,7 +216,12 @@ public final class EduDevice {
         }
     }
 
-    /** BAR0: registers below 0x80 take 32-bit accesses only, the DMA registers 32- or 64-bit. */
+    /**
+     * BAR0: registers below 0x80 take 32-bit accesses only, the DMA registers 32- or 64-bit. As in
+     * QEMU, 1- and 2-byte accesses never reach the device (its ops' valid sizes are 4 and 8: the
+     * memory core reads them as 0 and drops the writes), and an 8-byte access below 0x80 reaches it
+     * and reads all-ones.
+     */
     private final class Registers implements MmioHandler {
         private static boolean validSize(long offset, int size) {
             return size == 4 || (offset >= REG_DMA_SOURCE && size == 8);
@@ -224,6 +229,9 @@ public final class EduDevice {
 
         @Override
         public long read(long offset, int size) {
+            if (size < 4) {
+                return 0;
+            }
             if (!validSize(offset, size)) {
                 return -1L;
             }

@@ -19,6 +19,7 @@ import io.jvfio.abi.vfio.VfioPciHotReset;
 import io.jvfio.abi.vfio.VfioPciHotResetInfo;
 import io.jvfio.abi.vfio.VfioRegionDmaRange;
 import io.jvfio.abi.vfio.VfioRegionInfo;
+import io.jvfio.emulator.AddressSpace;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EventFdFile;
 import io.jvfio.emulator.OpenFile;
@@ -919,8 +920,10 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     /**
-     * mmap of a BAR: the BAR's own RAM. BARs served by a device model cannot be mapped into this
-     * process, so only RAM-backed memory BARs advertise MMAP.
+     * vfio_pci_core_mmap of a BAR: a RAM BAR maps its own memory; a BAR of device registers is a
+     * VM_IO mapping whose loads and stores reach the device, which only a process that can emulate
+     * them has (a preload client, {@link AddressSpace#mapsIo}). The request covers whole pages and
+     * must end inside the page-aligned BAR.
      */
     @Override
     public MemorySegment mmap(VfioDevice device, long length, int prot, int mapFlags, long offset) {
@@ -931,6 +934,13 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         Bar bar = pdev.bar((int) index).filter(this::mmapSupported).orElseThrow(() -> new ErrnoException(Errno.EINVAL));
         long start = offset & OFFSET_MASK;
         long physLen = (bar.size() + Linux.PAGE_SIZE - 1) & -Linux.PAGE_SIZE;
+        if (bar.ram().isEmpty()) {
+            long pages = (length + Linux.PAGE_SIZE - 1) & -Linux.PAGE_SIZE;
+            if (start + pages > physLen) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            return UserMemory.current().mapIo(length, prot, mapFlags, new VfioPciBarMapping(this, bar, start));
+        }
         if (start + length > physLen || start + length > bar.size()) {
             throw new ErrnoException(Errno.EINVAL);
         }
@@ -938,11 +948,18 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         return UserMemory.mapFile(bar.ram().orElseThrow().memfd(), start, length, prot, Linux.Map.SHARED);
     }
 
+    /** vfio_pci_probe_mmaps for the calling process: memory BARs, register BARs only where it can map them. */
     private boolean mmapSupported(Bar bar) {
-        return bar.type() != Bar.Type.IO && bar.ram().isPresent();
+        return bar.type() != Bar.Type.IO
+                && (bar.ram().isPresent() || UserMemory.current().mapsIo());
     }
 
     // ---- for the config and interrupt code -----------------------------------------------------
+
+    /** Whether the BARs answer memory accesses: the user's memory decode on, not runtime-suspended. */
+    synchronized boolean memoryAccessible() {
+        return !pmRuntimeEngaged && config.memoryEnabled();
+    }
 
     PciFunction pdev() {
         return pdev;
