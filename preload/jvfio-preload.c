@@ -70,6 +70,8 @@ static int (*real_dup3)(int, int, int);
 static int (*real_close_range)(unsigned int, unsigned int, int);
 static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static sighandler_t (*real_signal)(int, sighandler_t);
+static ssize_t (*real_read_chk)(int, void *, size_t, size_t);
+static ssize_t (*real_pread_chk)(int, void *, size_t, off_t, size_t);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *socket_path;
@@ -109,6 +111,8 @@ __attribute__((constructor)) static void init(void)
 	RESOLVE(readdir); RESOLVE(closedir); RESOLVE(dirfd); RESOLVE(fopen); RESOLVE(waitpid);
 	RESOLVE(wait4); RESOLVE(dup2); RESOLVE(dup3); RESOLVE(close_range); RESOLVE(sigaction);
 	RESOLVE(signal);
+	real_read_chk = dlsym(RTLD_NEXT, "__read_chk");
+	real_pread_chk = dlsym(RTLD_NEXT, "__pread_chk");
 	socket_path = getenv("JVFIO_SOCKET");
 	/* The server's owned path prefixes, as the launcher put them (colon-separated). */
 	const char *owned = getenv("JVFIO_PREFIXES");
@@ -691,6 +695,29 @@ ssize_t pread(int fd, void *buf, size_t count, off_t offset)
 }
 
 ssize_t pread64(int fd, void *buf, size_t count, off_t offset) __attribute__((alias("pread")));
+
+/*
+ * _FORTIFY_SOURCE's checked forms (QEMU is built with them): on an emulated fd, our read once the
+ * buffer is known to be big enough; otherwise glibc's own, which also reports the overflow.
+ */
+ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
+{
+	READY();
+	if (count <= buflen && emulated_fd(fd, NULL))
+		return read_common(fd, buf, count, 0, 0);
+	return real_read_chk(fd, buf, count, buflen);
+}
+
+ssize_t __pread_chk(int fd, void *buf, size_t count, off_t offset, size_t buflen)
+{
+	READY();
+	if (count <= buflen && emulated_fd(fd, NULL))
+		return read_common(fd, buf, count, offset, 1);
+	return real_pread_chk(fd, buf, count, offset, buflen);
+}
+
+ssize_t __pread64_chk(int fd, void *buf, size_t count, off_t offset, size_t buflen)
+	__attribute__((alias("__pread_chk")));
 
 ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 {
