@@ -13,7 +13,8 @@ import java.nio.ByteOrder;
  * An Intel I/OAT (Crystal Beach DMA) function of a Skylake-SP Xeon, version 3.3, with one
  * channel: the registers of drivers/dma/ioat/registers.h and the descriptors of hw.h as Linux's
  * ioatdma driver and the VFIO selftests' ioat driver program them (docs/devices.md). Only the
- * copy operation (and null descriptors) is implemented; DMA_CAP offers nothing else.
+ * copy and block fill operations (and null descriptors) are implemented; DMA_CAP offers fill and
+ * nothing else.
  *
  * <p>A channel runs inside the DMACOUNT write that issues its descriptors: when software next
  * reads CHANSTS the work is done (DONE) or the channel has halted on an error (HALTED, the
@@ -72,6 +73,8 @@ public final class IoatDevice {
     static final long CHANSTS_DONE = 1;
     static final long CHANSTS_SUSPENDED = 2;
     static final long CHANSTS_HALTED = 3;
+    /** A reset channel given a chain: waits for DMACOUNT (not in Linux's registers.h; DPDK's ioat waits for it). */
+    static final long CHANSTS_ARMED = 4;
 
     static final int CHANERR_NEXT_ADDR_ERR = 0x0004;
     static final int CHANERR_NEXT_DESC_ALIGN_ERR = 0x0008;
@@ -87,6 +90,9 @@ public final class IoatDevice {
     static final int DESC_CTL_COMPL_WRITE = 1 << 3;
     static final int DESC_CTL_NULL = 1 << 5;
     static final int OP_COPY = 0x00;
+    static final int OP_FILL = 0x01;
+    static final int DMA_CAP = 0x10;
+    static final int CAP_FILL_BLOCK = 0x08;
 
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -180,7 +186,8 @@ public final class IoatDevice {
             case CHANNEL + CHANCMP -> chancmp;
             case CHANNEL + CDAR -> cdar;
             case CHANNEL + CHANERR -> (chanerr & 0xffffffffL) | (long) chanerrMask << 32;
-            default -> 0; // DMA_CAP at 0x10 (no operation besides copy) and unassigned offsets
+            case DMA_CAP -> CAP_FILL_BLOCK;
+            default -> 0; // unassigned offsets
         };
     }
 
@@ -238,8 +245,15 @@ public final class IoatDevice {
         }
     }
 
-    /** A new chain: the descriptors issued by DMACOUNT count from it. */
+    /**
+     * A new chain: the descriptors issued by DMACOUNT count from it. A channel halted by a reset
+     * (not by an error) arms: DPDK's ioat recovers a channel by RESET then CHAINADDR and waits for
+     * CHANSTS to read exactly ARMED.
+     */
     private void setChainaddr(long address) {
+        if (state == CHANSTS_HALTED && chanerr == 0 && completedDescriptor == 0) {
+            state = CHANSTS_ARMED;
+        }
         chainaddr = address;
         nextDescriptor = address;
         completedCount = 0;
@@ -300,18 +314,26 @@ public final class IoatDevice {
         long src = descriptor.get(U64, 8);
         long dst = descriptor.get(U64, 16);
         long next = descriptor.get(U64, 24);
-        if (ctl >>> 24 != OP_COPY) {
+        int op = ctl >>> 24;
+        if (op != OP_COPY && op != OP_FILL) {
             return CHANERR_CONTROL_ERR;
         }
-        if ((ctl & DESC_CTL_NULL) == 0) {
+        if (op == OP_FILL || (ctl & DESC_CTL_NULL) == 0) {
             if (size > 1L << XFERCAP_LOG) {
                 return CHANERR_LENGTH_ERR;
             }
             MemorySegment data = buffer.asSlice(0, size);
-            try {
-                pci.dma().read(src, data);
-            } catch (DmaFaultException e) {
-                return CHANERR_READ_DATA_ERR;
+            if (op == OP_FILL) {
+                // ioat_fill_descriptor: src_data is the 64-bit pattern, repeated from the destination's start
+                for (long i = 0; i < size; i++) {
+                    data.set(ValueLayout.JAVA_BYTE, i, (byte) (src >>> (8 * (i & 7))));
+                }
+            } else {
+                try {
+                    pci.dma().read(src, data);
+                } catch (DmaFaultException e) {
+                    return CHANERR_READ_DATA_ERR;
+                }
             }
             try {
                 pci.dma().write(dst, data);

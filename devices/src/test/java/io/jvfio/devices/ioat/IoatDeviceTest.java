@@ -125,6 +125,38 @@ class IoatDeviceTest {
         assertThat(chan(CHANSTS, 8)).isEqualTo(CHANSTS_HALTED);
     }
 
+    @Test
+    void aChainGivenToAResetChannelArmsItAndDmacountRunsIt() {
+        setChan(CHANCMD, 1, CHANCMD_RESET);
+        setChan(CHAINADDR, 8, DESC);
+        assertThat(chan(CHANSTS, 8)).as("exactly ARMED, as DPDK waits for").isEqualTo(CHANSTS_ARMED);
+        fill(SRC, 64, 7);
+        descriptor(DESC, SRC, DST, 64, 0, DESC);
+        setChan(DMACOUNT, 2, 1);
+        assertThat(chan(CHANSTS, 8)).isEqualTo(DESC | CHANSTS_DONE);
+        // An error halt does not arm: only a reset does.
+        descriptor(DESC, SRC, 0x40000000L, 64, 0, DESC);
+        start(1);
+        setChan(CHAINADDR, 8, DESC);
+        assertThat(chan(CHANSTS, 8) & 7).isEqualTo(CHANSTS_HALTED);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 8, 4096, 1 << XFERCAP_LOG})
+    void fillsWithTheRepeatedPattern(int size) {
+        assertThat(bar0.read(DMA_CAP, 4) & CAP_FILL_BLOCK).isEqualTo(CAP_FILL_BLOCK);
+        host.asSlice(DST - IOVA, size + 8).fill((byte) 0x5a);
+        descriptor(DESC, 0x0807_0605_0403_0201L, DST, size, OP_FILL << 24, DESC);
+        start(1);
+        assertThat(chan(CHANSTS, 8)).isEqualTo(DESC | CHANSTS_DONE);
+        for (int i = 0; i < size; i++) {
+            assertThat(host.get(ValueLayout.JAVA_BYTE, DST - IOVA + i)).isEqualTo((byte) (1 + i % 8));
+        }
+        assertThat(host.get(ValueLayout.JAVA_BYTE, DST - IOVA + size))
+                .as("past the fill")
+                .isEqualTo((byte) 0x5a);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 8, 4096, 1 << XFERCAP_LOG})
     void copiesAndReportsTheCompletedDescriptor(int size) {

@@ -5,6 +5,7 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.Vfs;
 import io.jvfio.emulator.iommu.PciIommu;
+import io.jvfio.emulator.pci.Bar;
 import io.jvfio.emulator.pci.ConfigSpace;
 import io.jvfio.emulator.pci.PciAddress;
 import io.jvfio.emulator.pci.PciFunction;
@@ -157,6 +158,7 @@ public final class PciBus {
         vfs.register(
                 dir + "/revision",
                 SysfsAttribute.readOnly(() -> String.format("0x%02x%n", c.read(PciRegs.CLASS_REVISION, 1))));
+        vfs.register(dir + "/resource", SysfsAttribute.readOnly(() -> resources(dev.function())));
         // The emulated user counts as privileged (CAP_SYS_ADMIN): all of config space is readable.
         vfs.register(dir + "/config", SysfsAttribute.binary(() -> configBytes(dev.function())));
         vfs.register(dir + "/power_state", SysfsAttribute.readOnly(() -> powerState(dev.function()) + "\n"));
@@ -176,6 +178,51 @@ public final class PciBus {
             vfs.symlink(dir + "/iommu_group", relative(dir, group));
             vfs.symlink(group + "/devices/" + dev.name(), relative(group + "/devices", dir));
         }
+    }
+
+    // include/linux/ioport.h
+    private static final long IORESOURCE_IO = 0x100;
+    private static final long IORESOURCE_MEM = 0x200;
+    private static final long IORESOURCE_PREFETCH = 0x2000;
+    private static final long IORESOURCE_SIZEALIGN = 0x40000;
+    private static final long IORESOURCE_MEM_64 = 0x100000;
+    /** The resources resource_show lists for a function that is not a bridge: BAR0-5 and the ROM. */
+    private static final int RESOURCES = 7;
+
+    /**
+     * resource_show: "start end flags" per resource, each %016llx; an unimplemented BAR (or the upper
+     * half of a 64-bit one) and the ROM (none is modelled) are all zeros. The flags are the
+     * resource's IORESOURCE_* with the BAR register's low bits, as __pci_read_base sets them.
+     */
+    private static String resources(PciFunction f) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < RESOURCES; i++) {
+            long start = 0;
+            long end = 0;
+            long flags = 0;
+            Optional<Bar> bar = i < 6 ? f.bar(i) : Optional.empty();
+            if (bar.isPresent()) {
+                Bar b = bar.get();
+                long low = f.config().read(PciRegs.BASE_ADDRESS_0 + 4 * i, 4) & 0xffffffffL;
+                if (b.type() == Bar.Type.IO) {
+                    start = low & ~0x3L;
+                    flags = IORESOURCE_IO | IORESOURCE_SIZEALIGN | (low & 0x3);
+                } else {
+                    long high = b.type() == Bar.Type.MEMORY_64
+                            ? f.config().read(PciRegs.BASE_ADDRESS_0 + 4 * i + 4, 4) & 0xffffffffL
+                            : 0;
+                    start = (high << 32) | (low & ~0xfL);
+                    flags = IORESOURCE_MEM
+                            | IORESOURCE_SIZEALIGN
+                            | (low & 0xf)
+                            | (b.prefetchable() ? IORESOURCE_PREFETCH : 0)
+                            | (b.type() == Bar.Type.MEMORY_64 ? IORESOURCE_MEM_64 : 0);
+                }
+                end = start + b.size() - 1;
+            }
+            sb.append(String.format("0x%016x 0x%016x 0x%016x%n", start, end, flags));
+        }
+        return sb.toString();
     }
 
     private static byte[] configBytes(PciFunction f) {

@@ -9,6 +9,7 @@ import io.jvfio.emulator.bus.PciDevice;
 import io.jvfio.emulator.iommu.Group;
 import io.jvfio.emulator.iommufd.Iommufd;
 import io.jvfio.emulator.kvm.Kvm;
+import io.jvfio.emulator.sysfs.ModuleParams;
 import io.jvfio.emulator.sysfs.SysfsAttribute;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -27,7 +28,12 @@ public final class Vfio {
     private final EmulatedKernel kernel;
     private final PciBus bus;
     private final boolean groupEnabled;
-    private final boolean noiommu;
+    /**
+     * vfio.enable_unsafe_noiommu_mode (0644, /sys/module/vfio/parameters): from the kernel command
+     * line (the config), read when a device without an IOMMU group registers, as vfio_group_find_or_alloc does.
+     */
+    private final ModuleParams.BoolParam noiommu;
+
     private final BitSet deviceIndexes = new BitSet();
     private final Map<Object, VfioDeviceSet> deviceSets = new HashMap<>();
     /** Groups by IOMMU group ID (fake IDs for no-IOMMU groups); guarded by itself ({@code group_lock}). */
@@ -37,7 +43,8 @@ public final class Vfio {
         this.kernel = kernel;
         this.bus = bus;
         this.groupEnabled = kernel.config().vfioGroup();
-        this.noiommu = kernel.config().noiommu();
+        this.noiommu = new ModuleParams(kernel.vfs(), "vfio").bool("enable_unsafe_noiommu_mode", 0644);
+        noiommu.set(kernel.config().noiommu());
     }
 
     /** Loads the VFIO core into {@code kernel}; registers /dev/vfio/vfio when groups are configured. */
@@ -199,7 +206,7 @@ public final class Vfio {
                 return;
             }
             if (dev.iommuGroup() == null) {
-                if (!noiommu) {
+                if (!noiommu.get()) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
                 device.group = createGroup(fakeGroupId(), null, false);
