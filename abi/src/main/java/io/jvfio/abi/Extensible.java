@@ -8,8 +8,7 @@ import java.lang.foreign.ValueLayout;
  * The extensible-struct rules, implemented once. iommufd ({@code iommufd_fops_ioctl} and {@code
  * copy_struct_from_user}): a {@code size} below the minimum is EINVAL; bytes past the kernel's
  * struct must be zero, else E2BIG; a short struct reads as zero-filled; results go back with length
- * {@code min(size, sizeof)}. VFIO ({@code argsz}/{@code minsz}): below the minimum is EINVAL, the
- * kernel reads only what it knows, and a larger argsz is fine.
+ * {@code min(size, sizeof)}. (VFIO's argsz rules are the emulator's {@code VfioArgsz}.)
  *
  * <p>Reading the user's bytes (and the EFAULT that may bring) is the caller's job: these functions
  * take the bytes the kernel would have copied.
@@ -19,7 +18,9 @@ public final class Extensible {
 
     /** EINVAL when {@code userSize} is below the struct's minimum. */
     public static void checkMinimum(StructDef def, long userSize) {
-        requireMinimum(def, "size", userSize);
+        if (userSize < def.minSize()) {
+            throw new ErrnoException(Errno.EINVAL, null, def.cName() + " size " + userSize + " < " + def.minSize());
+        }
     }
 
     /**
@@ -37,18 +38,6 @@ public final class Extensible {
         MemorySegment kernel = arena.allocate(known, 8);
         MemorySegment.copy(user, 0, kernel, 0, Math.min(userSize, known));
         return kernel;
-    }
-
-    /** VFIO: the kernel copies exactly its known prefix ({@code minSize}) after checking argsz. */
-    public static void checkArgsz(StructDef def, long argsz) {
-        requireMinimum(def, "argsz", argsz);
-    }
-
-    private static void requireMinimum(StructDef def, String prefix, long given) {
-        if (given < def.minSize()) {
-            throw new ErrnoException(
-                    Errno.EINVAL, null, def.cName() + " " + prefix + " " + given + " < " + def.minSize());
-        }
     }
 
     /** How many bytes a response copies back: {@code min(size, sizeof)}. */

@@ -14,6 +14,7 @@ import io.jvfio.abi.vfio.VfioIommuType1InfoCapIovaRange;
 import io.jvfio.abi.vfio.VfioIommuType1InfoDmaAvail;
 import io.jvfio.abi.vfio.VfioIovaRange;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.VfioArgsz;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -137,10 +138,10 @@ final class VfioCompat {
     private static void mapDma(IommufdCtx ctx, long arg) {
         try (Arena arena = Arena.ofConfined()) {
             long minsz = VfioIommuType1DmaMap.SIZE.offset() + 8;
-            MemorySegment map = UserMemory.copyIn(arg, minsz, arena);
+            MemorySegment map = VfioArgsz.copyIn(arg, minsz, arena);
             int flags = VfioIommuType1DmaMap.FLAGS.get(map);
             int supported = VfioIommuType1DmaMap.FLAG_READ | VfioIommuType1DmaMap.FLAG_WRITE;
-            if (Integer.toUnsignedLong(VfioIommuType1DmaMap.ARGSZ.get(map)) < minsz || (flags & ~supported) != 0) {
+            if ((flags & ~supported) != 0) {
                 throw new ErrnoException(Errno.EINVAL);
             }
             int mapFlags = IommuIoasMap.FLAG_FIXED_IOVA
@@ -165,10 +166,9 @@ final class VfioCompat {
     private static void unmapDma(IommufdCtx ctx, long arg) {
         try (Arena arena = Arena.ofConfined()) {
             long minsz = VfioIommuType1DmaUnmap.SIZE.offset() + 8;
-            MemorySegment unmap = UserMemory.copyIn(arg, minsz, arena);
+            MemorySegment unmap = VfioArgsz.copyIn(arg, minsz, arena);
             int flags = VfioIommuType1DmaUnmap.FLAGS.get(unmap);
-            if (Integer.toUnsignedLong(VfioIommuType1DmaUnmap.ARGSZ.get(unmap)) < minsz
-                    || (flags & ~VfioIommuType1DmaUnmap.FLAG_ALL) != 0) {
+            if ((flags & ~VfioIommuType1DmaUnmap.FLAG_ALL) != 0) {
                 throw new ErrnoException(Errno.EINVAL);
             }
             long iova = VfioIommuType1DmaUnmap.IOVA.get(unmap);
@@ -213,12 +213,8 @@ final class VfioCompat {
     private static void getInfo(IommufdCtx ctx, long arg) {
         try (Arena arena = Arena.ofConfined()) {
             long minsz = VfioIommuType1Info.IOVA_PGSIZES.offset() + 8;
-            MemorySegment info = VfioIommuType1Info.DEF.allocate(arena);
-            MemorySegment.copy(UserMemory.copyIn(arg, minsz, arena), 0, info, 0, minsz);
-            long argsz = Integer.toUnsignedLong(VfioIommuType1Info.ARGSZ.get(info));
-            if (argsz < minsz) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
+            MemorySegment info = VfioArgsz.copyIn(arg, minsz, VfioIommuType1Info.DEF.size(), arena);
+            long argsz = VfioArgsz.of(info);
             long copyLen = Math.min(argsz, VfioIommuType1Info.DEF.size());
             Ioas ioas = ctx.getCompatIoas();
             try {

@@ -13,6 +13,7 @@ import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioPrecopyInfo;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.VfioArgsz;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -62,10 +63,7 @@ public final class VfioDeviceFeatures {
             throw new ErrnoException(Errno.ENOTTY);
         }
         long minsz = VfioPrecopyInfo.DEF.minSize();
-        MemorySegment info = UserMemory.copyIn(arg, minsz, arena);
-        if (VfioPrecopyInfo.ARGSZ.getUnsigned(info) < minsz) {
-            throw new ErrnoException(Errno.EINVAL);
-        }
+        MemorySegment info = VfioArgsz.copyIn(arg, minsz, arena);
         if (device.precopyInfoV2) {
             VfioPrecopyInfo.FLAGS.set(info, 0);
         }
@@ -78,12 +76,9 @@ public final class VfioDeviceFeatures {
         int flags;
         long argsz;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment f = UserMemory.copyIn(arg, minsz, arena);
-            argsz = VfioDeviceFeature.ARGSZ.getUnsigned(f);
+            MemorySegment f = VfioArgsz.copyIn(arg, minsz, arena);
+            argsz = VfioArgsz.of(f);
             flags = VfioDeviceFeature.FLAGS.get(f);
-        }
-        if (argsz < minsz) {
-            throw new ErrnoException(Errno.EINVAL);
         }
         int known = VfioDeviceFeature.FEATURE_MASK | SET | GET | VfioDeviceFeature.FEATURE_PROBE;
         if ((flags & ~known) != 0) {

@@ -9,6 +9,7 @@ import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.VfioArgsz;
 import io.jvfio.emulator.iommufd.IommufdCtx;
 import io.jvfio.emulator.iommufd.IommufdDevice;
 import io.jvfio.emulator.kvm.Kvm;
@@ -287,11 +288,10 @@ final class VfioDeviceFile extends OpenFile {
     private void attachPt(long arg) {
         long minsz = VfioDeviceAttachIommufdPt.PT_ID.offset() + 4;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attach = UserMemory.copyIn(arg, minsz, arena);
-            long argsz = VfioDeviceAttachIommufdPt.ARGSZ.getUnsigned(attach);
+            MemorySegment attach = VfioArgsz.copyIn(arg, minsz, arena);
             int flags = VfioDeviceAttachIommufdPt.FLAGS.get(attach);
             int ptId = VfioDeviceAttachIommufdPt.PT_ID.get(attach);
-            if (argsz < minsz || (flags & ~VfioDeviceAttachIommufdPt.ATTACH_PASID) != 0) {
+            if ((flags & ~VfioDeviceAttachIommufdPt.ATTACH_PASID) != 0) {
                 throw new ErrnoException(Errno.EINVAL);
             }
             int pasid = IommufdDevice.NO_PASID;
@@ -299,8 +299,7 @@ final class VfioDeviceFile extends OpenFile {
                 if (device.isEmulated()) {
                     throw new ErrnoException(Errno.EOPNOTSUPP); // no pasid_attach_ioas op
                 }
-                long xend = VfioDeviceAttachIommufdPt.PASID.offset() + 4;
-                if (argsz < xend) {
+                if (!VfioArgsz.covers(attach, VfioDeviceAttachIommufdPt.PASID.offset() + 4)) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
                 pasid = UserMemory.getU32(arg + VfioDeviceAttachIommufdPt.PASID.offset());
@@ -324,10 +323,9 @@ final class VfioDeviceFile extends OpenFile {
     private void detachPt(long arg) {
         long minsz = VfioDeviceDetachIommufdPt.FLAGS.offset() + 4;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment detach = UserMemory.copyIn(arg, minsz, arena);
-            long argsz = VfioDeviceDetachIommufdPt.ARGSZ.getUnsigned(detach);
+            MemorySegment detach = VfioArgsz.copyIn(arg, minsz, arena);
             int flags = VfioDeviceDetachIommufdPt.FLAGS.get(detach);
-            if (argsz < minsz || (flags & ~VfioDeviceDetachIommufdPt.DETACH_PASID) != 0) {
+            if ((flags & ~VfioDeviceDetachIommufdPt.DETACH_PASID) != 0) {
                 throw new ErrnoException(Errno.EINVAL);
             }
             int pasid = IommufdDevice.NO_PASID;
@@ -335,7 +333,7 @@ final class VfioDeviceFile extends OpenFile {
                 if (device.isEmulated()) {
                     throw new ErrnoException(Errno.EOPNOTSUPP); // no pasid_detach_ioas op
                 }
-                if (argsz < VfioDeviceDetachIommufdPt.PASID.offset() + 4) {
+                if (!VfioArgsz.covers(detach, VfioDeviceDetachIommufdPt.PASID.offset() + 4)) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
                 pasid = UserMemory.getU32(arg + VfioDeviceDetachIommufdPt.PASID.offset());
@@ -354,16 +352,12 @@ final class VfioDeviceFile extends OpenFile {
         long minsz = VfioRegionInfo.OFFSET.offset() + 8;
         long full = VfioRegionInfo.DEF.size();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(full);
-            MemorySegment.copy(UserMemory.copyIn(arg, minsz, arena), 0, info, 0, minsz);
-            if (VfioRegionInfo.ARGSZ.getUnsigned(info) < minsz) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
+            MemorySegment info = VfioArgsz.copyIn(arg, minsz, full, arena);
             VfioInfoCap caps = new VfioInfoCap();
             device.ops().getRegionInfoCaps(device, info, caps);
             if (caps.size() > 0) {
                 VfioRegionInfo.FLAGS.set(info, VfioRegionInfo.FLAGS.get(info) | VfioRegionInfo.FLAG_CAPS);
-                if (VfioRegionInfo.ARGSZ.getUnsigned(info) < full + caps.size()) {
+                if (!VfioArgsz.covers(info, full + caps.size())) {
                     VfioRegionInfo.ARGSZ.set(info, (int) (full + caps.size()));
                     VfioRegionInfo.CAP_OFFSET.set(info, 0);
                 } else {

@@ -8,6 +8,7 @@ import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.VfioArgsz;
 import io.jvfio.emulator.iommufd.IommufdCtx;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -85,10 +86,7 @@ final class VfioGroupFile extends OpenFile {
     private void getStatus(long arg) {
         long minsz = VfioGroupStatus.FLAGS.offset() + 4;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment status = UserMemory.copyIn(arg, minsz, arena);
-            if (VfioGroupStatus.ARGSZ.getUnsigned(status) < minsz) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
+            MemorySegment status = VfioArgsz.copyIn(arg, minsz, arena);
             int flags = 0;
             group.lock.lock();
             try {

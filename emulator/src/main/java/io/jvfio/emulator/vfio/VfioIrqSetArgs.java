@@ -4,6 +4,7 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.vfio.VfioIrqSet;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.VfioArgsz;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,15 +20,14 @@ public record VfioIrqSetArgs(int flags, int index, int start, int count, byte[] 
     public static VfioIrqSetArgs validateAndPrepare(long arg, IntUnaryOperator numIrqs, int maxIrqType) {
         long minsz = VfioIrqSet.DEF.minSize();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment hdr = UserMemory.copyIn(arg, minsz, a);
-            long argsz = Integer.toUnsignedLong(VfioIrqSet.ARGSZ.get(hdr));
+            MemorySegment hdr = VfioArgsz.copyIn(arg, minsz, a);
+            long argsz = VfioArgsz.of(hdr);
             int flags = VfioIrqSet.FLAGS.get(hdr);
             int index = VfioIrqSet.INDEX.get(hdr);
             long start = Integer.toUnsignedLong(VfioIrqSet.START.get(hdr));
             long count = Integer.toUnsignedLong(VfioIrqSet.COUNT.get(hdr));
             int max = numIrqs.applyAsInt(index);
-            if (argsz < minsz
-                    || Integer.compareUnsigned(index, maxIrqType) >= 0
+            if (Integer.compareUnsigned(index, maxIrqType) >= 0
                     || count >= 0xffffffffL - start
                     || (flags & ~(VfioIrqSet.DATA_TYPE_MASK | VfioIrqSet.ACTION_TYPE_MASK)) != 0) {
                 throw new ErrnoException(Errno.EINVAL);

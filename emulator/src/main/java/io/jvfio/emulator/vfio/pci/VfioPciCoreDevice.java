@@ -24,6 +24,7 @@ import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EventFdFile;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.VfioArgsz;
 import io.jvfio.emulator.dmabuf.DmaBuf;
 import io.jvfio.emulator.dmabuf.PhysVec;
 import io.jvfio.emulator.iommu.PeerMmio;
@@ -261,16 +262,11 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private void getInfo(long arg) {
         long minsz = VfioDeviceInfo.DEF.minSize();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = a.allocate(VfioDeviceInfo.DEF.size());
-            MemorySegment.copy(UserMemory.copyIn(arg, minsz, a), 0, info, 0, minsz);
-            long argsz = VfioDeviceInfo.ARGSZ.getUnsigned(info);
-            if (argsz < minsz) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
+            MemorySegment info = VfioArgsz.copyIn(arg, minsz, VfioDeviceInfo.DEF.size(), a);
             VfioDeviceInfo.FLAGS.set(info, VfioDeviceInfo.FLAGS_PCI | (resetWorks ? VfioDeviceInfo.FLAGS_RESET : 0));
             VfioDeviceInfo.NUM_REGIONS.set(info, VFIO_PCI_NUM_REGIONS);
             VfioDeviceInfo.NUM_IRQS.set(info, VFIO_PCI_NUM_IRQS);
-            UserMemory.copyOut(info, arg, Math.min(argsz, info.byteSize()));
+            VfioArgsz.copyBack(info, arg);
         }
     }
 
@@ -313,10 +309,9 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private void getIrqInfo(long arg) {
         long size = VfioIrqInfo.DEF.minSize();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = UserMemory.copyIn(arg, size, a);
+            MemorySegment info = VfioArgsz.copyIn(arg, size, a);
             int index = VfioIrqInfo.INDEX.get(info);
-            if (Integer.compareUnsigned(VfioIrqInfo.ARGSZ.get(info), (int) size) < 0
-                    || Integer.compareUnsigned(index, VFIO_PCI_NUM_IRQS) >= 0
+            if (Integer.compareUnsigned(index, VFIO_PCI_NUM_IRQS) >= 0
                     || (index == VFIO_PCI_ERR_IRQ_INDEX && pdev.pcieType().isEmpty())) {
                 throw new ErrnoException(Errno.EINVAL);
             }
@@ -361,14 +356,11 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private void ioeventfdIoctl(long arg) {
         long minsz = VfioDeviceIoeventfd.DEF.minSize();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = UserMemory.copyIn(arg, minsz, a);
+            MemorySegment s = VfioArgsz.copyIn(arg, minsz, a);
             int flags = VfioDeviceIoeventfd.FLAGS.get(s);
             int count = flags & VfioDeviceIoeventfd.IOEVENTFD_SIZE_MASK;
             int fd = VfioDeviceIoeventfd.FD.get(s);
-            if (Integer.compareUnsigned(VfioDeviceIoeventfd.ARGSZ.get(s), (int) minsz) < 0
-                    || (flags & ~VfioDeviceIoeventfd.IOEVENTFD_SIZE_MASK) != 0
-                    || Integer.bitCount(count) != 1
-                    || fd < -1) {
+            if ((flags & ~VfioDeviceIoeventfd.IOEVENTFD_SIZE_MASK) != 0 || Integer.bitCount(count) != 1 || fd < -1) {
                 throw new ErrnoException(Errno.EINVAL);
             }
             ioeventfd(VfioDeviceIoeventfd.OFFSET.get(s), VfioDeviceIoeventfd.DATA.get(s), count, fd);
@@ -482,11 +474,8 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private void hotResetInfo(VfioDevice device, long arg) {
         long minsz = VfioPciHotResetInfo.DEF.minSize();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment hdr = UserMemory.copyIn(arg, minsz, a);
-            long argsz = Integer.toUnsignedLong(VfioPciHotResetInfo.ARGSZ.get(hdr));
-            if (argsz < minsz) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
+            MemorySegment hdr = VfioArgsz.copyIn(arg, minsz, a);
+            long argsz = VfioArgsz.of(hdr);
             List<PciAddress> devices = resetScope().devices();
             long entry = VfioPciDependentDevice.DEF.size();
             VfioPciHotResetInfo.FLAGS.set(hdr, 0);
@@ -543,10 +532,9 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         long minsz = VfioPciHotReset.DEF.minSize();
         List<OpenFile> groups = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment hdr = UserMemory.copyIn(arg, minsz, a);
-            long argsz = Integer.toUnsignedLong(VfioPciHotReset.ARGSZ.get(hdr));
+            MemorySegment hdr = VfioArgsz.copyIn(arg, minsz, a);
             int count = VfioPciHotReset.COUNT.get(hdr);
-            if (argsz < minsz || VfioPciHotReset.FLAGS.get(hdr) != 0) {
+            if (VfioPciHotReset.FLAGS.get(hdr) != 0) {
                 throw new ErrnoException(Errno.EINVAL);
             }
             device.devSet().lock().lock();
