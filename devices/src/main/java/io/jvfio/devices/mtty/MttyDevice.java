@@ -12,6 +12,7 @@ import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.emulator.EventFdFile;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.emulator.VfioArgsz;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.VfioDeviceOps;
 import io.jvfio.emulator.vfio.VfioInfoCap;
@@ -448,10 +449,7 @@ final class MttyDevice implements VfioDeviceOps {
     private void getInfo(long arg) {
         long minsz = VfioDeviceInfo.NUM_IRQS.offset() + 4;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = UserMemory.copyIn(arg, minsz, a);
-            if (Integer.toUnsignedLong(VfioDeviceInfo.ARGSZ.get(info)) < minsz) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
+            MemorySegment info = VfioArgsz.copyIn(arg, minsz, a);
             VfioDeviceInfo.FLAGS.set(info, VfioDeviceInfo.FLAGS_PCI);
             VfioDeviceInfo.NUM_REGIONS.set(info, VFIO_PCI_NUM_REGIONS);
             VfioDeviceInfo.NUM_IRQS.set(info, VFIO_PCI_NUM_IRQS);
@@ -464,11 +462,10 @@ final class MttyDevice implements VfioDeviceOps {
     private void getIrqInfo(long arg) {
         long minsz = VfioIrqInfo.COUNT.offset() + 4;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = UserMemory.copyIn(arg, minsz, a);
+            MemorySegment info = VfioArgsz.copyIn(arg, minsz, a);
             int index = VfioIrqInfo.INDEX.get(info);
             int num = numIrqs;
-            if (Integer.toUnsignedLong(VfioIrqInfo.ARGSZ.get(info)) < minsz
-                    || Integer.compareUnsigned(index, num) >= 0
+            if (Integer.compareUnsigned(index, num) >= 0
                     || (index != VFIO_PCI_INTX_IRQ_INDEX && index != VFIO_PCI_MSI_IRQ_INDEX)) {
                 throw new ErrnoException(Errno.EINVAL);
             }
