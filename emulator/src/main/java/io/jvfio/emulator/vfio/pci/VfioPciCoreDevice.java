@@ -7,9 +7,7 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.vfio.VfioDeviceFeature;
-import io.jvfio.abi.vfio.VfioDeviceFeatureDmaBuf;
 import io.jvfio.abi.vfio.VfioDeviceInfo;
-import io.jvfio.abi.vfio.VfioDeviceIoeventfd;
 import io.jvfio.abi.vfio.VfioDeviceLowPowerEntryWithWakeup;
 import io.jvfio.abi.vfio.VfioInfoCapHeader;
 import io.jvfio.abi.vfio.VfioIoctl;
@@ -17,7 +15,6 @@ import io.jvfio.abi.vfio.VfioIrqInfo;
 import io.jvfio.abi.vfio.VfioPciDependentDevice;
 import io.jvfio.abi.vfio.VfioPciHotReset;
 import io.jvfio.abi.vfio.VfioPciHotResetInfo;
-import io.jvfio.abi.vfio.VfioRegionDmaRange;
 import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.emulator.AddressSpace;
 import io.jvfio.emulator.EmulatedKernel;
@@ -25,9 +22,6 @@ import io.jvfio.emulator.EventFdFile;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.VfioArgsz;
-import io.jvfio.emulator.dmabuf.DmaBuf;
-import io.jvfio.emulator.dmabuf.PhysVec;
-import io.jvfio.emulator.iommu.PeerMmio;
 import io.jvfio.emulator.iommufd.IommufdCtx;
 import io.jvfio.emulator.pci.Bar;
 import io.jvfio.emulator.pci.DmaPort;
@@ -66,9 +60,6 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     private static final long OFFSET_MASK = (1L << OFFSET_SHIFT) - 1;
 
-    /** VFIO_PCI_IOEVENTFD_MAX: ioeventfds per device. */
-    static final int IOEVENTFD_MAX = 1000;
-
     /** The legacy VGA region: memory 0xa0000-0xbffff plus the VGA I/O ports below it. */
     private static final long VGA_REGION_SIZE = 0xc0000;
 
@@ -80,7 +71,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private final Supplier<VfioPciOptions> optionSource;
     private final int msiCap;
     private final int msixCap;
-    private final List<VfioPciIoeventfd> ioeventfds = new ArrayList<>();
+    private final VfioPciRdwr rdwr = new VfioPciRdwr(this);
     private VfioPciOptions options;
     private VfioPciPermTables perms;
     private VfioPciConfig config;
@@ -191,10 +182,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     public synchronized void close() {
         dmaBufCleanup();
         intrs.release();
-        synchronized (ioeventfds) {
-            ioeventfds.forEach(VfioPciIoeventfd::disable);
-            ioeventfds.clear();
-        }
+        rdwr.releaseIoeventfds();
         VfioPciPermTables.release();
         perms = null;
         pmRuntimeExit();
@@ -251,7 +239,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         } else if (request == VfioIoctl.VFIO_DEVICE_PCI_HOT_RESET) {
             hotReset(device, arg);
         } else if (request == VfioIoctl.VFIO_DEVICE_IOEVENTFD) {
-            ioeventfdIoctl(arg);
+            rdwr.ioeventfdIoctl(arg);
         } else {
             throw new ErrnoException(Errno.ENOTTY);
         }
@@ -337,90 +325,12 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         intrs.setIrqs(set.flags(), set.index(), set.start(), set.count(), set.data(), this::eventfd);
     }
 
-    private EventFdFile eventfd(int fd) {
-        return EventFdFile.fromFd(kernel::fget, fd);
-    }
-
     /** VFIO_DEVICE_RESET: EINVAL without a function reset. */
     private void reset() {
         if (!resetWorks) {
             throw new ErrnoException(Errno.EINVAL);
         }
         tryResetFunction();
-    }
-
-    /**
-     * vfio_pci_ioctl_ioeventfd: argsz, flags (one size bit of 1/2/4/8) and fd (-1 or an fd)
-     * checked in the kernel's order, all EINVAL.
-     */
-    private void ioeventfdIoctl(long arg) {
-        long minsz = VfioDeviceIoeventfd.DEF.minSize();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = VfioArgsz.copyIn(arg, minsz, a);
-            int flags = VfioDeviceIoeventfd.FLAGS.get(s);
-            int count = flags & VfioDeviceIoeventfd.IOEVENTFD_SIZE_MASK;
-            int fd = VfioDeviceIoeventfd.FD.get(s);
-            if ((flags & ~VfioDeviceIoeventfd.IOEVENTFD_SIZE_MASK) != 0 || Integer.bitCount(count) != 1 || fd < -1) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            ioeventfd(VfioDeviceIoeventfd.OFFSET.get(s), VfioDeviceIoeventfd.DATA.get(s), count, fd);
-        }
-    }
-
-    /**
-     * vfio_pci_ioeventfd: BARs only, inside the BAR, never over the MSI-X table, no 8-byte writes
-     * (EINVAL); then a registration equal in BAR, offset, data and size is removed by fd -1 and is
-     * EEXIST otherwise; fd -1 matching nothing is ENODEV; ENOSPC past {@link #IOEVENTFD_MAX}.
-     */
-    private void ioeventfd(long offset, long data, int count, int fd) {
-        long index = offset >>> OFFSET_SHIFT;
-        long pos = offset & OFFSET_MASK;
-        if (index > VFIO_PCI_BAR5_REGION_INDEX) {
-            throw new ErrnoException(Errno.EINVAL);
-        }
-        int bar = (int) index;
-        Optional<Bar> b = pdev.bar(bar);
-        if (pos + count > b.map(Bar::size).orElse(0L)) {
-            throw new ErrnoException(Errno.EINVAL);
-        }
-        if (bar == msixBar()) {
-            long tableStart = pdev.config().read(msixCap + MSIX_TABLE, 4) & ~MSIX_BIR;
-            long tableEnd = tableStart + (long) irqCountMsix() * MSIX_ENTRY_SIZE;
-            if (!(pos + count <= tableStart || pos >= tableEnd)) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-        }
-        if (count == 8) {
-            throw new ErrnoException(Errno.EINVAL);
-        }
-        synchronized (ioeventfds) {
-            for (VfioPciIoeventfd e : ioeventfds) {
-                if (e.matches(bar, pos, data, count)) {
-                    if (fd != -1) {
-                        throw new ErrnoException(Errno.EEXIST);
-                    }
-                    e.disable();
-                    ioeventfds.remove(e);
-                    return;
-                }
-            }
-            if (fd < 0) {
-                throw new ErrnoException(Errno.ENODEV);
-            }
-            if (ioeventfds.size() >= IOEVENTFD_MAX) {
-                throw new ErrnoException(Errno.ENOSPC);
-            }
-            VfioPciIoeventfd e = new VfioPciIoeventfd(this, b.get(), pos, data, count);
-            e.enable(kernel::fget, fd);
-            ioeventfds.add(e);
-        }
-    }
-
-    /** The ioeventfds registered now (for tests). */
-    int ioeventfdCount() {
-        synchronized (ioeventfds) {
-            return ioeventfds.size();
-        }
     }
 
     /**
@@ -629,7 +539,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         runtimeResume();
         int feature = flags & VfioDeviceFeature.FEATURE_MASK;
         if (feature == VfioDeviceFeature.FEATURE_DMA_BUF) {
-            return featureDmaBuf(flags, arg, argsz);
+            return VfioPciDmaBuf.export(this, kernel, flags, arg, argsz);
         }
         long payload =
                 switch (feature) {
@@ -692,81 +602,10 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     // ---- dma-buf export (vfio_pci_dmabuf.c) ----------------------------------------------------
 
-    /** The most bytes one kmalloc may give (KMALLOC_MAX_SIZE): memdup_array_user's limit. */
-    private static final long KMALLOC_MAX_SIZE = 4L << 20;
-
-    /**
-     * VFIO_DEVICE_FEATURE_DMA_BUF (GET only): exports ranges of a memory BAR as a new dma-buf whose
-     * fd is the ioctl's return value. Revoked from the start if memory decode is off.
-     */
-    private long featureDmaBuf(int flags, long arg, long argsz) {
-        long minsz = VfioDeviceFeatureDmaBuf.DEF.size();
-        if (!VfioDeviceFeatures.checkFeature(flags, argsz, VfioDeviceFeature.FEATURE_GET, minsz)) {
-            return 0;
-        }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment req = UserMemory.copyIn(arg, minsz, a);
-            long nr = Integer.toUnsignedLong(VfioDeviceFeatureDmaBuf.NR_RANGES.get(req));
-            if (nr == 0 || VfioDeviceFeatureDmaBuf.FLAGS.get(req) != 0) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            int index = VfioDeviceFeatureDmaBuf.REGION_INDEX.get(req);
-            Bar bar = Integer.compareUnsigned(index, VFIO_PCI_ROM_REGION_INDEX) >= 0
-                    ? null
-                    : pdev.bar(index).orElse(null);
-            if (bar == null) {
-                throw new ErrnoException(Errno.ENODEV);
-            }
-            long entry = VfioRegionDmaRange.DEF.size();
-            if (nr * entry > KMALLOC_MAX_SIZE) {
-                throw new ErrnoException(Errno.ENOMEM);
-            }
-            MemorySegment ranges = UserMemory.copyIn(arg + minsz, nr * entry, a);
-            // validate_dmabuf_input
-            long total = 0;
-            for (long i = 0; i < nr; i++) {
-                MemorySegment r = ranges.asSlice(i * entry, entry);
-                long offset = VfioRegionDmaRange.OFFSET.get(r);
-                long len = VfioRegionDmaRange.LENGTH.get(r);
-                if (len == 0 || offset % Linux.PAGE_SIZE != 0 || len % Linux.PAGE_SIZE != 0) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-                total += len;
-                if (Long.compareUnsigned(total, len) < 0) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-            }
-            // DMA_IOVA_USE_SWIOTLB, the top bit, cannot be part of a length.
-            if (total < 0) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            kernel.faults().point("vfio_pci_core_feature_dma_buf");
-            // vfio_pci_core_get_dmabuf_phys: only memory BARs are peer-to-peer providers.
-            if (bar.type() == Bar.Type.IO) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            long start = bar.ram().map(m -> m.segment().address()).orElseGet(() -> PeerMmio.addressOf(bar));
-            List<PhysVec> phys = new ArrayList<>();
-            for (long i = 0; i < nr; i++) {
-                MemorySegment r = ranges.asSlice(i * entry, entry);
-                long paddr = start + VfioRegionDmaRange.OFFSET.get(r);
-                long len = VfioRegionDmaRange.LENGTH.get(r);
-                if (Long.compareUnsigned(paddr, start) < 0 || Long.compareUnsigned(paddr + len, paddr) < 0) {
-                    throw new ErrnoException(Errno.EOVERFLOW);
-                }
-                if (Long.compareUnsigned(paddr + len, start + bar.size()) > 0) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-                phys.add(new PhysVec(paddr, len));
-            }
-            VfioPciDmaBuf priv = new VfioPciDmaBuf(this, phys);
-            priv.dmabuf = DmaBuf.export(kernel, total, VfioDeviceFeatureDmaBuf.OPEN_FLAGS.get(req), priv);
-            synchronized (this) {
-                priv.revoked = !config.memoryEnabled();
-                dmabufs.add(priv);
-            }
-            return kernel.installFd(priv.dmabuf);
-        }
+    /** A new buffer exported from this device: revoked from the start if memory decode is off. */
+    synchronized void addDmaBuf(VfioPciDmaBuf b) {
+        b.revoked = !config.memoryEnabled();
+        dmabufs.add(b);
     }
 
     /** vfio_pci_dma_buf_move: every exported buffer to the revoked state or out of it. */
@@ -790,121 +629,20 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         dmabufs.remove(b);
     }
 
-    // ---- regions -------------------------------------------------------------------------------
+    // ---- regions (vfio_pci_rdwr.c: VfioPciRdwr) ------------------------------------------------
 
     /** read/pread on the device fd: the region at {@code pos >> 40}. */
     @Override
     public long read(VfioDevice device, MemorySegment buf, long pos) {
-        byte[] b = new byte[(int) Math.min(buf.byteSize(), Integer.MAX_VALUE)];
-        int n = rw(b, pos, false);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment k = a.allocate(Math.max(n, 1));
-            MemorySegment.copy(b, 0, k, ValueLayout.JAVA_BYTE, 0, n);
-            UserMemory.toSegment(k, buf, n);
-        }
-        return n;
+        runtimeResume();
+        return rdwr.read(buf, pos);
     }
 
     /** write/pwrite on the device fd. */
     @Override
     public long write(VfioDevice device, MemorySegment buf, long pos) {
-        byte[] b = new byte[(int) Math.min(buf.byteSize(), Integer.MAX_VALUE)];
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment k = a.allocate(Math.max(b.length, 1));
-            UserMemory.fromSegment(buf, k, b.length);
-            MemorySegment.copy(k, ValueLayout.JAVA_BYTE, 0, b, 0, b.length);
-        }
-        return rw(b, pos, true);
-    }
-
-    private int rw(byte[] b, long pos, boolean write) {
         runtimeResume();
-        long index = pos >>> OFFSET_SHIFT;
-        long off = pos & OFFSET_MASK;
-        if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
-            synchronized (this) {
-                config.rw(b, (int) Math.min(off, Integer.MAX_VALUE), write);
-            }
-            return b.length;
-        }
-        if (index <= VFIO_PCI_BAR5_REGION_INDEX) {
-            return barRw(pdev.bar((int) index).orElseThrow(() -> new ErrnoException(Errno.EINVAL)), b, off, write);
-        }
-        if (index == VFIO_PCI_VGA_REGION_INDEX && hasVga) {
-            return vgaRw(b, off, write);
-        }
-        throw new ErrnoException(Errno.EINVAL);
-    }
-
-    /**
-     * vfio_pci_vga_rw: the legacy VGA memory (0xa0000-0xbffff) and ports (0x3b0-0x3bb,
-     * 0x3c0-0x3df); an access is cut at the end of its range, one starting elsewhere is EINVAL. The
-     * PCI model has no legacy VGA decoding, so nothing claims these cycles: reads are all-ones,
-     * writes are dropped.
-     */
-    private static int vgaRw(byte[] b, long off, boolean write) {
-        long end;
-        if (off >= 0xa0000 && off < 0xc0000) {
-            end = 0xc0000;
-        } else if (off >= 0x3b0 && off < 0x3bc) {
-            end = 0x3bc;
-        } else if (off >= 0x3c0 && off < 0x3e0) {
-            end = 0x3e0;
-        } else {
-            throw new ErrnoException(Errno.EINVAL);
-        }
-        int count = (int) Math.min(b.length, end - off);
-        if (!write) {
-            java.util.Arrays.fill(b, 0, count, (byte) 0xff);
-        }
-        return count;
-    }
-
-    /**
-     * vfio_pci_bar_rw: EIO while the user's memory decode is off; naturally aligned accesses of up to
-     * 4 bytes; the MSI-X table reads as all-ones and ignores writes (the host owns it).
-     */
-    private int barRw(Bar bar, byte[] b, long off, boolean write) {
-        synchronized (this) {
-            if (bar.type() != Bar.Type.IO && !config.memoryEnabled()) {
-                throw new ErrnoException(Errno.EIO);
-            }
-        }
-        if (off >= bar.size()) {
-            throw new ErrnoException(Errno.EINVAL);
-        }
-        int count = (int) Math.min(b.length, bar.size() - off);
-        long xStart = -1;
-        long xEnd = -1;
-        if (bar.index() == msixBar()) {
-            int table = pdev.config().read(msixCap + MSIX_TABLE, 4);
-            xStart = table & ~MSIX_BIR;
-            xEnd = xStart + (long) irqCountMsix() * MSIX_ENTRY_SIZE;
-        }
-        int done = 0;
-        while (done < count) {
-            long at = off + done;
-            int left = count - done;
-            int size = left >= 4 && at % 4 == 0 ? 4 : left >= 2 && at % 2 == 0 ? 2 : 1;
-            if (at < xEnd && at + size > xStart) {
-                size = (int) Math.min(left, (at < xStart ? xStart : xEnd) - at);
-                if (at >= xStart) {
-                    if (!write) {
-                        java.util.Arrays.fill(b, done, done + size, (byte) 0xff);
-                    }
-                    done += size;
-                    continue;
-                }
-                size = Integer.highestOneBit(Math.min(size, 4));
-            }
-            if (write) {
-                bar.write(at, size, VfioPciConfig.getLe(b, done, size) & 0xffffffffL);
-            } else {
-                VfioPciConfig.putLe(b, done, size, (int) bar.read(at, size));
-            }
-            done += size;
-        }
-        return count;
+        return rdwr.write(buf, pos);
     }
 
     /**
@@ -942,7 +680,31 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
                 && (bar.ram().isPresent() || UserMemory.current().mapsIo());
     }
 
-    // ---- for the config and interrupt code -----------------------------------------------------
+    // ---- for the config, interrupt and region code ---------------------------------------------
+
+    /** A config space access through the virtualisation (vfio_pci_config_rw). */
+    synchronized void configRw(byte[] b, int off, boolean write) {
+        config.rw(b, off, write);
+    }
+
+    boolean hasVga() {
+        return hasVga;
+    }
+
+    /** An eventfd the calling process names by {@code fd} (EBADF, EINVAL as eventfd_ctx_fdget). */
+    EventFdFile eventfd(int fd) {
+        return EventFdFile.fromFd(kernel::fget, fd);
+    }
+
+    /** The ioeventfds registered now (for tests). */
+    int ioeventfdCount() {
+        return rdwr.ioeventfdCount();
+    }
+
+    /** The calling process's file at {@code fd} (fget). */
+    OpenFile fget(int fd) {
+        return kernel.fget(fd);
+    }
 
     /** Whether the BARs answer memory accesses: the user's memory decode on, not runtime-suspended. */
     synchronized boolean memoryAccessible() {
@@ -1041,11 +803,11 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         pdev.config().write(cap + MSI_FLAGS, 2, pdev.config().read(cap + MSI_FLAGS, 2) & ~enable);
     }
 
-    private int msixBar() {
+    int msixBar() {
         return msixCap == 0 ? -1 : pdev.config().read(msixCap + MSIX_TABLE, 4) & MSIX_BIR;
     }
 
-    private int irqCountMsix() {
+    int irqCountMsix() {
         return (pdev.config().read(msixCap + MSIX_FLAGS, 2) & MSIX_FLAGS_QSIZE) + 1;
     }
 
