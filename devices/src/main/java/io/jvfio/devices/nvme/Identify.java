@@ -61,11 +61,46 @@ final class Identify {
         id.set(ValueLayout.JAVA_BYTE, 27, (byte) 0x3); // MC
         id.set(ValueLayout.JAVA_BYTE, 28, (byte) 0x1f); // DPC
         id.set(ValueLayout.JAVA_BYTE, 33, (byte) 0x1); // DLFEAT: deallocated blocks read as zeroes
+        id.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 120, EUI64);
         int[][] formats = {{9, 0}, {9, 8}, {9, 16}, {9, 64}, {12, 0}, {12, 8}, {12, 16}, {12, 64}};
         for (int i = 0; i < formats.length; i++) {
             id.set(U16, 128 + 4L * i, (short) formats[i][1]); // MS
             id.set(ValueLayout.JAVA_BYTE, 128 + 4L * i + 2, (byte) formats[i][0]); // LBADS
         }
+        return id;
+    }
+
+    /**
+     * The EUI-64 QEMU 7.2 gives its first namespace by default (NVME_EUI64_DEFAULT + 1: the
+     * 52:54:00 OUI), reported in Identify Namespace and the descriptor list.
+     */
+    static final long EUI64 = 0x5254_0000_0000_0001L;
+
+    /**
+     * Namespace Identification Descriptor list (CNS 03h) as QEMU 7.2 builds it: the namespace UUID
+     * (NIDT 3; QEMU's is random per run, this one is derived from the serial), the EUI-64 (NIDT 1)
+     * and the Command Set Identifier (NIDT 4: NVM); each a 4-byte header (type, length) and the ID.
+     */
+    static MemorySegment namespaceDescriptors(String serial, int nsid) {
+        MemorySegment id = zeroed();
+        java.util.UUID uuid =
+                java.util.UUID.nameUUIDFromBytes((serial + "/" + nsid).getBytes(StandardCharsets.US_ASCII));
+        long at = 0;
+        id.set(ValueLayout.JAVA_BYTE, at, (byte) 3);
+        id.set(ValueLayout.JAVA_BYTE, at + 1, (byte) 16);
+        id.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), at + 4, uuid.getMostSignificantBits());
+        id.set(
+                ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN),
+                at + 12,
+                uuid.getLeastSignificantBits());
+        at += 4 + 16;
+        id.set(ValueLayout.JAVA_BYTE, at, (byte) 1);
+        id.set(ValueLayout.JAVA_BYTE, at + 1, (byte) 8);
+        id.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), at + 4, EUI64);
+        at += 4 + 8;
+        id.set(ValueLayout.JAVA_BYTE, at, (byte) 4);
+        id.set(ValueLayout.JAVA_BYTE, at + 1, (byte) 1);
+        id.set(ValueLayout.JAVA_BYTE, at + 4, (byte) 0); // CSI: NVM
         return id;
     }
 

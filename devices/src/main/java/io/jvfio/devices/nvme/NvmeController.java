@@ -486,6 +486,17 @@ public final class NvmeController {
                         }
                         yield Identify.activeNamespaces(c.nsid(), NSID);
                     }
+                    case 0x03 -> {
+                        if (c.nsid() == 0
+                                || c.nsid() == NSID_BROADCAST
+                                || Integer.compareUnsigned(c.nsid(), Identify.MAX_NAMESPACES) > 0) {
+                            throw new Failure(INVALID_NSID | DNR);
+                        }
+                        if (c.nsid() != NSID) {
+                            throw new Failure(INVALID_FIELD | DNR); // a valid but inactive NSID
+                        }
+                        yield Identify.namespaceDescriptors(config.serial(), NSID);
+                    }
                     default -> throw new Failure(INVALID_FIELD | DNR);
                 };
         toHost(c, data);

@@ -153,6 +153,31 @@ class NvmeControllerTest {
     }
 
     @Test
+    void namespaceIdentificationDescriptorsAsQemuLists() {
+        driver.enable();
+        MemorySegment id = host.asSlice(IDENTIFY, 4096);
+        requireSuccess(driver.admin(0x06, 1, IOVA + IDENTIFY, 0, 0x03));
+        ValueLayout.OfLong be64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+        assertThat(id.get(ValueLayout.JAVA_BYTE, 0)).as("UUID").isEqualTo((byte) 3);
+        assertThat(id.get(ValueLayout.JAVA_BYTE, 1)).isEqualTo((byte) 16);
+        assertThat(id.get(U64, 4) | id.get(U64, 12)).as("a non-null UUID").isNotZero();
+        assertThat(id.get(ValueLayout.JAVA_BYTE, 20)).as("EUI-64").isEqualTo((byte) 1);
+        assertThat(id.get(ValueLayout.JAVA_BYTE, 21)).isEqualTo((byte) 8);
+        assertThat(id.get(be64, 24)).isEqualTo(0x5254_0000_0000_0001L);
+        assertThat(id.get(ValueLayout.JAVA_BYTE, 32)).as("CSI").isEqualTo((byte) 4);
+        assertThat(id.get(ValueLayout.JAVA_BYTE, 33)).isEqualTo((byte) 1);
+        assertThat(id.get(ValueLayout.JAVA_BYTE, 36)).as("NVM").isZero();
+        assertThat(id.get(ValueLayout.JAVA_BYTE, 37)).as("end of the list").isZero();
+        requireSuccess(driver.admin(0x06, 1, IOVA + IDENTIFY, 0, 0x00));
+        assertThat(id.get(be64, 120)).as("Identify Namespace's EUI64").isEqualTo(0x5254_0000_0000_0001L);
+        assertThat(driver.admin(0x06, 7, IOVA + IDENTIFY, 0, 0x03).status())
+                .as("inactive")
+                .isEqualTo(0x4002);
+        assertThat(driver.admin(0x06, 0, IOVA + IDENTIFY, 0, 0x03).status()).isEqualTo(0x400b);
+        assertThat(driver.admin(0x06, -1, IOVA + IDENTIFY, 0, 0x03).status()).isEqualTo(0x400b);
+    }
+
+    @Test
     void numberOfQueuesFeature() {
         driver.enable();
         assertThat(driver.admin(0x0a, 0, 0, 0, 0x07).result()).isEqualTo(63 << 16 | 63);
