@@ -1,5 +1,6 @@
 package io.jvfio.conformance.fuzz;
 
+import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.vfio.VfioDeviceFeature;
 import io.jvfio.abi.vfio.VfioDeviceFeatureMigDataSize;
 import io.jvfio.abi.vfio.VfioDeviceFeatureMigState;
@@ -136,6 +137,30 @@ final class VfioMigration {
             case "device_reset" -> Long.toString(v.k.ioctl(deviceFd(line), VfioIoctl.VFIO_DEVICE_RESET, 0L));
             default -> throw new IllegalArgumentException(kind);
         };
+    }
+
+    /**
+     * Before the last close of an mtty's device: 7.2's mtty keeps its migration state across the
+     * close but drops its data files, and leaving RESUMING afterwards dereferences the missing
+     * resuming file (a NULL pointer oops in mtty_load_state that kills the fuzzer, found by it).
+     * So the state is asked and logged, and a device in RESUMING is reset first; the other states
+     * carry over to the next open, which is worth exercising.
+     */
+    void beforeLastClose(int fd, StringBuilder line) {
+        MemorySegment f = v.arena.allocate(VfioDeviceFeature.DEF.size() + VfioDeviceFeatureMigState.DEF.size(), 8);
+        VfioDeviceFeature.ARGSZ.set(f, (int) f.byteSize());
+        VfioDeviceFeature.FLAGS.set(f, VfioDeviceFeature.FEATURE_GET | VfioDeviceFeature.FEATURE_MIG_DEVICE_STATE);
+        try {
+            v.k.ioctl(fd, VfioIoctl.VFIO_DEVICE_FEATURE, f);
+            int state = VfioDeviceFeatureMigState.DEVICE_STATE.get(data(f));
+            line.append(" state=").append(state);
+            if (state == VfioDeviceFeatureMigState.STATE_RESUMING) {
+                v.k.ioctl(fd, VfioIoctl.VFIO_DEVICE_RESET, 0L);
+                line.append(" reset");
+            }
+        } catch (ErrnoException e) {
+            line.append(" state=").append(e.errno().name());
+        }
     }
 
     /**

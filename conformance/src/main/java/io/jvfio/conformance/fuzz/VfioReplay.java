@@ -379,6 +379,9 @@ final class VfioReplay extends Replay {
                     yield "closed";
                 }
                 fds.set(i, new Fd(f.kind, f.device, -1));
+                if (f.readyMtty() && fds.stream().noneMatch(o -> o.readyMtty() && o.device == f.device)) {
+                    migration.beforeLastClose(f.fd, line);
+                }
                 k.close(f.fd);
                 yield null;
             }
