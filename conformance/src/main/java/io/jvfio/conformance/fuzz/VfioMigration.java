@@ -19,7 +19,7 @@ import java.util.Map;
  * The VFIO-mode operations on migration (vfio.h's MIG_DEVICE_STATE state machine, its data fds,
  * PRECOPY_INFO), aimed mostly at the mtty mdevs (the only migratable devices; edu and NVMe answer
  * ENOTTY) and sometimes at any other fd. The data fds a state change returns join the replay's
- * fds as kind {@code data}; what was read from each is kept so that a later write can resume it
+ * fds as kind {@code saving} or {@code resuming}; what was read from each is kept so that a later write can resume it
  * elsewhere. Everything logged is the same on both kernels: errnos, sizes, state numbers, and a
  * CRC of the bytes read (mtty's saved state depends only on what was done to the device).
  */
@@ -73,7 +73,8 @@ final class VfioMigration {
                 if (dataFd < 0) {
                     yield "data_fd=" + dataFd;
                 }
-                v.fds.add(new VfioReplay.Fd("data", v.fds.get(of).device(), dataFd));
+                String file = state == VfioDeviceFeatureMigState.STATE_RESUMING ? "resuming" : "saving";
+                v.fds.add(new VfioReplay.Fd(file, v.fds.get(of).device(), dataFd));
                 yield "data_fd=fd#" + (v.fds.size() - 1);
             }
             case "mig_state_get" -> {
@@ -106,7 +107,7 @@ final class VfioMigration {
                         feature(flags | VfioDeviceFeature.FEATURE_MIG_PRECOPY_INFOv2, 0)));
             }
             case "precopy_info" -> {
-                int fd = v.fd(f -> f.kind().equals("data"), true, line);
+                int fd = v.fd(VfioReplay.Fd::data, true, line);
                 MemorySegment info = v.struct(VfioPrecopyInfo.DEF);
                 VfioPrecopyInfo.ARGSZ.set(info, v.argsz(VfioPrecopyInfo.DEF.size()));
                 // Not a flag vfio.h defines: v1 leaves it, v2 clears it.
@@ -116,8 +117,10 @@ final class VfioMigration {
                         + " dirty=" + VfioPrecopyInfo.DIRTY_BYTES.get(info);
             }
             case "data_read" -> {
-                // Only data fds: a device fd would read a BAR, and those of edu and NVMe differ.
-                int fd = v.fd(f -> f.kind().equals("data"), false, line);
+                // Only data fds, mostly saving ones: a device fd would read a BAR, and those of
+                // edu and NVMe differ.
+                String file = v.r.nextInt(4) == 0 ? "resuming" : "saving";
+                int fd = v.fd(f -> f.kind().equals(file), false, line);
                 int index = v.picked;
                 int count = READ_SIZES[v.r.nextInt(READ_SIZES.length)];
                 line.append(" count=").append(count);
@@ -128,7 +131,8 @@ final class VfioMigration {
                 yield "n=" + n + " crc=" + Replay.crc(buf.asSlice(0, n));
             }
             case "data_write" -> {
-                int fd = v.fd(f -> f.kind().equals("data"), false, line);
+                String file = v.r.nextInt(4) == 0 ? "saving" : "resuming";
+                int fd = v.fd(f -> f.kind().equals(file), false, line);
                 byte[] bytes = source(line);
                 MemorySegment buf = v.arena.allocate(Math.max(bytes.length, 1));
                 MemorySegment.copy(MemorySegment.ofArray(bytes), 0, buf, 0, bytes.length);

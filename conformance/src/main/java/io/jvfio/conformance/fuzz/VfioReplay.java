@@ -58,6 +58,11 @@ final class VfioReplay extends Replay {
             this(kind, device, fd, false);
         }
 
+        /** A data fd: a saving or a resuming migration file. */
+        boolean data() {
+            return kind.equals("saving") || kind.equals("resuming");
+        }
+
         /** An mtty's device fd, ready: what the migration ops mostly pick. */
         boolean readyMtty() {
             return ready && device >= 2;
@@ -95,7 +100,7 @@ final class VfioReplay extends Replay {
                 }
             } finally {
                 // Data fds and devices before groups before containers: each holds the next.
-                for (String kind : List.of("data", "device", "cdev", "group", "container")) {
+                for (String kind : List.of("saving", "resuming", "device", "cdev", "group", "container")) {
                     for (Fd f : fds) {
                         if (f.kind.equals(kind) && f.fd >= 0) {
                             k.close(f.fd);
