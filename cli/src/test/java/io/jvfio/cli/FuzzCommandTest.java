@@ -42,6 +42,43 @@ class FuzzCommandTest {
     }
 
     @Test
+    @DisplayName(
+            "VFIO mode drives mtty's migration: state changes open data fds, which are read, written and asked for PRECOPY_INFO")
+    void vfioMigration() throws IOException {
+        Path log = dir.resolve("vfio.log");
+        assertThat(CliRun.of(
+                                "fuzz",
+                                "--mode",
+                                "vfio",
+                                "--seed",
+                                "1",
+                                "--seeds",
+                                "3",
+                                "--ops",
+                                "300",
+                                "--out",
+                                log.toString())
+                        .exit())
+                .isZero();
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).noneMatch(l -> l.contains("EXCEPTION"));
+        // One success of each kind at least (mtty: 96 bytes of state, a 24-byte header first).
+        for (String result : List.of(
+                "mtty_open .* = devid=\\d+",
+                "feature_migration .* = flags=7",
+                "mig_state_set .* = data_fd=fd#\\d+",
+                "mig_state_get .* = state=[1-7]",
+                "mig_data_size .* = length=96",
+                "precopy_info .* = flags=0 initial=24 dirty=0",
+                "precopy_v2 .* = 0",
+                "data_read .* = n=24 crc=\\p{XDigit}+",
+                "data_write .* = n=[1-9]\\d*",
+                "device_reset .* = 0")) {
+            assertThat(lines).as(result).anyMatch(l -> l.matches("\\d+ " + result));
+        }
+    }
+
+    @Test
     @DisplayName("--compare reports the first differing line of each seed and exits 1")
     void reportsDivergence() throws IOException {
         Path log = dir.resolve("log");

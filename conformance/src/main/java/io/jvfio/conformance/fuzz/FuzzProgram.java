@@ -15,7 +15,7 @@ public record FuzzProgram(Mode mode, long seed, List<Op> ops) {
     public enum Mode {
         /** /dev/iommu: IOAS, maps, copies, options, HWPTs, VFIO compat, the selftest mock and accesses. */
         IOMMUFD,
-        /** VFIO on edu and NVMe: the cdev, group and container paths. */
+        /** VFIO on edu, NVMe and two mtty mdevs: the cdev, group and container paths, and migration. */
         VFIO
     }
 
@@ -72,7 +72,17 @@ public record FuzzProgram(Mode mode, long seed, List<Op> ops) {
             new Weighted("unmap_dma", 4),
             new Weighted("ioas_map", 4),
             new Weighted("ioas_unmap", 3),
-            new Weighted("close", 4));
+            new Weighted("close", 4),
+            new Weighted("mtty_open", 4),
+            new Weighted("feature_migration", 2),
+            new Weighted("mig_state_set", 7),
+            new Weighted("mig_state_get", 3),
+            new Weighted("mig_data_size", 2),
+            new Weighted("precopy_info", 3),
+            new Weighted("precopy_v2", 1),
+            new Weighted("data_read", 5),
+            new Weighted("data_write", 3),
+            new Weighted("device_reset", 2));
 
     record Weighted(String kind, int weight) {}
 

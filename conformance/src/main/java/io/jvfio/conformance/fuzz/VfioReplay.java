@@ -3,6 +3,7 @@ package io.jvfio.conformance.fuzz;
 import static io.jvfio.abi.vfio.VfioConst.VFIO_PCI_BAR5_REGION_INDEX;
 import static io.jvfio.abi.vfio.VfioConst.VFIO_PCI_MSIX_IRQ_INDEX;
 
+import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.StructDef;
 import io.jvfio.abi.iommufd.IommuIoasAlloc;
@@ -22,30 +23,60 @@ import io.jvfio.abi.vfio.VfioIrqInfo;
 import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.conformance.TestDevices;
 import io.jvfio.kernel.Kernel;
+import io.jvfio.testkit.Sysfs;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
- * Replays a VFIO-mode program on edu and NVMe bound to vfio-pci: group and container (the legacy
- * path, served by iommufd), the device cdev bound to an iommufd, the device info ioctls, and DMA
- * maps. Every fd is named by what it is and its creation index; every fd is closed at the end, so
+ * Replays a VFIO-mode program on edu and NVMe bound to vfio-pci and on two mtty mdevs: group and
+ * container (the legacy path, served by iommufd), the device cdev bound to an iommufd, the device
+ * info ioctls, DMA maps, and migration on the mdevs ({@link VfioMigration}). Every fd is named by
+ * what it is and its creation index; every fd is closed at the end and the mdevs are removed, so
  * the devices are free again for the next seed.
  */
 final class VfioReplay extends Replay {
     /** IOVAs below edu's 28-bit DMA mask. */
     private static final long IOVA_BASE = 0x100000;
 
-    private record Fd(String kind, int device, int fd) {}
+    /** mtty's dual-port type; the sample is built into the test VM's kernel and the emulated one. */
+    private static final String MTTY_TYPE = "/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-2";
+    /** Fixed, so that both kernels see the same setup (and apart from MttyFixture's). */
+    private static final List<String> MTTY_UUIDS =
+            List.of("6e1c3a4e-2f0b-4c55-9d1e-0a7c5f3bf001", "6e1c3a4e-2f0b-4c55-9d1e-0a7c5f3bf002");
+
+    /**
+     * An fd the program made: {@code device} indexes {@link #devices} (-1 for none); {@code ready}
+     * once it is a device fd that device ioctls reach (bound to the iommufd, or from the group).
+     */
+    record Fd(String kind, int device, int fd, boolean ready) {
+        Fd(String kind, int device, int fd) {
+            this(kind, device, fd, false);
+        }
+
+        /** A data fd: a saving or a resuming migration file. */
+        boolean data() {
+            return kind.equals("saving") || kind.equals("resuming");
+        }
+
+        /** An mtty's device fd, ready: what the migration ops mostly pick. */
+        boolean readyMtty() {
+            return ready && device >= 2;
+        }
+    }
 
     private final List<TestDevices.Located> devices = new ArrayList<>();
-    private final List<String> names = List.of("edu", "nvme");
-    private final List<Fd> fds = new ArrayList<>();
+    private final List<String> names = List.of("edu", "nvme", "mtty0", "mtty1");
+    final List<Fd> fds = new ArrayList<>();
     private final List<Integer> ioas = new ArrayList<>();
+    private final VfioMigration migration = new VfioMigration(this);
     private int iommufd = -1;
+    /** The index in {@link #fds} of what the last {@link #fd} call chose, else -1. */
+    int picked = -1;
 
     VfioReplay(Kernel k, Consumer<String> out) {
         super(k, out);
@@ -54,28 +85,62 @@ final class VfioReplay extends Replay {
     void run(FuzzProgram program) {
         devices.add(TestDevices.locate(k, TestDevices.Kind.EDU));
         devices.add(TestDevices.locate(k, TestDevices.Kind.NVME));
-        setUpMemory();
+        for (String uuid : MTTY_UUIDS) {
+            removeMdev(uuid);
+        }
         try {
-            iommufd = k.open("/dev/iommu", Linux.O.RDWR);
-            for (FuzzProgram.Op op : program.ops()) {
-                step(op);
+            for (String uuid : MTTY_UUIDS) {
+                devices.add(createMdev(uuid));
             }
-        } finally {
-            // Devices before groups before containers: each holds the next.
-            for (String kind : List.of("device", "cdev", "group", "container")) {
-                for (Fd f : fds) {
-                    if (f.kind.equals(kind) && f.fd >= 0) {
-                        k.close(f.fd);
+            setUpMemory();
+            try {
+                iommufd = k.open("/dev/iommu", Linux.O.RDWR);
+                for (FuzzProgram.Op op : program.ops()) {
+                    step(op);
+                }
+            } finally {
+                // Data fds and devices before groups before containers: each holds the next.
+                for (String kind : List.of("saving", "resuming", "device", "cdev", "group", "container")) {
+                    for (Fd f : fds) {
+                        if (f.kind.equals(kind) && f.fd >= 0) {
+                            k.close(f.fd);
+                        }
                     }
                 }
+                fds.clear();
+                if (iommufd >= 0) {
+                    k.close(iommufd);
+                }
+                tearDownMemory();
             }
-            fds.clear();
-            if (iommufd >= 0) {
-                k.close(iommufd);
+        } finally {
+            for (String uuid : MTTY_UUIDS) {
+                removeMdev(uuid);
             }
-            tearDownMemory();
         }
         out.accept("end closed");
+    }
+
+    /** Creates an mtty mdev; where its group node and cdev are, its UUID as its name. */
+    private TestDevices.Located createMdev(String uuid) {
+        Sysfs.write(k, MTTY_TYPE + "/create", uuid);
+        String dev = "/sys/bus/mdev/devices/" + uuid;
+        String group = k.readlink(dev + "/iommu_group");
+        return new TestDevices.Located(
+                uuid,
+                "/dev/vfio/" + group.substring(group.lastIndexOf('/') + 1),
+                "/dev/vfio/devices/" + k.listDirectory(dev + "/vfio-dev").getFirst());
+    }
+
+    /** Removes the mdev {@code uuid} if it exists (left over from a run that was killed). */
+    private void removeMdev(String uuid) {
+        String dev = "/sys/bus/mdev/devices/" + uuid;
+        try {
+            k.readlink(dev);
+        } catch (ErrnoException e) {
+            return;
+        }
+        Sysfs.write(k, dev + "/remove", "1");
     }
 
     @Override
@@ -118,15 +183,30 @@ final class VfioReplay extends Replay {
             }
             case "group_get_device" -> {
                 int group = fd("group", line);
-                int d = r.nextInt(3);
-                String name = d < 2 ? devices.get(d).bdf() : "0000:00:1f.7";
-                line.append(" name=").append(d < 2 ? names.get(d) : "none");
+                int d = r.nextInt(devices.size() + 1);
+                String name = d < devices.size() ? devices.get(d).bdf() : "0000:00:1f.7";
+                line.append(" name=").append(d < devices.size() ? names.get(d) : "none");
                 byte[] bytes = name.getBytes(StandardCharsets.US_ASCII);
                 MemorySegment s = arena.allocate(bytes.length + 1);
                 s.copyFrom(MemorySegment.ofArray(bytes));
                 int fd = (int) k.ioctl(group, VfioIoctl.VFIO_GROUP_GET_DEVICE_FD, s);
-                fds.add(new Fd("device", d, fd));
+                fds.add(new Fd("device", d, fd, true));
                 yield "fd#" + (fds.size() - 1);
+            }
+            case "mtty_open" -> {
+                // An mtty's cdev opened and bound in one step, so the migration ops find one often.
+                int d = 2 + r.nextInt(2);
+                line.append(' ').append(names.get(d));
+                int fd = k.open(devices.get(d).cdev(), Linux.O.RDWR);
+                fds.add(new Fd("cdev", d, fd));
+                line.append(" = fd#").append(fds.size() - 1);
+                MemorySegment s = struct(VfioDeviceBindIommufd.DEF);
+                VfioDeviceBindIommufd.ARGSZ.set(s, (int) VfioDeviceBindIommufd.DEF.size());
+                VfioDeviceBindIommufd.IOMMUFD.set(s, iommufd);
+                line.append(" bind");
+                k.ioctl(fd, VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD, s);
+                fds.set(fds.size() - 1, new Fd("cdev", d, fd, true));
+                yield "devid=" + VfioDeviceBindIommufd.OUT_DEVID.get(s);
             }
             case "bind_iommufd" -> {
                 int dev = fd("cdev", line);
@@ -135,7 +215,10 @@ final class VfioReplay extends Replay {
                 MemorySegment s = struct(VfioDeviceBindIommufd.DEF);
                 VfioDeviceBindIommufd.ARGSZ.set(s, argsz(VfioDeviceBindIommufd.DEF.size()));
                 VfioDeviceBindIommufd.IOMMUFD.set(s, bad ? -1 : iommufd);
+                int at = picked;
                 k.ioctl(dev, VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD, s);
+                Fd f = fds.get(at);
+                fds.set(at, new Fd(f.kind, f.device, f.fd, true));
                 yield "devid=" + VfioDeviceBindIommufd.OUT_DEVID.get(s);
             }
             case "ioas_alloc" -> {
@@ -281,6 +364,15 @@ final class VfioReplay extends Replay {
                 k.ioctl(iommufd, IommufdIoctl.IOMMU_IOAS_UNMAP, s);
                 yield "len=" + hex(IommuIoasUnmap.LENGTH.get(s));
             }
+            case "feature_migration",
+                    "mig_state_set",
+                    "mig_state_get",
+                    "mig_data_size",
+                    "precopy_info",
+                    "precopy_v2",
+                    "data_read",
+                    "data_write",
+                    "device_reset" -> migration.execute(kind, line);
             case "close" -> {
                 if (fds.isEmpty()) {
                     yield "none";
@@ -292,6 +384,9 @@ final class VfioReplay extends Replay {
                     yield "closed";
                 }
                 fds.set(i, new Fd(f.kind, f.device, -1));
+                if (f.readyMtty() && fds.stream().noneMatch(o -> o.readyMtty() && o.device == f.device)) {
+                    migration.beforeLastClose(f.fd, line);
+                }
                 k.close(f.fd);
                 yield null;
             }
@@ -304,7 +399,7 @@ final class VfioReplay extends Replay {
     }
 
     private String open(String kind, StringBuilder line, Path path) {
-        int d = r.nextInt(2);
+        int d = r.nextInt(devices.size());
         line.append(' ').append(names.get(d));
         int fd = k.open(path.of(d), Linux.O.RDWR);
         fds.add(new Fd(kind, d, fd));
@@ -313,9 +408,18 @@ final class VfioReplay extends Replay {
 
     /** An fd of {@code kind} opened before (9999 once closed), sometimes another kind's, appended to the line. */
     private int fd(String kind, StringBuilder line) {
+        return fd(f -> f.kind.equals(kind), true, line);
+    }
+
+    /**
+     * An fd opened before that {@code wanted} accepts (9999 once closed), with {@code others}
+     * sometimes another one, appended to the line; sets {@link #picked}.
+     */
+    int fd(Predicate<Fd> wanted, boolean others, StringBuilder line) {
+        picked = -1;
         List<Integer> of = new ArrayList<>();
         for (int i = 0; i < fds.size(); i++) {
-            if (fds.get(i).kind.equals(kind) || r.nextInt(16) == 0) {
+            if (wanted.test(fds.get(i)) || (others && r.nextInt(16) == 0)) {
                 of.add(i);
             }
         }
@@ -325,11 +429,12 @@ final class VfioReplay extends Replay {
         }
         int i = of.get(r.nextInt(of.size()));
         line.append(" fd#").append(i);
+        picked = i;
         return fds.get(i).fd < 0 ? 9999 : fds.get(i).fd;
     }
 
     /** A device fd: from the group or a cdev. */
-    private int deviceFd(StringBuilder line) {
+    int deviceFd(StringBuilder line) {
         return fd(r.nextBoolean() ? "device" : "cdev", line);
     }
 
@@ -338,7 +443,7 @@ final class VfioReplay extends Replay {
     }
 
     /** argsz: mostly the struct's size, sometimes too small or larger. */
-    private int argsz(long size) {
+    int argsz(long size) {
         return switch (r.nextInt(12)) {
             case 0 -> 0;
             case 1 -> (int) size - 4;
@@ -348,7 +453,7 @@ final class VfioReplay extends Replay {
     }
 
     /** A zeroed struct with room behind it: a larger argsz lets the kernel write past the struct. */
-    private MemorySegment struct(StructDef def) {
+    MemorySegment struct(StructDef def) {
         return arena.allocate(def.size() + 64, 8);
     }
 }

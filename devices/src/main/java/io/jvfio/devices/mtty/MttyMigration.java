@@ -104,6 +104,12 @@ final class MttyMigration extends SteppedMigration implements VfioLogOps {
             return null; // no DMA, nothing to start or stop
         }
         if (cur == STATE_RESUMING && next == STATE_STOP) {
+            if (resumingMigf == null) {
+                // Closed in RESUMING and opened again: the state stayed, the file went. 7.2's
+                // mtty_load_state dereferences the missing file (an oops that kills the caller);
+                // answered as a load without data (docs/differences.md).
+                throw new ErrnoException(Errno.EINVAL);
+            }
             mtty.loadPorts(resumingMigf.ports(dataSize()));
             disableFiles();
             return null;

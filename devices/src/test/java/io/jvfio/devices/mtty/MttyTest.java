@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
+import io.jvfio.abi.vfio.VfioDeviceFeature;
+import io.jvfio.abi.vfio.VfioDeviceFeatureMigState;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqSet;
 import io.jvfio.abi.vfio.VfioRegionInfo;
@@ -16,6 +18,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The mtty sample through the kernel boundary: types, creation, config space, the loopback UART, MSI. */
@@ -95,5 +98,64 @@ class MttyTest {
         m.write("/sys/bus/mdev/devices/" + UUID + "/remove", "1");
         assertThat(m.read(TYPES + "/mtty-1/available_instances")).isEqualTo("24\n");
         k.close(iommufd);
+    }
+
+    @Test
+    @DisplayName(
+            "closed in RESUMING and opened again, the state stays and leaving it is EINVAL (7.2's sample oopses there)")
+    void closedWhileResuming() {
+        k.modprobe("mtty");
+        m.write(TYPES + "/mtty-2/create", UUID);
+        int iommufd = m.open("/dev/iommu");
+        int dfd = m.openBound("/dev/vfio/devices/vfio0", iommufd);
+        assertThat(setState(dfd, VfioDeviceFeatureMigState.STATE_STOP)).isEqualTo(-1);
+        int resume = setState(dfd, VfioDeviceFeatureMigState.STATE_RESUMING);
+        assertThat(resume).isNotNegative();
+        k.close(dfd);
+        dfd = m.openBound("/dev/vfio/devices/vfio0", iommufd);
+        assertThat(getState(dfd)).isEqualTo(VfioDeviceFeatureMigState.STATE_RESUMING);
+        for (int target : new int[] {VfioDeviceFeatureMigState.STATE_STOP, VfioDeviceFeatureMigState.STATE_RUNNING}) {
+            try {
+                setState(dfd, target);
+                throw new AssertionError("left RESUMING without a resuming file");
+            } catch (ErrnoException e) {
+                assertThat(e.errno()).isEqualTo(Errno.EINVAL);
+            }
+            assertThat(getState(dfd)).isEqualTo(VfioDeviceFeatureMigState.STATE_RESUMING);
+        }
+        // the old file was disabled at the close
+        try {
+            k.write(resume, arena.allocate(1));
+            throw new AssertionError("wrote a disabled resuming file");
+        } catch (ErrnoException e) {
+            assertThat(e.errno()).isEqualTo(Errno.ENODEV);
+        }
+        k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_RESET, 0L);
+        assertThat(getState(dfd)).isEqualTo(VfioDeviceFeatureMigState.STATE_RUNNING);
+        k.close(resume);
+        k.close(dfd);
+        m.write("/sys/bus/mdev/devices/" + UUID + "/remove", "1");
+        k.close(iommufd);
+    }
+
+    private MemorySegment migState(int flags, int state) {
+        MemorySegment f = arena.allocate(VfioDeviceFeature.DEF.size() + VfioDeviceFeatureMigState.DEF.size(), 8);
+        VfioDeviceFeature.ARGSZ.set(f, (int) f.byteSize());
+        VfioDeviceFeature.FLAGS.set(f, flags | VfioDeviceFeature.FEATURE_MIG_DEVICE_STATE);
+        VfioDeviceFeatureMigState.DEVICE_STATE.set(f.asSlice(VfioDeviceFeature.DEF.size()), state);
+        return f;
+    }
+
+    /** MIG_DEVICE_STATE SET; the data fd, or -1. */
+    private int setState(int dfd, int state) {
+        MemorySegment f = migState(VfioDeviceFeature.FEATURE_SET, state);
+        k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_FEATURE, f);
+        return VfioDeviceFeatureMigState.DATA_FD.get(f.asSlice(VfioDeviceFeature.DEF.size()));
+    }
+
+    private int getState(int dfd) {
+        MemorySegment f = migState(VfioDeviceFeature.FEATURE_GET, 0);
+        k.ioctl(dfd, VfioIoctl.VFIO_DEVICE_FEATURE, f);
+        return VfioDeviceFeatureMigState.DEVICE_STATE.get(f.asSlice(VfioDeviceFeature.DEF.size()));
     }
 }
