@@ -1,5 +1,6 @@
 package io.jvfio.testkit;
 
+import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.kernel.Kernel;
 import java.lang.foreign.Arena;
@@ -45,5 +46,16 @@ public final class Sysfs {
     public static void bind(Kernel k, String bdf, String driver) {
         write(k, "/sys/bus/pci/devices/" + bdf + "/driver_override", driver + "\n");
         write(k, "/sys/bus/pci/drivers_probe", bdf + "\n");
+    }
+
+    /** Removes the mdev {@code uuid} as a user does (its remove attribute), if it exists. */
+    public static void removeMdevIfPresent(Kernel k, String uuid) {
+        String dev = "/sys/bus/mdev/devices/" + uuid;
+        try {
+            k.readlink(dev);
+        } catch (ErrnoException e) {
+            return;
+        }
+        write(k, dev + "/remove", "1");
     }
 }

@@ -3,7 +3,6 @@ package io.jvfio.conformance.fuzz;
 import static io.jvfio.abi.vfio.VfioConst.VFIO_PCI_BAR5_REGION_INDEX;
 import static io.jvfio.abi.vfio.VfioConst.VFIO_PCI_MSIX_IRQ_INDEX;
 
-import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.StructDef;
 import io.jvfio.abi.iommufd.IommuIoasAlloc;
@@ -86,7 +85,7 @@ final class VfioReplay extends Replay {
         devices.add(TestDevices.locate(k, TestDevices.Kind.EDU));
         devices.add(TestDevices.locate(k, TestDevices.Kind.NVME));
         for (String uuid : MTTY_UUIDS) {
-            removeMdev(uuid);
+            Sysfs.removeMdevIfPresent(k, uuid);
         }
         try {
             for (String uuid : MTTY_UUIDS) {
@@ -115,7 +114,7 @@ final class VfioReplay extends Replay {
             }
         } finally {
             for (String uuid : MTTY_UUIDS) {
-                removeMdev(uuid);
+                Sysfs.removeMdevIfPresent(k, uuid);
             }
         }
         out.accept("end closed");
@@ -130,17 +129,6 @@ final class VfioReplay extends Replay {
                 uuid,
                 "/dev/vfio/" + group.substring(group.lastIndexOf('/') + 1),
                 "/dev/vfio/devices/" + k.listDirectory(dev + "/vfio-dev").getFirst());
-    }
-
-    /** Removes the mdev {@code uuid} if it exists (left over from a run that was killed). */
-    private void removeMdev(String uuid) {
-        String dev = "/sys/bus/mdev/devices/" + uuid;
-        try {
-            k.readlink(dev);
-        } catch (ErrnoException e) {
-            return;
-        }
-        Sysfs.write(k, dev + "/remove", "1");
     }
 
     @Override

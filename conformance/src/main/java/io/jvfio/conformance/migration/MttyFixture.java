@@ -44,7 +44,7 @@ abstract class MttyFixture {
             Assumptions.abort("no mtty parent: " + e.getMessage());
         }
         for (String uuid : List.of(SOURCE, TARGET)) {
-            removeIfPresent(uuid);
+            Sysfs.removeMdevIfPresent(k, uuid);
             Sysfs.write(k, TYPE + "/create", uuid);
         }
     }
@@ -59,19 +59,9 @@ abstract class MttyFixture {
             }
         }
         for (String uuid : List.of(SOURCE, TARGET)) {
-            removeIfPresent(uuid);
+            Sysfs.removeMdevIfPresent(k, uuid);
         }
         arena.close();
-    }
-
-    private void removeIfPresent(String uuid) {
-        String dev = "/sys/bus/mdev/devices/" + uuid;
-        try {
-            k.readlink(dev);
-        } catch (ErrnoException e) {
-            return;
-        }
-        Sysfs.write(k, dev + "/remove", "1");
     }
 
     int track(int fd) {

@@ -708,7 +708,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     /** Whether the BARs answer memory accesses: the user's memory decode on, not runtime-suspended. */
     synchronized boolean memoryAccessible() {
-        return !pmRuntimeEngaged && config.memoryEnabled();
+        return !pmRuntimeEngaged && memoryEnabled();
     }
 
     PciFunction pdev() {
