@@ -79,6 +79,8 @@ static char prefixes[512];
 static size_t prefixes_len;
 static __thread int conn = -1;
 static __thread pid_t conn_pid;
+/* The process that last connected: when it is not this one, we are its fork (no exec since). */
+static pid_t served_pid;
 /* The thread's connection for MMIO faults: its own, as a fault may come while conn is mid-request. */
 static __thread int mmio_conn = -1;
 static __thread pid_t mmio_conn_pid;
@@ -233,10 +235,14 @@ static int connect_server(char *prefixes_out, size_t size, int64_t *r)
 			strerror(errno));
 		_exit(127);
 	}
-	if (rpc_on(s, OP_HELLO, NULL, 0, prefixes_out, size - 1, r, 1, gettid(), HELLO_MMIO, 0, 0, 0) < 0) {
+	pid_t forked_from = served_pid != getpid() ? served_pid : 0;
+
+	if (rpc_on(s, OP_HELLO, NULL, 0, prefixes_out, size - 1, r, 1, gettid(), HELLO_MMIO, forked_from, 0,
+		   0) < 0) {
 		prefixes_out[r[6] > 0 && (size_t)r[6] < size ? r[6] : 0] = 0;
 		die(prefixes_out[0] ? prefixes_out : "the kernel server refused this process");
 	}
+	served_pid = getpid();
 	return s;
 }
 

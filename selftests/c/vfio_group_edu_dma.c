@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,6 +167,21 @@ static int load_signal(volatile unsigned char *p)
 	return caught_signal;
 }
 
+/* The exit status of a child that uses the BAR mapping it inherited (fork copies it): 0 if it worked. */
+static int forked_child_status(void)
+{
+	int status;
+	pid_t child = fork();
+
+	if (child == 0) {
+		bar_write(EDU_LIVENESS, 0x5a5a0f0f, 4);
+		_exit(bar_read(EDU_ID, 4) == 0x010000ed && bar_read(EDU_LIVENESS, 4) == 0xa5a5f0f0 ? 0 : 1);
+	}
+	if (child < 0 || waitpid(child, &status, 0) != child)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* --mmio: what a mapping of BAR0 does besides plain register access. */
 static void mmio_checks(void)
 {
@@ -176,6 +192,7 @@ static void mmio_checks(void)
 	/* edu takes only 4- and 8-byte accesses: QEMU reads narrower ones as 0. */
 	snprintf(why, sizeof(why), "read %#llx and %#llx", (unsigned long long)byte, (unsigned long long)word);
 	check(byte == 0 && word == 0, "mmio_narrow_loads", why);
+	check(forked_child_status() == 0, "mmio_forked_child", "a fork's loads and stores on the inherited BAR failed");
 	guard = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (guard == MAP_FAILED)
 		fail("mmap_guard", strerror(errno));

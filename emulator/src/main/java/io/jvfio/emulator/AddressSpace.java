@@ -58,6 +58,19 @@ public abstract class AddressSpace {
         vmas.addIo(mapping.address(), mapping.byteSize(), io, prot);
     }
 
+    /**
+     * fork: this space, a child of {@code parent}, gets the I/O mappings of the parent that it
+     * still has as the inaccessible memory {@link #mapIo} made.
+     */
+    public final void inheritIo(AddressSpace parent) {
+        try (ProcMaps.Walk walk = procMaps().walk()) {
+            vmas.inheritIo(parent.vmas, (start, end) -> {
+                ProcMaps.Vma v = walk.covering(start);
+                return v != null && !v.readable() && !v.writable() && !v.shared() && v.end() >= end;
+            });
+        }
+    }
+
     /** The I/O mapping at user address {@code address}, null if it is in none. */
     public final IoMapping.At ioAt(long address) {
         return vmas.io(address);

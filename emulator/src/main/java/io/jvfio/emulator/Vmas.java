@@ -49,6 +49,36 @@ final class Vmas {
         vmas.put(start, new Vma(start, length, null, () -> {}, io, prot));
     }
 
+    /**
+     * fork's dup_mmap for the I/O mappings: copies those of {@code parent} for which {@code
+     * present} says the child still has their range (it may have changed its memory since).
+     */
+    void inheritIo(Vmas parent, Present present) {
+        List<Vma> io = new ArrayList<>();
+        synchronized (parent) {
+            for (Vma v : parent.vmas.values()) {
+                if (v.io != null) {
+                    Vma copy = new Vma(v.start, v.end - v.start, null, () -> {}, v.io, v.prot);
+                    copy.mapped.and(v.mapped);
+                    io.add(copy);
+                }
+            }
+        }
+        for (Vma v : io) {
+            if (present.test(v.start, v.end)) {
+                synchronized (this) {
+                    vmas.putIfAbsent(v.start, v);
+                }
+            }
+        }
+    }
+
+    /** Whether [start, end) is still mapped as the inherited I/O mapping was. */
+    @FunctionalInterface
+    interface Present {
+        boolean test(long start, long end);
+    }
+
     /** The I/O mapping whose mapped page holds {@code address}, null if none. */
     synchronized IoMapping.At io(long address) {
         Map.Entry<Long, Vma> e = vmas.floorEntry(address);

@@ -4,6 +4,7 @@ import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.Task;
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A client process as the emulated kernel knows it: a {@link Task} with the client's own memory
@@ -15,6 +16,7 @@ final class ClientProcess {
     final int pidfd;
     final ClientAddressSpace space;
     final Task task;
+    private final AtomicBoolean forkSeen = new AtomicBoolean();
 
     ClientProcess(EmulatedKernel kernel, Reaper reaper, int pid) {
         this.pid = pid;
@@ -22,6 +24,16 @@ final class ClientProcess {
         this.space = new ClientAddressSpace(pid);
         this.task =
                 kernel.newProcess(space, new ClientFiles(this, reaper), new ClientCredentials(pid, kernel.initTask()));
+    }
+
+    /**
+     * This process was forked from {@code parent} (which its first connection names): it gets
+     * the parent's MMIO mappings it still has, as dup_mmap copies them, once.
+     */
+    void forkedFrom(ClientProcess parent) {
+        if (forkSeen.compareAndSet(false, true)) {
+            space.inheritIo(parent.space);
+        }
     }
 
     /** The kernel's exit path for the memory: exit_mm, then the mappings' close hooks. */

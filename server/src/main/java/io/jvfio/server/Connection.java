@@ -119,6 +119,9 @@ final class Connection implements Runnable {
                     if ((a2 & Protocol.HELLO_MMIO) != 0) {
                         process.space.emulatesMmio();
                     }
+                    if (a3 > 0) {
+                        server.forked(process, (int) a3);
+                    }
                     yield Reply.of(0, server.ownedPrefixes());
                 }
                 case Protocol.OP_OPEN -> server.paths().open(string(payload), (int) a0);

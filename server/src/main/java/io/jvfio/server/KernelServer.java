@@ -107,6 +107,17 @@ public final class KernelServer implements AutoCloseable {
         return reaper.process(pid);
     }
 
+    /**
+     * {@code process} says it was forked from {@code ancestor}: believed only if the host's
+     * parent links lead there and the ancestor is a live client.
+     */
+    void forked(ClientProcess process, int ancestor) {
+        ClientProcess parent = reaper.process(ancestor);
+        if (parent != null && parent != process && HostProcesses.isAncestor(ancestor, process.pid)) {
+            process.forkedFrom(parent);
+        }
+    }
+
     /** Files still open in some client and client processes still known: for leak checks. */
     public int openPlaceholders() {
         reaper.sync();

@@ -31,7 +31,8 @@ final class Protocol {
     static final long MAX_IO = 16L << 20;
 
     // requests
-    // a0 version, a1 the thread's tid, a2 features (HELLO_*); reply payload: the owned path
+    // a0 version, a1 the thread's tid, a2 features (HELLO_*), a3 the pid of an ancestor whose
+    // memory this process was forked from (0: none known); reply payload: the owned path
     // prefixes, NUL-separated
     static final int OP_HELLO = 1;
     /** Hello feature: the client emulates loads and stores that fault on a {@link #MAP_IO} mapping. */
