@@ -90,7 +90,7 @@ abstract sealed class HwDomain implements Domain permits PagingDomain, VtdNested
         try {
             if (attached.merge(iotlb, -1, Integer::sum) == 0) {
                 attached.remove(iotlb);
-                iotlb.invalidateDomain(id);
+                iotlb.invalidateDomain(this);
             }
         } finally {
             dmaLock.unlockWrite(stamp);

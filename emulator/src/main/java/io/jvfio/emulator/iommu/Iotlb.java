@@ -1,5 +1,8 @@
 package io.jvfio.emulator.iommu;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -15,11 +18,25 @@ import java.util.concurrent.atomic.LongAdder;
  * domain's DMA read lock and invalidated under its write lock, so an invalidation sees every entry
  * of that domain, and none is inserted while it runs. Slots are read with acquire and written with
  * release so an invalidation that overwrote a slot is never undone in another thread's view.
+ *
+ * <p>An invalidation of a small range probes only the slots an overlapping entry can be in: an
+ * entry sits in the slot of an item it covers, so at each level the items of the range widened by
+ * the most items any entry at that level has covered (a span). It scans every slot when that is
+ * fewer probes.
  */
 final class Iotlb {
     private static final int SLOTS_LG2 = 12;
+    /** More levels than any format has. */
+    private static final int LEVELS = 8;
 
     private final AtomicReferenceArray<IotlbEntry> slots = new AtomicReferenceArray<>(1 << SLOTS_LG2);
+    /**
+     * Per level, the most items one entry inserted at it has covered (0: none inserted there).
+     * Only grows; set before the entry is inserted, under the domain's DMA read lock, so the
+     * invalidation under its write lock sees a bound for every entry of that domain.
+     */
+    private final AtomicIntegerArray spanItems = new AtomicIntegerArray(LEVELS);
+
     private final LongAdder misses = new LongAdder();
     /** Counts invalidations: a translation recorded under an older value may be stale. */
     private final AtomicLong generation = new AtomicLong();
@@ -47,26 +64,57 @@ final class Iotlb {
             misses.increment();
             e = domain.walk(iova, access);
             if (e != null) {
-                slots.setRelease(slot(domain.id, e.level, iova >>> domain.format.itemShift(e.level)), e);
+                int shift = domain.format.itemShift(e.level);
+                long items = ((e.iova + e.size - 1) >>> shift) - (e.iova >>> shift) + 1;
+                spanItems.accumulateAndGet(e.level, (int) Math.min(items, Integer.MAX_VALUE), Math::max);
+                slots.setRelease(slot(domain.id, e.level, iova >>> shift), e);
             }
         }
         return e;
     }
 
-    /** Drops every entry of the domain that overlaps [first, last]. */
-    void invalidate(int domainId, long first, long last) {
+    /** Drops every entry of the domain that overlaps [first, last] (its DMA write lock held). */
+    void invalidate(HwDomain domain, long first, long last) {
         generation.incrementAndGet();
-        for (int i = 0; i < slots.length(); i++) {
-            IotlbEntry e = slots.getAcquire(i);
-            if (e != null && e.domainId == domainId && e.overlaps(first, last)) {
-                slots.setRelease(i, null);
+        long probes = 0;
+        // Only the levels lookup probes: an entry above them is never returned, so never stale.
+        for (int level = 0; level <= domain.largestLeafLevel; level++) {
+            int bound = spanItems.get(level);
+            if (bound > 0) {
+                int shift = domain.format.itemShift(level);
+                probes += ((last >>> shift) - (first >>> shift)) + 2L * bound - 1;
+            }
+        }
+        if (probes >= slots.length()) {
+            for (int i = 0; i < slots.length(); i++) {
+                drop(i, domain.id, first, last);
+            }
+            return;
+        }
+        // A bound read again may have grown by other domains' entries: still a bound for ours.
+        for (int level = 0; level <= domain.largestLeafLevel; level++) {
+            int bound = spanItems.get(level);
+            if (bound > 0) {
+                int shift = domain.format.itemShift(level);
+                long end = (last >>> shift) + bound - 1;
+                for (long item = Math.max(0, (first >>> shift) - bound + 1); item <= end; item++) {
+                    drop(slot(domain.id, level, item), domain.id, first, last);
+                }
             }
         }
     }
 
+    private void drop(int slot, int domainId, long first, long last) {
+        IotlbEntry e = slots.getAcquire(slot);
+        if (e != null && e.domainId == domainId && e.overlaps(first, last)) {
+            // Not a plain store: another domain's entry written here meanwhile stays.
+            slots.compareAndSet(slot, e, null);
+        }
+    }
+
     /** Drops every entry of the domain. */
-    void invalidateDomain(int domainId) {
-        invalidate(domainId, 0, -1L);
+    void invalidateDomain(HwDomain domain) {
+        invalidate(domain, 0, -1L);
     }
 
     /**
@@ -85,14 +133,19 @@ final class Iotlb {
 
     /** Entries of the domain now cached. */
     int cached(int domainId) {
-        int n = 0;
+        return entries(domainId).size();
+    }
+
+    /** The entries of the domain now cached, in slot order. */
+    List<IotlbEntry> entries(int domainId) {
+        List<IotlbEntry> out = new ArrayList<>();
         for (int i = 0; i < slots.length(); i++) {
             IotlbEntry e = slots.getAcquire(i);
             if (e != null && e.domainId == domainId) {
-                n++;
+                out.add(e);
             }
         }
-        return n;
+        return out;
     }
 
     private static int slot(int domainId, int level, long itemIndex) {

@@ -227,7 +227,7 @@ final class PagingDomain extends HwDomain implements IommuDomain {
     /** Drops the range's translations and every translation of the nested domains on this one. */
     private void invalidate(long first, long last) {
         for (Iotlb iotlb : attached.keySet()) {
-            iotlb.invalidate(id, first, last);
+            iotlb.invalidate(this, first, last);
         }
         for (VtdNestedDomain n : nested) {
             n.invalidateCaches(0, -1L);

@@ -87,7 +87,7 @@ final class VtdNestedDomain extends HwDomain implements NestedDomain {
     /** Drops the cached translations of [first, last] (parent's monitor and DMA write lock held). */
     void invalidateCaches(long first, long last) {
         for (Iotlb iotlb : attached.keySet()) {
-            iotlb.invalidate(id, first, last);
+            iotlb.invalidate(this, first, last);
         }
     }
 

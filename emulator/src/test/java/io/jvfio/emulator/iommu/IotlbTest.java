@@ -69,9 +69,9 @@ class IotlbTest {
 
         retarget(0, mem.address() + K4);
         assertThat(readLong(0)).as("the IOTLB still holds the old translation").isEqualTo(111);
-        iommu.iotlb.invalidate(domain.id, K4, 2 * K4 - 1);
+        iommu.iotlb.invalidate(domain, K4, 2 * K4 - 1);
         assertThat(readLong(0)).as("a range not covering it keeps it").isEqualTo(111);
-        iommu.iotlb.invalidate(domain.id, 8, 8);
+        iommu.iotlb.invalidate(domain, 8, 8);
         assertThat(readLong(0)).isEqualTo(222);
     }
 
@@ -109,7 +109,7 @@ class IotlbTest {
         retarget(2 * K4, mem.address() + 10 * K4);
         dev.dmaRead(0, buf);
         assertThat(buf.get(ValueLayout.JAVA_LONG, 2 * K4)).isEqualTo(222);
-        iommu.iotlb.invalidate(domain.id, 40 * K4, 41 * K4 - 1);
+        iommu.iotlb.invalidate(domain, 40 * K4, 41 * K4 - 1);
         dev.dmaRead(0, buf);
         assertThat(buf.get(ValueLayout.JAVA_LONG, 2 * K4))
                 .as("an invalidation, even of another range, drops the record")
