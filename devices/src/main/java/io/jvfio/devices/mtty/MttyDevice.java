@@ -78,6 +78,8 @@ final class MttyDevice implements VfioDeviceOps {
     private static final class Port {
         final byte[] uartReg = new byte[8];
         final byte[] fifo = new byte[MAX_FIFO_SIZE];
+        // head and tail as stored: a loaded state may hold any byte, which the sample then uses as
+        // an index past its fifo; here they index it modulo its size (docs/differences.md)
         int head;
         int tail;
         int count;
@@ -85,8 +87,11 @@ final class MttyDevice implements VfioDeviceOps {
         int intrTriggerLevel;
         int divisor;
         int fcr;
-        boolean dlab;
-        boolean overrun;
+        // C bools, as bytes: a loaded state keeps the byte it had until the sample assigns one
+        byte dlab;
+        byte overrun;
+        // the struct's two padding bytes, which a loaded state fills and a save copies back
+        final byte[] padding = new byte[2];
 
         boolean empty() {
             return head == tail;
@@ -179,27 +184,27 @@ final class MttyDevice implements VfioDeviceOps {
         int d = data & 0xff;
         switch (offset) {
             case UART_TX -> {
-                if (p.dlab) {
+                if (p.dlab != 0) {
                     p.divisor |= d;
                     return;
                 }
                 if (p.count < p.maxFifoSize) {
-                    p.fifo[p.head] = data;
+                    p.fifo[p.head & (MAX_FIFO_SIZE - 1)] = data;
                     p.count++;
                     p.head = (p.head + 1) & (MAX_FIFO_SIZE - 1);
-                    p.overrun = false;
+                    p.overrun = 0;
                     if ((p.uartReg[UART_IER] & UART_IER_RDI) != 0 && p.count == p.intrTriggerLevel) {
                         triggerInterrupt();
                     }
                 } else {
-                    p.overrun = true;
+                    p.overrun = 1;
                     if ((p.uartReg[UART_IER] & UART_IER_RLSI) != 0) {
                         triggerInterrupt();
                     }
                 }
             }
             case UART_IER -> {
-                if (p.dlab) {
+                if (p.dlab != 0) {
                     p.divisor |= d << 8;
                     return;
                 }
@@ -220,8 +225,8 @@ final class MttyDevice implements VfioDeviceOps {
                 p.maxFifoSize = (d & UART_FCR_ENABLE_FIFO) != 0 ? MAX_FIFO_SIZE : 1;
             }
             case UART_LCR -> {
-                p.dlab = (d & UART_LCR_DLAB) != 0;
-                if (p.dlab) {
+                p.dlab = (byte) ((d & UART_LCR_DLAB) != 0 ? 1 : 0);
+                if (p.dlab != 0) {
                     p.divisor = 0;
                 }
                 p.uartReg[UART_LCR] = data;
@@ -246,12 +251,12 @@ final class MttyDevice implements VfioDeviceOps {
         int ier = p.uartReg[UART_IER] & 0xff;
         switch (offset) {
             case UART_RX -> {
-                if (p.dlab) {
+                if (p.dlab != 0) {
                     return p.divisor & 0xff;
                 }
                 int b = 0;
                 if (!p.empty()) {
-                    b = p.fifo[p.tail] & 0xff;
+                    b = p.fifo[p.tail & (MAX_FIFO_SIZE - 1)] & 0xff;
                     p.count--;
                     p.tail = (p.tail + 1) & (MAX_FIFO_SIZE - 1);
                 }
@@ -261,11 +266,11 @@ final class MttyDevice implements VfioDeviceOps {
                 return b;
             }
             case UART_IER -> {
-                return p.dlab ? (p.divisor >> 8) & 0xff : ier & 0x0f;
+                return p.dlab != 0 ? (p.divisor >> 8) & 0xff : ier & 0x0f;
             }
             case UART_IIR -> {
                 int b = 0;
-                if ((ier & UART_IER_RLSI) != 0 && p.overrun) {
+                if ((ier & UART_IER_RLSI) != 0 && p.overrun != 0) {
                     b |= UART_IIR_RLSI;
                 }
                 if ((ier & UART_IER_RDI) != 0 && p.count >= p.intrTriggerLevel) {
@@ -288,7 +293,7 @@ final class MttyDevice implements VfioDeviceOps {
                 if (!p.empty()) {
                     lsr |= UART_LSR_DR;
                 }
-                if (p.overrun) {
+                if (p.overrun != 0) {
                     lsr |= UART_LSR_OE;
                 }
                 if (p.empty()) {
@@ -316,7 +321,7 @@ final class MttyDevice implements VfioDeviceOps {
         return nrPorts;
     }
 
-    /** mtty_save_state: each port as {@code struct serial_port} (x86-64 layout, padding zero). */
+    /** mtty_save_state: each port as {@code struct serial_port} (x86-64 layout, the bytes as they are). */
     synchronized byte[] savePorts() {
         ByteBuffer b = ByteBuffer.allocate(nrPorts * PORT_STATE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < nrPorts; i++) {
@@ -324,9 +329,10 @@ final class MttyDevice implements VfioDeviceOps {
             int base = i * PORT_STATE_SIZE;
             b.put(base, p.uartReg).put(base + 8, p.fifo);
             b.put(base + 24, (byte) p.head).put(base + 25, (byte) p.tail).put(base + 26, (byte) p.count);
-            b.put(base + 27, (byte) (p.dlab ? 1 : 0)).put(base + 28, (byte) (p.overrun ? 1 : 0));
+            b.put(base + 27, p.dlab).put(base + 28, p.overrun).put(base + 29, p.padding[0]);
             b.putShort(base + 30, (short) p.divisor).put(base + 32, (byte) p.fcr);
             b.put(base + 33, (byte) p.maxFifoSize).put(base + 34, (byte) p.intrTriggerLevel);
+            b.put(base + 35, p.padding[1]);
         }
         return b.array();
     }
@@ -338,11 +344,13 @@ final class MttyDevice implements VfioDeviceOps {
             Port p = s[i];
             int base = i * PORT_STATE_SIZE;
             b.get(base, p.uartReg).get(base + 8, p.fifo);
-            p.head = b.get(base + 24) & (MAX_FIFO_SIZE - 1);
-            p.tail = b.get(base + 25) & (MAX_FIFO_SIZE - 1);
+            p.head = b.get(base + 24) & 0xff;
+            p.tail = b.get(base + 25) & 0xff;
             p.count = b.get(base + 26) & 0xff;
-            p.dlab = b.get(base + 27) != 0;
-            p.overrun = b.get(base + 28) != 0;
+            p.dlab = b.get(base + 27);
+            p.overrun = b.get(base + 28);
+            p.padding[0] = b.get(base + 29);
+            p.padding[1] = b.get(base + 35);
             p.divisor = b.getShort(base + 30) & 0xffff;
             p.fcr = b.get(base + 32) & 0xff;
             p.maxFifoSize = b.get(base + 33) & 0xff;
