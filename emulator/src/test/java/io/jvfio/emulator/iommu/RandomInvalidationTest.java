@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -20,13 +18,8 @@ class RandomInvalidationTest {
     private static final int ROUNDS = 300;
     private static final long M2 = 2L << 20;
 
-    static Stream<Arguments> cases() {
-        return Stream.of(PageTableFormat.values())
-                .flatMap(f -> Stream.of(1L, 2L, 3L, 0xfeedL).map(seed -> Arguments.of(f, seed)));
-    }
-
     @ParameterizedTest(name = "{0} seed {1}")
-    @MethodSource("cases")
+    @MethodSource("io.jvfio.emulator.iommu.RandomMapUnmapTest#cases")
     void aRangeInvalidationDropsExactlyTheOverlappingEntriesOfItsDomain(PageTableFormat format, long seed) {
         Random rnd = new Random(seed);
         Iommu iommu = Iommu.create("dmar0", List.of());

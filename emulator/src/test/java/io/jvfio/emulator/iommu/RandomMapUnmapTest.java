@@ -27,6 +27,7 @@ class RandomMapUnmapTest {
         }
     }
 
+    /** Every page-table format with four seeds; RandomInvalidationTest runs on the same. */
     static Stream<Arguments> cases() {
         return Stream.of(PageTableFormat.values())
                 .flatMap(f -> Stream.of(1L, 2L, 3L, 0xfeedL).map(seed -> Arguments.of(f, seed)));
