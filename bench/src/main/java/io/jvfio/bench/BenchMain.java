@@ -20,7 +20,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>Arguments: {@code [--quick] [--scale N] [--no-scale] [regex]}, or {@code [--quick] --run
  * PROGRAM PRELOAD} for {@link RunRoundTrip} alone (PROGRAM: preload/target/ioctl-bench, PRELOAD:
- * the preload library).
+ * the preload library), or {@code [--quick] --startup CHECKOUT} for {@link Startup} alone (the
+ * checkout whose ./jvfio to time).
  */
 public final class BenchMain {
     private BenchMain() {}
@@ -31,6 +32,7 @@ public final class BenchMain {
         long scaleCount = 1_000_000;
         String include = IommufdBenchmarks.class.getSimpleName();
         Path[] run = null;
+        Path startup = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -38,6 +40,7 @@ public final class BenchMain {
                     run = new Path[] {Path.of(args[i + 1]), Path.of(args[i + 2])};
                     i += 2;
                 }
+                case "--startup" -> startup = Path.of(args[++i]);
                 case "--no-scale" -> scale = false;
                 case "--scale" -> scaleCount = Long.parseLong(args[++i]);
                 default -> include = args[i];
@@ -45,6 +48,10 @@ public final class BenchMain {
         }
         if (run != null) {
             RunRoundTrip.run(run[0], run[1], quick);
+            return;
+        }
+        if (startup != null) {
+            Startup.run(startup, quick);
             return;
         }
         ChainedOptionsBuilder options = new OptionsBuilder()

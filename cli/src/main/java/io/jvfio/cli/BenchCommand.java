@@ -48,6 +48,12 @@ final class BenchCommand implements Callable<Integer> {
     boolean run;
 
     @Option(
+            names = "--startup",
+            description = "Instead: the wall time of ./jvfio ls and ./jvfio demo against java -version on the same"
+                    + " JDK, round by round in the same run (medians and ratios).")
+    boolean startup;
+
+    @Option(
             names = {"-v", "--verbose"},
             description = "Show JMH's whole output, not one progress line per benchmark.")
     boolean verbose;
@@ -74,6 +80,9 @@ final class BenchCommand implements Callable<Integer> {
         if (run) {
             Path lib = ServeOptions.preloadLibrary();
             command.addAll(List.of("--run", lib.resolveSibling("ioctl-bench").toString(), lib.toString()));
+        }
+        if (startup) {
+            command.addAll(List.of("--startup", checkout().toString()));
         }
         command.addAll(args);
         out.println("running " + benchmarks + (quick ? " (quick)" : ""));
@@ -136,8 +145,13 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** bench/target/benchmarks.jar of the checkout this jvfio was built in, else below the current directory. */
+    /** bench/target/benchmarks.jar of the checkout this jvfio was built in. */
     private static Path defaultJar() {
+        return checkout().resolve("bench/target/benchmarks.jar");
+    }
+
+    /** The checkout this jvfio was built in, else the current directory. */
+    private static Path checkout() {
         Path self;
         try {
             self = Path.of(BenchCommand.class
@@ -150,8 +164,6 @@ final class BenchCommand implements Callable<Integer> {
         }
         // self is cli/target/jvfio-cli.jar (or cli/target/classes): three levels up is the checkout
         Path checkout = self.toAbsolutePath().getParent().getParent().getParent();
-        return checkout == null
-                ? Path.of("bench/target/benchmarks.jar")
-                : checkout.resolve("bench/target/benchmarks.jar");
+        return checkout == null ? Path.of("") : checkout;
     }
 }

@@ -3,6 +3,7 @@ package io.jvfio.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,8 +14,10 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description =
-                "Linux VFIO + iommufd device passthrough in Java: an emulated Linux 7.2 kernel and a native backend.",
-        subcommands = {
+                "Linux VFIO + iommufd device passthrough in Java: an emulated Linux 7.2 kernel and a native backend.")
+public final class Main {
+    /** The subcommands, in the order the help lists them. */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(
             DemoCommand.class,
             LsCommand.class,
             BenchCommand.class,
@@ -22,22 +25,32 @@ import picocli.CommandLine.Command;
             FuzzCommand.class,
             RunCommand.class,
             ServeCommand.class,
-            CommandLine.HelpCommand.class
-        })
-public final class Main {
+            CommandLine.HelpCommand.class);
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
     /** Runs the command line and returns its exit code (used by tests). */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        return commandLine(args).execute(args);
     }
 
-    /** The configured command line, for callers that redirect its output. */
-    static CommandLine commandLine() {
+    /**
+     * The configured command line for these arguments, for callers that redirect its output. When
+     * the first argument names a subcommand, only that one is added: picocli builds the model of
+     * every command it is given by reflection, most of a short command's startup.
+     */
+    static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(new Main());
-        cl.setParameterExceptionHandler((ex, args) -> {
+        List<Class<?>> named = args.length == 0
+                ? List.of()
+                : SUBCOMMANDS.stream()
+                        .filter(c -> c.getAnnotation(Command.class).name().equals(args[0]))
+                        .filter(c -> c != CommandLine.HelpCommand.class)
+                        .toList();
+        (named.isEmpty() ? SUBCOMMANDS : named).forEach(cl::addSubcommand);
+        cl.setParameterExceptionHandler((ex, ignored) -> {
             // One line, not the usage text: what is wrong and where the help is.
             CommandLine cmd = ex.getCommandLine();
             cmd.getErr()

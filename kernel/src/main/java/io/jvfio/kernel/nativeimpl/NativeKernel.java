@@ -59,25 +59,26 @@ public final class NativeKernel implements Kernel {
     public int open(String path, int flags) {
         return (int) blocking("open(" + path + ")", () -> {
             try (Arena a = Arena.ofConfined()) {
-                return (int) Libc.OPEN.invokeExact(Libc.state(), a.allocateFrom(path), flags, 0);
+                return (int) Libc.Files.OPEN.invokeExact(Libc.state(), a.allocateFrom(path), flags, 0);
             }
         });
     }
 
     @Override
     public void close(int fd) {
-        sys("close(" + fd + ")", () -> (int) Libc.CLOSE.invokeExact(Libc.state(), fd));
+        sys("close(" + fd + ")", () -> (int) Libc.Files.CLOSE.invokeExact(Libc.state(), fd));
     }
 
     @Override
     public long ioctl(int fd, long request, MemorySegment arg) {
         MemorySegment p = PlatformThreads.portable(arg);
-        return blocking(ioctlCall(request), () -> (int) Libc.IOCTL_PTR.invokeExact(Libc.state(), fd, request, p));
+        return blocking(ioctlCall(request), () -> (int) Libc.Ioctl.IOCTL_PTR.invokeExact(Libc.state(), fd, request, p));
     }
 
     @Override
     public long ioctl(int fd, long request, long arg) {
-        return blocking(ioctlCall(request), () -> (int) Libc.IOCTL_LONG.invokeExact(Libc.state(), fd, request, arg));
+        return blocking(
+                ioctlCall(request), () -> (int) Libc.Ioctl.IOCTL_LONG.invokeExact(Libc.state(), fd, request, arg));
     }
 
     /**
@@ -87,7 +88,7 @@ public final class NativeKernel implements Kernel {
      * and a confined {@code arg} stays usable.
      */
     public long ioctlNonBlocking(int fd, long request, MemorySegment arg) {
-        return sys(ioctlCall(request), () -> (int) Libc.IOCTL_PTR.invokeExact(Libc.state(), fd, request, arg));
+        return sys(ioctlCall(request), () -> (int) Libc.Ioctl.IOCTL_PTR.invokeExact(Libc.state(), fd, request, arg));
     }
 
     private static String ioctlCall(long request) {
@@ -98,42 +99,43 @@ public final class NativeKernel implements Kernel {
     public long read(int fd, MemorySegment buf) {
         MemorySegment p = PlatformThreads.portable(buf);
         long n = buf.byteSize();
-        return blocking("read(" + fd + ")", () -> (long) Libc.READ.invokeExact(Libc.state(), fd, p, n));
+        return blocking("read(" + fd + ")", () -> (long) Libc.Files.READ.invokeExact(Libc.state(), fd, p, n));
     }
 
     @Override
     public long write(int fd, MemorySegment buf) {
         MemorySegment p = PlatformThreads.portable(buf);
         long n = buf.byteSize();
-        return blocking("write(" + fd + ")", () -> (long) Libc.WRITE.invokeExact(Libc.state(), fd, p, n));
+        return blocking("write(" + fd + ")", () -> (long) Libc.Files.WRITE.invokeExact(Libc.state(), fd, p, n));
     }
 
     @Override
     public long pread(int fd, MemorySegment buf, long offset) {
         MemorySegment p = PlatformThreads.portable(buf);
         long n = buf.byteSize();
-        return blocking("pread(" + fd + ")", () -> (long) Libc.PREAD.invokeExact(Libc.state(), fd, p, n, offset));
+        return blocking("pread(" + fd + ")", () -> (long) Libc.Files.PREAD.invokeExact(Libc.state(), fd, p, n, offset));
     }
 
     @Override
     public long pwrite(int fd, MemorySegment buf, long offset) {
         MemorySegment p = PlatformThreads.portable(buf);
         long n = buf.byteSize();
-        return blocking("pwrite(" + fd + ")", () -> (long) Libc.PWRITE.invokeExact(Libc.state(), fd, p, n, offset));
+        return blocking(
+                "pwrite(" + fd + ")", () -> (long) Libc.Files.PWRITE.invokeExact(Libc.state(), fd, p, n, offset));
     }
 
     @Override
     public MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
         // MAP_FAILED is (void *) -1, which check() treats like any -1 result.
         long address = sys("mmap(fd " + fd + ", " + length + " bytes)", () -> ((MemorySegment)
-                        Libc.MMAP.invokeExact(Libc.state(), MemorySegment.NULL, length, prot, flags, fd, offset))
+                        Libc.Memory.MMAP.invokeExact(Libc.state(), MemorySegment.NULL, length, prot, flags, fd, offset))
                 .address());
         return MemorySegment.ofAddress(address).reinterpret(length);
     }
 
     @Override
     public void munmap(MemorySegment mapping) {
-        sys("munmap", () -> (int) Libc.MUNMAP.invokeExact(Libc.state(), mapping, mapping.byteSize()));
+        sys("munmap", () -> (int) Libc.Memory.MUNMAP.invokeExact(Libc.state(), mapping, mapping.byteSize()));
     }
 
     @Override
@@ -147,7 +149,7 @@ public final class NativeKernel implements Kernel {
                 p.set(ValueLayout.JAVA_SHORT, 8L * i + 4, fds.get(i).events());
             }
             long n = fds.size();
-            blocking("poll", () -> (int) Libc.POLL.invokeExact(Libc.state(), p, n, timeoutMillis));
+            blocking("poll", () -> (int) Libc.Files.POLL.invokeExact(Libc.state(), p, n, timeoutMillis));
             short[] revents = new short[fds.size()];
             for (int i = 0; i < revents.length; i++) {
                 revents[i] = p.get(ValueLayout.JAVA_SHORT, 8L * i + 6);
@@ -158,14 +160,14 @@ public final class NativeKernel implements Kernel {
 
     @Override
     public int eventfd(int initval, int flags) {
-        return (int) sys("eventfd", () -> (int) Libc.EVENTFD.invokeExact(Libc.state(), initval, flags));
+        return (int) sys("eventfd", () -> (int) Libc.Files.EVENTFD.invokeExact(Libc.state(), initval, flags));
     }
 
     @Override
     public int[] pipe(int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
-            sys("pipe2", () -> (int) Libc.PIPE2.invokeExact(Libc.state(), fds, flags));
+            sys("pipe2", () -> (int) Libc.Files.PIPE2.invokeExact(Libc.state(), fds, flags));
             return new int[] {fds.get(ValueLayout.JAVA_INT, 0), fds.get(ValueLayout.JAVA_INT, 4)};
         }
     }
@@ -174,14 +176,14 @@ public final class NativeKernel implements Kernel {
     public int memfd(String name, int flags) {
         return (int) sys("memfd_create(" + name + ")", () -> {
             try (Arena a = Arena.ofConfined()) {
-                return (int) Libc.MEMFD_CREATE.invokeExact(Libc.state(), a.allocateFrom(name), flags);
+                return (int) Libc.Memory.MEMFD_CREATE.invokeExact(Libc.state(), a.allocateFrom(name), flags);
             }
         });
     }
 
     @Override
     public void ftruncate(int fd, long length) {
-        sys("ftruncate(" + fd + ")", () -> (int) Libc.FTRUNCATE.invokeExact(Libc.state(), fd, length));
+        sys("ftruncate(" + fd + ")", () -> (int) Libc.Memory.FTRUNCATE.invokeExact(Libc.state(), fd, length));
     }
 
     @Override

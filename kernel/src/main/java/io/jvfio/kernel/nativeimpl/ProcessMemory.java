@@ -18,7 +18,7 @@ public final class ProcessMemory {
 
     static {
         try {
-            PID = (int) Libc.GETPID.invokeExact();
+            PID = (int) Libc.Process.GETPID.invokeExact();
         } catch (Throwable t) {
             throw Libc.rethrow(t);
         }
@@ -28,12 +28,12 @@ public final class ProcessMemory {
 
     /** Copies {@code length} bytes at user address {@code address} into {@code dst}; EFAULT if any is unreadable. */
     public static void copyIn(long address, MemorySegment dst, long length) {
-        transfer(Libc.PROCESS_VM_READV, PID, dst, address, length, "copy_from_user");
+        transfer(Libc.Process.PROCESS_VM_READV, PID, dst, address, length, "copy_from_user");
     }
 
     /** Copies {@code length} bytes of {@code src} to user address {@code address}; EFAULT if any is unwritable. */
     public static void copyOut(MemorySegment src, long address, long length) {
-        transfer(Libc.PROCESS_VM_WRITEV, PID, src, address, length, "copy_to_user");
+        transfer(Libc.Process.PROCESS_VM_WRITEV, PID, src, address, length, "copy_to_user");
     }
 
     /**
@@ -41,12 +41,12 @@ public final class ProcessMemory {
      * when the process is gone (ESRCH) or may not be read (EPERM).
      */
     public static void copyIn(int pid, long address, MemorySegment dst, long length) {
-        transfer(Libc.PROCESS_VM_READV, pid, dst, address, length, "copy_from_user");
+        transfer(Libc.Process.PROCESS_VM_READV, pid, dst, address, length, "copy_from_user");
     }
 
     /** {@link #copyOut} to another host process's memory. */
     public static void copyOut(int pid, MemorySegment src, long address, long length) {
-        transfer(Libc.PROCESS_VM_WRITEV, pid, src, address, length, "copy_to_user");
+        transfer(Libc.Process.PROCESS_VM_WRITEV, pid, src, address, length, "copy_to_user");
     }
 
     /** True when every byte of [address, address+length) can be read. */
@@ -75,7 +75,7 @@ public final class ProcessMemory {
         boolean staged = !local.isNative();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = staged ? a.allocate(length, 8) : local;
-            if (staged && h == Libc.PROCESS_VM_WRITEV) {
+            if (staged && h == Libc.Process.PROCESS_VM_WRITEV) {
                 MemorySegment.copy(local, 0, buf, 0, length);
             }
             // struct iovec { void *iov_base; size_t iov_len; }
@@ -94,7 +94,7 @@ public final class ProcessMemory {
                 // A partial transfer stops at the first bad page: the kernel's uaccess says EFAULT.
                 throw new ErrnoException(Errno.EFAULT, what);
             }
-            if (staged && h == Libc.PROCESS_VM_READV) {
+            if (staged && h == Libc.Process.PROCESS_VM_READV) {
                 MemorySegment.copy(buf, 0, local, 0, length);
             }
         } catch (Throwable t) {
