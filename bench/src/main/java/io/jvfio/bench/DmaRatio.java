@@ -20,6 +20,8 @@ public final class DmaRatio {
                 ? Arrays.copyOfRange(args, 1, args.length)
                 : new String[] {"LARGE", "SMALL", "SCATTERED"};
         System.out.println("pages      size     write/copy  read/copy  write/pages  read/pages");
+        Plots plot =
+                new Plots("DMA through the emulated IOMMU / a plain copy", "transfer size (bytes)", "ratio").logX();
         for (String pages : kinds) {
             for (int size : new int[] {64, 4096, 65536, 2 << 20}) {
                 DmaBenchmark b = new DmaBenchmark();
@@ -40,11 +42,14 @@ public final class DmaRatio {
                             read,
                             writePages,
                             readPages);
+                    plot.add(pages + " write", size, write);
+                    plot.add(pages + " read", size, read);
                 } finally {
                     b.tearDown();
                 }
             }
         }
+        System.out.println("plot: " + plot.write("dma-ratio"));
     }
 
     /** Median over paired batches of time(plain) / time(dma): above 1 means DMA is faster. */

@@ -27,6 +27,7 @@ final class Scale {
             long heapBefore = usedAfterGc(memory);
             long step = Math.max(1, count / 10);
             out.printf("%n%-28s %14s %12s %10s%n", "scale: mappings in one IOAS", "ns/IOAS_MAP", "x baseline", "");
+            Plots plot = new Plots("IOAS_MAP of 4 KiB as one IOAS grows", "mappings in the IOAS", "ns per IOAS_MAP");
             long done = 0;
             while (done < count) {
                 long n = Math.min(step, count - done);
@@ -37,10 +38,12 @@ final class Scale {
                 }
                 double perOp = (System.nanoTime() - t0) / (double) n;
                 done += n;
+                plot.add("ns per IOAS_MAP", done, perOp);
                 out.printf(
                         "%-28s %14.0f %12.2f%n",
                         String.format("%,d .. %,d", done - n, done), perOp, perOp / baselineNanos);
             }
+            out.println("plot: " + plot.write("scale"));
             long heapAfter = usedAfterGc(memory);
             out.printf(
                     "retained heap per mapping: %.0f bytes (%,d mappings)%n",
