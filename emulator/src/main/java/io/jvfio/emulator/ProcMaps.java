@@ -114,8 +114,15 @@ public final class ProcMaps implements AutoCloseable {
     private static final class QueryWalk implements Walk {
         private final int fd;
         private final String maps;
-        private final Arena arena = Arena.ofConfined();
-        private final MemorySegment query = ProcmapQuery.DEF.allocate(arena);
+        /**
+         * One query struct per thread, kept: a walk runs once per pin call, and allocating and
+         * freeing native memory for each cost a fifth of the ioctl. A lookup sets its address and
+         * reads the answer before it returns, so walks of one thread may share it.
+         */
+        private static final ThreadLocal<MemorySegment> QUERY =
+                ThreadLocal.withInitial(() -> ProcmapQuery.DEF.allocate(Arena.ofAuto()));
+
+        private final MemorySegment query = QUERY.get();
 
         QueryWalk(int fd, String maps) {
             this.fd = fd;
@@ -149,9 +156,7 @@ public final class ProcMaps implements AutoCloseable {
         }
 
         @Override
-        public void close() {
-            arena.close();
-        }
+        public void close() {}
     }
 
     /** The text of the file, read once per walk: one line per VMA, in address order. */

@@ -5,6 +5,8 @@ import static io.jvfio.emulator.iommu.HostMemory.writePte;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 
 /**
  * A radix I/O page table of some {@link PteFormat} in native memory: the algorithms of the
@@ -14,6 +16,7 @@ import io.jvfio.abi.ErrnoException;
  */
 final class IoPageTable implements AutoCloseable {
     private static final int ENTRIES = 1 << PteFormat.ENTRIES_LG2;
+    private static final MemorySegment ZERO_TABLE = Arena.global().allocate(TablePages.PAGE_SIZE);
 
     private final PteFormat fmt;
     private final TablePages pages = new TablePages();
@@ -317,13 +320,9 @@ final class IoPageTable implements AutoCloseable {
         return table;
     }
 
-    private boolean isEmpty(long table) {
-        for (int i = 0; i < ENTRIES; i++) {
-            if (readPte(table + ((long) i << 3)) != 0) {
-                return false;
-            }
-        }
-        return true;
+    /** One bulk compare against a zero page: a PTE at a time was a tenth of a 4 KiB map+unmap. */
+    private static boolean isEmpty(long table) {
+        return HostMemory.ALL.asSlice(table, TablePages.PAGE_SIZE).mismatch(ZERO_TABLE) == -1;
     }
 
     private boolean inRange(long iova, long size) {

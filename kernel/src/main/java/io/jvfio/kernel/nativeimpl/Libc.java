@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.function.Supplier;
 
 /**
  * The libc functions the native backend calls, linked once with errno captured. This package is the
@@ -112,10 +113,15 @@ final class Libc {
 
     /** Throws the captured errno when {@code result} is -1; returns {@code result} otherwise. */
     static long check(long result, String call) {
+        return check(result, () -> call);
+    }
+
+    /** As {@link #check(long, String)}, naming the call only when it failed. */
+    static long check(long result, Supplier<String> call) {
         if (result == -1) {
             int errno = (int) ERRNO_HANDLE.get(state(), 0L);
             Errno e = Errno.orNull(errno);
-            throw new ErrnoException(e != null ? e : Errno.EIO, call, e != null ? null : "errno " + errno);
+            throw new ErrnoException(e != null ? e : Errno.EIO, call.get(), e != null ? null : "errno " + errno);
         }
         return result;
     }

@@ -16,6 +16,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -43,6 +44,11 @@ public final class NativeKernel implements Kernel {
     }
 
     private static long sys(String call, Call c) {
+        return sys(() -> call, c);
+    }
+
+    /** The call's name is built only on failure: ioctls are a hot path (the pin check's PROCMAP_QUERY). */
+    private static long sys(Supplier<String> call, Call c) {
         try {
             return Libc.check(c.invoke(), call);
         } catch (Throwable t) {
@@ -52,6 +58,10 @@ public final class NativeKernel implements Kernel {
 
     /** A call that may block: run on a platform thread ({@link PlatformThreads}). */
     private static long blocking(String call, Call c) {
+        return blocking(() -> call, c);
+    }
+
+    private static long blocking(Supplier<String> call, Call c) {
         return PlatformThreads.call(() -> sys(call, c));
     }
 
@@ -91,8 +101,8 @@ public final class NativeKernel implements Kernel {
         return sys(ioctlCall(request), () -> (int) Libc.Ioctl.IOCTL_PTR.invokeExact(Libc.state(), fd, request, arg));
     }
 
-    private static String ioctlCall(long request) {
-        return "ioctl(" + IoctlNames.describe(request) + ")";
+    private static Supplier<String> ioctlCall(long request) {
+        return () -> "ioctl(" + IoctlNames.describe(request) + ")";
     }
 
     @Override
