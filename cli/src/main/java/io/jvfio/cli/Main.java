@@ -47,6 +47,7 @@ public final class Main {
                 ? List.of()
                 : SUBCOMMANDS.stream()
                         .filter(c -> c.getAnnotation(Command.class).name().equals(args[0]))
+                        // `help CMD` names the other commands: it needs them all
                         .filter(c -> c != CommandLine.HelpCommand.class)
                         .toList();
         (named.isEmpty() ? SUBCOMMANDS : named).forEach(cl::addSubcommand);

@@ -20,6 +20,14 @@ class MainTest {
     }
 
     @Test
+    void helpForACommandShowsThatCommandsUsage() {
+        // `help ls` builds every command's model; `ls --help` only ls's (Main.commandLine)
+        assertThat(CliRun.of("help", "ls").out()).startsWith("Usage: jvfio ls");
+        assertThat(CliRun.of("ls", "--help").out()).startsWith("Usage: jvfio ls");
+        assertThat(CliRun.of("help").out()).contains("demo", "conformance");
+    }
+
+    @Test
     void unknownBackendIsAMessageNotAStackTrace() {
         CliRun r = CliRun.of("conformance", "--backend", "bogus");
         assertThat(r.exit()).isEqualTo(2);

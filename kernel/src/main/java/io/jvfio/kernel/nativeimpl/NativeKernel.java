@@ -43,11 +43,7 @@ public final class NativeKernel implements Kernel {
         long invoke() throws Throwable;
     }
 
-    private static long sys(String call, Call c) {
-        return sys(() -> call, c);
-    }
-
-    /** The call's name is built only on failure: ioctls are a hot path (the pin check's PROCMAP_QUERY). */
+    /** The call's name is built only on failure: calls are a hot path (the pin check's PROCMAP_QUERY, BAR reads). */
     private static long sys(Supplier<String> call, Call c) {
         try {
             return Libc.check(c.invoke(), call);
@@ -57,17 +53,13 @@ public final class NativeKernel implements Kernel {
     }
 
     /** A call that may block: run on a platform thread ({@link PlatformThreads}). */
-    private static long blocking(String call, Call c) {
-        return blocking(() -> call, c);
-    }
-
     private static long blocking(Supplier<String> call, Call c) {
         return PlatformThreads.call(() -> sys(call, c));
     }
 
     @Override
     public int open(String path, int flags) {
-        return (int) blocking("open(" + path + ")", () -> {
+        return (int) blocking(() -> "open(" + path + ")", () -> {
             try (Arena a = Arena.ofConfined()) {
                 return (int) Libc.Files.OPEN.invokeExact(Libc.state(), a.allocateFrom(path), flags, 0);
             }
@@ -76,7 +68,7 @@ public final class NativeKernel implements Kernel {
 
     @Override
     public void close(int fd) {
-        sys("close(" + fd + ")", () -> (int) Libc.Files.CLOSE.invokeExact(Libc.state(), fd));
+        sys(() -> "close(" + fd + ")", () -> (int) Libc.Files.CLOSE.invokeExact(Libc.state(), fd));
     }
 
     @Override
@@ -109,21 +101,22 @@ public final class NativeKernel implements Kernel {
     public long read(int fd, MemorySegment buf) {
         MemorySegment p = PlatformThreads.portable(buf);
         long n = buf.byteSize();
-        return blocking("read(" + fd + ")", () -> (long) Libc.Files.READ.invokeExact(Libc.state(), fd, p, n));
+        return blocking(() -> "read(" + fd + ")", () -> (long) Libc.Files.READ.invokeExact(Libc.state(), fd, p, n));
     }
 
     @Override
     public long write(int fd, MemorySegment buf) {
         MemorySegment p = PlatformThreads.portable(buf);
         long n = buf.byteSize();
-        return blocking("write(" + fd + ")", () -> (long) Libc.Files.WRITE.invokeExact(Libc.state(), fd, p, n));
+        return blocking(() -> "write(" + fd + ")", () -> (long) Libc.Files.WRITE.invokeExact(Libc.state(), fd, p, n));
     }
 
     @Override
     public long pread(int fd, MemorySegment buf, long offset) {
         MemorySegment p = PlatformThreads.portable(buf);
         long n = buf.byteSize();
-        return blocking("pread(" + fd + ")", () -> (long) Libc.Files.PREAD.invokeExact(Libc.state(), fd, p, n, offset));
+        return blocking(
+                () -> "pread(" + fd + ")", () -> (long) Libc.Files.PREAD.invokeExact(Libc.state(), fd, p, n, offset));
     }
 
     @Override
@@ -131,13 +124,13 @@ public final class NativeKernel implements Kernel {
         MemorySegment p = PlatformThreads.portable(buf);
         long n = buf.byteSize();
         return blocking(
-                "pwrite(" + fd + ")", () -> (long) Libc.Files.PWRITE.invokeExact(Libc.state(), fd, p, n, offset));
+                () -> "pwrite(" + fd + ")", () -> (long) Libc.Files.PWRITE.invokeExact(Libc.state(), fd, p, n, offset));
     }
 
     @Override
     public MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
         // MAP_FAILED is (void *) -1, which check() treats like any -1 result.
-        long address = sys("mmap(fd " + fd + ", " + length + " bytes)", () -> ((MemorySegment)
+        long address = sys(() -> "mmap(fd " + fd + ", " + length + " bytes)", () -> ((MemorySegment)
                         Libc.Memory.MMAP.invokeExact(Libc.state(), MemorySegment.NULL, length, prot, flags, fd, offset))
                 .address());
         return MemorySegment.ofAddress(address).reinterpret(length);
@@ -145,7 +138,7 @@ public final class NativeKernel implements Kernel {
 
     @Override
     public void munmap(MemorySegment mapping) {
-        sys("munmap", () -> (int) Libc.Memory.MUNMAP.invokeExact(Libc.state(), mapping, mapping.byteSize()));
+        sys(() -> "munmap", () -> (int) Libc.Memory.MUNMAP.invokeExact(Libc.state(), mapping, mapping.byteSize()));
     }
 
     @Override
@@ -159,7 +152,7 @@ public final class NativeKernel implements Kernel {
                 p.set(ValueLayout.JAVA_SHORT, 8L * i + 4, fds.get(i).events());
             }
             long n = fds.size();
-            blocking("poll", () -> (int) Libc.Files.POLL.invokeExact(Libc.state(), p, n, timeoutMillis));
+            blocking(() -> "poll", () -> (int) Libc.Files.POLL.invokeExact(Libc.state(), p, n, timeoutMillis));
             short[] revents = new short[fds.size()];
             for (int i = 0; i < revents.length; i++) {
                 revents[i] = p.get(ValueLayout.JAVA_SHORT, 8L * i + 6);
@@ -170,21 +163,21 @@ public final class NativeKernel implements Kernel {
 
     @Override
     public int eventfd(int initval, int flags) {
-        return (int) sys("eventfd", () -> (int) Libc.Files.EVENTFD.invokeExact(Libc.state(), initval, flags));
+        return (int) sys(() -> "eventfd", () -> (int) Libc.Files.EVENTFD.invokeExact(Libc.state(), initval, flags));
     }
 
     @Override
     public int[] pipe(int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
-            sys("pipe2", () -> (int) Libc.Files.PIPE2.invokeExact(Libc.state(), fds, flags));
+            sys(() -> "pipe2", () -> (int) Libc.Files.PIPE2.invokeExact(Libc.state(), fds, flags));
             return new int[] {fds.get(ValueLayout.JAVA_INT, 0), fds.get(ValueLayout.JAVA_INT, 4)};
         }
     }
 
     @Override
     public int memfd(String name, int flags) {
-        return (int) sys("memfd_create(" + name + ")", () -> {
+        return (int) sys(() -> "memfd_create(" + name + ")", () -> {
             try (Arena a = Arena.ofConfined()) {
                 return (int) Libc.Memory.MEMFD_CREATE.invokeExact(Libc.state(), a.allocateFrom(name), flags);
             }
@@ -193,7 +186,7 @@ public final class NativeKernel implements Kernel {
 
     @Override
     public void ftruncate(int fd, long length) {
-        sys("ftruncate(" + fd + ")", () -> (int) Libc.Memory.FTRUNCATE.invokeExact(Libc.state(), fd, length));
+        sys(() -> "ftruncate(" + fd + ")", () -> (int) Libc.Memory.FTRUNCATE.invokeExact(Libc.state(), fd, length));
     }
 
     @Override

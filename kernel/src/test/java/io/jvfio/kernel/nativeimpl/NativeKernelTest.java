@@ -54,6 +54,14 @@ class NativeKernelTest {
         k.close(fd);
         assertThat(errnoOf(() -> k.close(fd))).isEqualTo(Errno.EBADF);
         assertThat(errnoOf(() -> k.read(-1, arena.allocate(8)))).isEqualTo(Errno.EBADF);
+        // names are built only on failure, from the call's own arguments
+        assertThatThrownBy(() -> k.pread(-1, arena.allocate(8), 0))
+                .isInstanceOfSatisfying(
+                        ErrnoException.class, e -> assertThat(e.call()).isEqualTo("pread(-1)"));
+        assertThatThrownBy(() -> k.ioctl(-1, 0x3b64L, 0L))
+                .isInstanceOfSatisfying(
+                        ErrnoException.class,
+                        e -> assertThat(e.call()).startsWith("ioctl(").endsWith(")"));
     }
 
     @Test
