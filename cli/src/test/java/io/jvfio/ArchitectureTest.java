@@ -1,7 +1,9 @@
 package io.jvfio;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -93,5 +95,52 @@ class ArchitectureTest {
                 .mayOnlyBeAccessedByLayers("testkit", "emulator", "devices", "server", "api", "conformance", "cli")
                 .withOptionalLayers(true)
                 .check(CLASSES);
+    }
+
+    @Test
+    void packagesAreFreeOfCycles() {
+        // Every package is its own slice (io.jvfio.emulator apart from io.jvfio.emulator.vfio, and
+        // so on), so a subsystem reaching back into the class that assembles the kernel is a cycle.
+        slices().matching("io.jvfio.(**)").should().beFreeOfCycles().check(CLASSES);
+    }
+
+    @Test
+    void theEmulatorIsLayeredFromHardwareUpToBoot() {
+        // docs/emulator.md, "Layers": the core knows no subsystem; only boot knows them all.
+        layeredArchitecture()
+                .consideringOnlyDependenciesInAnyPackage("io.jvfio.emulator..")
+                .layer("hardware")
+                .definedBy("io.jvfio.emulator.pci..", "io.jvfio.emulator.iommu..")
+                .layer("core")
+                .definedBy("io.jvfio.emulator")
+                .layer("driver core")
+                .definedBy("io.jvfio.emulator.bus..", "io.jvfio.emulator.sysfs..", "io.jvfio.emulator.dmabuf..")
+                .layer("iommufd")
+                .definedBy("io.jvfio.emulator.iommufd..")
+                .layer("vfio")
+                .definedBy(
+                        "io.jvfio.emulator.vfio", "io.jvfio.emulator.vfio.mdev..", "io.jvfio.emulator.vfio.migration..")
+                .layer("kvm")
+                .definedBy("io.jvfio.emulator.kvm..")
+                .layer("drivers")
+                .definedBy("io.jvfio.emulator.vfio.pci..")
+                .layer("boot")
+                .definedBy("io.jvfio.emulator.boot..")
+                .whereLayer("boot")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("drivers")
+                .mayOnlyBeAccessedByLayers("boot")
+                .whereLayer("kvm")
+                .mayOnlyBeAccessedByLayers("boot")
+                .whereLayer("vfio")
+                .mayOnlyBeAccessedByLayers("kvm", "drivers", "boot")
+                .whereLayer("iommufd")
+                .mayOnlyBeAccessedByLayers("vfio", "drivers", "boot")
+                .whereLayer("driver core")
+                .mayOnlyBeAccessedByLayers("iommufd", "vfio", "kvm", "drivers", "boot")
+                .whereLayer("core")
+                .mayOnlyBeAccessedByLayers("driver core", "iommufd", "vfio", "kvm", "drivers", "boot")
+                .ensureAllClassesAreContainedInArchitecture()
+                .check(CLASSES.that(resideInAPackage("io.jvfio.emulator..")));
     }
 }

@@ -3,7 +3,8 @@ package io.jvfio.abi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import io.jvfio.abi.AbiStructs.Header;
+import io.jvfio.abi.catalog.AbiStructs;
+import io.jvfio.abi.catalog.AbiStructs.Header;
 import io.jvfio.abi.fs.FsIoctl;
 import io.jvfio.abi.fs.ProcmapQuery;
 import io.jvfio.abi.iommufd.IommuHwInfo;

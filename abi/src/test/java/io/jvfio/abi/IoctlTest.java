@@ -2,6 +2,7 @@ package io.jvfio.abi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jvfio.abi.catalog.IoctlNames;
 import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.abi.kvm.KvmIoctl;
 import io.jvfio.abi.selftest.IommufdTestIoctl;

@@ -1,5 +1,6 @@
 package io.jvfio.abi;
 
+import io.jvfio.abi.catalog.AbiStructs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

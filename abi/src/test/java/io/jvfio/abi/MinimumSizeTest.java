@@ -2,7 +2,8 @@ package io.jvfio.abi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jvfio.abi.AbiStructs.Header;
+import io.jvfio.abi.catalog.AbiStructs;
+import io.jvfio.abi.catalog.AbiStructs.Header;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.jvfio.cli;
 
-import io.jvfio.emulator.EmulatedKernel;
-import io.jvfio.emulator.EmulatedKernelProvider;
 import io.jvfio.emulator.EmulatorConfig;
-import io.jvfio.emulator.PlatformDescription;
+import io.jvfio.emulator.boot.EmulatedKernel;
+import io.jvfio.emulator.boot.EmulatedKernelProvider;
+import io.jvfio.emulator.boot.PlatformDescription;
 import io.jvfio.emulator.pci.PciPlatform;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.jvfio.cli;
 
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.server.KernelServer;
 import java.io.IOException;
 import java.nio.file.Files;

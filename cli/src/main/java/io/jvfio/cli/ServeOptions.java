@@ -1,8 +1,8 @@
 package io.jvfio.cli;
 
 import io.jvfio.api.PciDevices;
-import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.server.KernelServer;
 import java.nio.file.Files;
 import java.nio.file.Path;

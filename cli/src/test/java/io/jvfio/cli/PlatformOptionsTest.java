@@ -2,8 +2,8 @@ package io.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,9 +3,9 @@ package io.jvfio.devices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
-import io.jvfio.emulator.PlatformDescription;
+import io.jvfio.emulator.boot.EmulatedKernel;
+import io.jvfio.emulator.boot.PlatformDescription;
 import io.jvfio.emulator.pci.IommuGroup;
 import io.jvfio.emulator.pci.PciAddress;
 import io.jvfio.emulator.pci.PciFunction;

@@ -7,5 +7,5 @@ package io.jvfio.emulator;
 @FunctionalInterface
 public interface DeviceNode {
     /** open(2) of this node; throws {@link io.jvfio.abi.ErrnoException} to refuse. */
-    OpenFile open(EmulatedKernel kernel, int flags);
+    OpenFile open(KernelServices kernel, int flags);
 }

@@ -1,7 +1,7 @@
 package io.jvfio.emulator;
 
 /**
- * How a fresh {@link EmulatedKernel} is set up. Every test builds its own kernel from one of these,
+ * How a fresh emulated kernel is set up. Every test builds its own kernel from one of these,
  * so kernels never share state.
  *
  * @param rlimitMemlock RLIMIT_MEMLOCK of the initial process, in bytes

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.Linux;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.kernel.PollFd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

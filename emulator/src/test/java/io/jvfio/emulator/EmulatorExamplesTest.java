@@ -3,6 +3,7 @@ package io.jvfio.emulator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Linux;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import org.junit.jupiter.api.Test;
 
 /** The examples of docs/emulator.md, run (DocExamplesTest in the cli module checks the docs show these). */

@@ -1,7 +1,7 @@
 package io.jvfio.server;
 
-import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.Task;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -2,8 +2,8 @@ package io.jvfio.server;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.PhysicalPages;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.Arena;

@@ -7,7 +7,7 @@ import io.jvfio.abi.Ioctl;
  * as iommufd below its 0x80 range. VFIO re-uses numbers between fd kinds on purpose: {@code 100 + 12}
  * is VFIO_DEVICE_GET_PCI_HOT_RESET_INFO on a device fd but VFIO_IOMMU_GET_INFO on a container fd
  * (and VFIO_IOMMU_SPAPR_TCE_GET_INFO on a sPAPR container), so the meaning of a request depends on
- * the fd it is issued on, and {@link io.jvfio.abi.IoctlNames} reports every name of a number.
+ * the fd it is issued on, and {@link io.jvfio.abi.catalog.IoctlNames} reports every name of a number.
  */
 public final class VfioIoctl {
     public static final int TYPE = Ioctl.TYPE_IOMMUFD_VFIO;

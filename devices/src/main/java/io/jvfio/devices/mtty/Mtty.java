@@ -2,9 +2,11 @@ package io.jvfio.devices.mtty;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.KernelModule;
+import io.jvfio.emulator.KernelServices;
+import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.emulator.vfio.VfioDevice;
+import io.jvfio.emulator.vfio.mdev.Mdev;
 import io.jvfio.emulator.vfio.mdev.MdevDevice;
 import io.jvfio.emulator.vfio.mdev.MdevDriver;
 import io.jvfio.emulator.vfio.mdev.MdevParent;
@@ -24,7 +26,8 @@ public final class Mtty implements KernelModule, MdevDriver {
     static final MdevType DUAL = new MdevType("2", "Dual port serial");
     private static final String DEVICE_DIR = "/sys/devices/virtual/mtty/mtty";
 
-    private EmulatedKernel kernel;
+    private KernelServices kernel;
+    private Vfio vfio;
     /** {@code mdev_avail_ports}. */
     private int availablePorts = MAX_PORTS;
 
@@ -35,10 +38,11 @@ public final class Mtty implements KernelModule, MdevDriver {
 
     /** The service instance only loads: each kernel gets a module of its own (its port pool). */
     @Override
-    public void load(EmulatedKernel k) {
+    public void load(KernelServices k) {
         Mtty module = new Mtty();
         module.kernel = k;
-        k.mdev().registerParent(new MdevParent("mtty", DEVICE_DIR, module, List.of(SINGLE, DUAL), 0));
+        module.vfio = k.symbol(Vfio.class);
+        k.symbol(Mdev.class).registerParent(new MdevParent("mtty", DEVICE_DIR, module, List.of(SINGLE, DUAL), 0));
     }
 
     @Override
@@ -76,7 +80,7 @@ public final class Mtty implements KernelModule, MdevDriver {
         VfioDevice vdev = VfioDevice.emulated(kernel, mdev.uuid().toString(), DEVICE_DIR + "/" + mdev.uuid(), mtty);
         mtty.migration.install(vdev);
         try {
-            kernel.vfio().registerEmulatedIommuDev(vdev);
+            vfio.registerEmulatedIommuDev(vdev);
         } catch (RuntimeException e) {
             release(ports);
             throw e;
@@ -87,7 +91,7 @@ public final class Mtty implements KernelModule, MdevDriver {
     /** mtty_remove: unregister (waits for the user to close), then mtty_release_dev's ports. */
     @Override
     public void remove(MdevDevice mdev) {
-        kernel.vfio().unregisterGroupDev((VfioDevice) mdev.driverData());
+        vfio.unregisterGroupDev((VfioDevice) mdev.driverData());
         release(ports(mdev.type()));
     }
 

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Linux;
 import io.jvfio.devices.DefaultPlatform;
-import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.emulator.vfio.TestMachine;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -12,7 +12,7 @@ import io.jvfio.abi.vfio.VfioDeviceFeatureMigState;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqSet;
 import io.jvfio.abi.vfio.VfioRegionInfo;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.emulator.vfio.TestMachine;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

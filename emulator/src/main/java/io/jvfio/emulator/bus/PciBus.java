@@ -2,7 +2,7 @@ package io.jvfio.emulator.bus;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.Vfs;
 import io.jvfio.emulator.iommu.PciIommu;
 import io.jvfio.emulator.pci.Bar;
@@ -31,7 +31,7 @@ public final class PciBus {
     /** Longest accepted driver_override (PAGE_SIZE - 1 bytes, newline included, is refused). */
     private static final int OVERRIDE_MAX = 4096 - 2;
 
-    private final EmulatedKernel kernel;
+    private final KernelServices kernel;
     private final Vfs vfs;
     private final PciTopology topology;
     private final Map<String, PciDevice> devices = new LinkedHashMap<>();
@@ -39,7 +39,7 @@ public final class PciBus {
     private final Map<String, List<int[]>> dynamicIds = new HashMap<>();
     private final Map<PciDevice, String> sysfsPaths = new HashMap<>();
 
-    private PciBus(EmulatedKernel kernel, PciTopology topology) {
+    private PciBus(KernelServices kernel, PciTopology topology) {
         this.kernel = kernel;
         this.vfs = kernel.vfs();
         this.topology = topology;
@@ -50,7 +50,7 @@ public final class PciBus {
      * the machine's IOMMU as probed for the topology, null for a machine without one (devices then
      * have no IOMMU group).
      */
-    public static PciBus install(EmulatedKernel kernel, PciTopology topology, PciIommu iommu) {
+    public static PciBus install(KernelServices kernel, PciTopology topology, PciIommu iommu) {
         PciBus bus = new PciBus(kernel, topology);
         bus.enumerate(iommu);
         Vfs vfs = kernel.vfs();
@@ -59,7 +59,7 @@ public final class PciBus {
         return bus;
     }
 
-    public EmulatedKernel kernel() {
+    public KernelServices kernel() {
         return kernel;
     }
 

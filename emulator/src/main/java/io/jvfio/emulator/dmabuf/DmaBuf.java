@@ -3,7 +3,7 @@ package io.jvfio.emulator.dmabuf;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -34,13 +34,13 @@ public final class DmaBuf extends OpenFile {
     }
 
     /** dma_buf_export: a new buffer of {@code size} bytes holding one reference (for the fd). */
-    public static DmaBuf export(EmulatedKernel kernel, long size, int flags, DmaBufExporter exporter) {
+    public static DmaBuf export(KernelServices kernel, long size, int flags, DmaBufExporter exporter) {
         kernel.faults().point("dma_buf_export");
         return new DmaBuf(size, flags, exporter);
     }
 
     /** dma_buf_get: the buffer behind {@code fd} with a reference; EBADF if no file, EINVAL if not a dma-buf. */
-    public static DmaBuf get(EmulatedKernel kernel, int fd) {
+    public static DmaBuf get(KernelServices kernel, int fd) {
         OpenFile f = kernel.fget(fd);
         if (f instanceof DmaBuf d) {
             return d;
@@ -63,7 +63,7 @@ public final class DmaBuf extends OpenFile {
     }
 
     /** dma_buf_dynamic_attach: the exporter may refuse (its errno); otherwise the attachment is listed. */
-    public DmaBufAttachment dynamicAttach(EmulatedKernel kernel, DmaBufImporter importer) {
+    public DmaBufAttachment dynamicAttach(KernelServices kernel, DmaBufImporter importer) {
         kernel.faults().point("dma_buf_dynamic_attach");
         DmaBufAttachment attachment = new DmaBufAttachment(this, importer);
         exporter.attach(attachment);

@@ -1,14 +1,14 @@
 package io.jvfio.emulator.iommufd;
 
 import io.jvfio.emulator.DeviceNode;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 
 /** The iommufd subsystem's entry points: its device nodes. */
 public final class Iommufd {
     private Iommufd() {}
 
     /** Registers /dev/iommu in a new kernel. */
-    public static void install(EmulatedKernel kernel) {
+    public static void install(KernelServices kernel) {
         kernel.vfs().register("/dev/iommu", (k, flags) -> new IommufdFile(k, flags, false));
     }
 

@@ -2,7 +2,7 @@ package io.jvfio.emulator.iommufd;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.iommu.Group;
 import io.jvfio.emulator.iommu.Iommu;
@@ -18,7 +18,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * helpers here.
  */
 public final class IommufdCtx {
-    final EmulatedKernel kernel;
+    final KernelServices kernel;
     final ObjectTable objects;
     final MmapTable mmaps;
     /** iommufd_group per IOMMU group with a bound device ({@code ictx->groups}). */
@@ -33,7 +33,7 @@ public final class IommufdCtx {
     private Ioas vfioIoas;
     private boolean noIommuMode;
 
-    IommufdCtx(EmulatedKernel kernel, boolean vfioContainer) {
+    IommufdCtx(KernelServices kernel, boolean vfioContainer) {
         this.kernel = kernel;
         this.objects = new ObjectTable(kernel.faults());
         this.mmaps = new MmapTable(kernel.faults());
@@ -61,7 +61,7 @@ public final class IommufdCtx {
      * holding a reference on its file until {@link #put()}. EBADF for no file, EBADFD for another
      * kind of file.
      */
-    public static IommufdCtx fromFd(EmulatedKernel kernel, int fd) {
+    public static IommufdCtx fromFd(KernelServices kernel, int fd) {
         OpenFile f = kernel.fget(fd);
         if (f instanceof IommufdFile iommufd) {
             return iommufd.ctx;

@@ -6,7 +6,7 @@ import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuDestroy;
 import io.jvfio.abi.iommufd.IommuOption;
 import io.jvfio.abi.iommufd.IommufdIoctl;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import java.lang.foreign.Arena;
@@ -22,7 +22,7 @@ public final class IommufdFile extends OpenFile {
     final IommufdCtx ctx;
     private final int tableSize;
 
-    IommufdFile(EmulatedKernel kernel, int flags, boolean vfioContainer) {
+    IommufdFile(KernelServices kernel, int flags, boolean vfioContainer) {
         super(flags);
         this.ctx = new IommufdCtx(kernel, vfioContainer);
         ctx.setFile(this);

@@ -4,8 +4,8 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.emulator.AddressSpace;
-import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.FaultInjection;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.MemFdFile;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.PhysicalPages;
@@ -59,7 +59,7 @@ final class Pages {
     /** User memory: whether this page set holds pins of its source's space (keeps its window). */
     private boolean pinningSpace;
 
-    private Pages(long base, long npages, boolean writable, OpenFile file, Task source, EmulatedKernel kernel) {
+    private Pages(long base, long npages, boolean writable, OpenFile file, Task source, KernelServices kernel) {
         this.base = base;
         this.npages = npages;
         this.writable = writable;
@@ -80,7 +80,7 @@ final class Pages {
     }
 
     /** iopt_alloc_user_pages: EOVERFLOW when {@code uptr + length} wraps. */
-    static Pages ofUser(EmulatedKernel kernel, Task task, long uptr, long length, boolean writable) {
+    static Pages ofUser(KernelServices kernel, Task task, long uptr, long length, boolean writable) {
         if (Long.compareUnsigned(uptr + length, uptr) < 0) {
             throw new ErrnoException(Errno.EOVERFLOW);
         }
@@ -90,7 +90,7 @@ final class Pages {
     }
 
     /** iopt_alloc_file_pages: takes a reference on {@code file}. */
-    static Pages ofFile(EmulatedKernel kernel, Task task, OpenFile file, long start, long length, boolean writable) {
+    static Pages ofFile(KernelServices kernel, Task task, OpenFile file, long start, long length, boolean writable) {
         long startByte = start % PAGE_SIZE;
         long npages = npagesFor(startByte, length, kernel.faults());
         return new Pages(start - startByte, npages, writable, file.get(), task, kernel);
@@ -102,7 +102,7 @@ final class Pages {
      * ENODEV while revoked). Never pinned or charged. On success the page set owns the caller's
      * reference to {@code dmabuf}; on failure the caller still does.
      */
-    static Pages ofDmabuf(EmulatedKernel kernel, Task task, DmaBuf dmabuf, long start, long length, boolean writable) {
+    static Pages ofDmabuf(KernelServices kernel, Task task, DmaBuf dmabuf, long start, long length, boolean writable) {
         if (Long.compareUnsigned(dmabuf.size(), start + length - 1) <= 0
                 || Long.compareUnsigned(length / PAGE_SIZE, MAX_NPFNS) >= 0) {
             throw new ErrnoException(Errno.EINVAL);

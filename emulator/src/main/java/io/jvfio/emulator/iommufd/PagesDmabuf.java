@@ -2,8 +2,8 @@ package io.jvfio.emulator.iommufd;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.FaultInjection;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.dmabuf.DmaBuf;
 import io.jvfio.emulator.dmabuf.DmaBufAttachment;
 import io.jvfio.emulator.dmabuf.DmaBufImporter;
@@ -38,7 +38,7 @@ final class PagesDmabuf implements DmaBufImporter {
      * buffer's range (EOPNOTSUPP for an exporter iommufd cannot use, ENODEV while revoked). On
      * failure the attachment is gone again.
      */
-    void map(EmulatedKernel kernel, DmaBuf dmabuf) {
+    void map(KernelServices kernel, DmaBuf dmabuf) {
         DmaBufAttachment a = dmabuf.dynamicAttach(kernel, this);
         dmabuf.resv().lock();
         try {

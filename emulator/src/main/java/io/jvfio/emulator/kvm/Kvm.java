@@ -2,14 +2,15 @@ package io.jvfio.emulator.kvm;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
+import io.jvfio.emulator.vfio.KvmHandle;
 
 /**
  * A virtual machine ({@code struct kvm}) created by KVM_CREATE_VM. The emulator runs no guest; a VM
  * exists so that the kvm-vfio device can tell VFIO devices which VM they belong to. It lives while
  * its VM fd or a device fd of it is open ({@code users_count}); then its devices are destroyed.
  */
-public final class Kvm {
+public final class Kvm implements KvmHandle {
     private final int id;
     private int users;
     private KvmVfioDevice vfioDevice;
@@ -18,7 +19,7 @@ public final class Kvm {
         this.id = id;
     }
 
-    /** A number identifying the VM in this kernel, for messages. */
+    @Override
     public int id() {
         return id;
     }
@@ -42,7 +43,7 @@ public final class Kvm {
     }
 
     /** {@code kvm_vfio_create}: one kvm-vfio device per VM (EBUSY for a second). */
-    synchronized KvmVfioDevice createVfioDevice(EmulatedKernel kernel) {
+    synchronized KvmVfioDevice createVfioDevice(KernelServices kernel) {
         if (vfioDevice != null) {
             throw new ErrnoException(Errno.EBUSY);
         }

@@ -4,7 +4,7 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.kvm.KvmConst;
 import io.jvfio.abi.kvm.KvmIoctl;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -16,17 +16,17 @@ public final class KvmDevice extends OpenFile {
     /** KVM_CAP_DEVICE_CTRL: KVM_CREATE_DEVICE exists. */
     private static final long KVM_CAP_DEVICE_CTRL = 89;
 
-    private final EmulatedKernel kernel;
+    private final KernelServices kernel;
     private final AtomicInteger vmIds;
 
-    private KvmDevice(EmulatedKernel kernel, AtomicInteger vmIds, int flags) {
+    private KvmDevice(KernelServices kernel, AtomicInteger vmIds, int flags) {
         super(flags);
         this.kernel = kernel;
         this.vmIds = vmIds;
     }
 
     /** Registers /dev/kvm. */
-    public static void install(EmulatedKernel kernel) {
+    public static void install(KernelServices kernel) {
         AtomicInteger vmIds = new AtomicInteger();
         kernel.vfs().register("/dev/kvm", (k, flags) -> new KvmDevice(k, vmIds, flags));
     }

@@ -5,7 +5,7 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.kvm.KvmConst;
 import io.jvfio.abi.kvm.KvmDeviceAttr;
 import io.jvfio.abi.kvm.KvmIoctl;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.vfio.Vfio;
@@ -20,12 +20,12 @@ import java.util.List;
  * are held until deleted or the VM goes away.
  */
 final class KvmVfioDevice extends OpenFile {
-    private final EmulatedKernel kernel;
+    private final KernelServices kernel;
     private final Kvm kvm;
     /** {@code file_list}; guarded by itself ({@code kv->lock}). */
     private final List<OpenFile> files = new ArrayList<>();
 
-    KvmVfioDevice(EmulatedKernel kernel, Kvm kvm) {
+    KvmVfioDevice(KernelServices kernel, Kvm kvm) {
         super(0);
         this.kernel = kernel;
         this.kvm = kvm;

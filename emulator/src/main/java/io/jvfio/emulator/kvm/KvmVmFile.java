@@ -5,7 +5,7 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.kvm.KvmConst;
 import io.jvfio.abi.kvm.KvmCreateDevice;
 import io.jvfio.abi.kvm.KvmIoctl;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import java.lang.foreign.Arena;
@@ -13,10 +13,10 @@ import java.lang.foreign.MemorySegment;
 
 /** A VM fd ({@code kvm_vm_fops}): KVM_CREATE_DEVICE of the one device type emulated, KVM_DEV_TYPE_VFIO. */
 final class KvmVmFile extends OpenFile {
-    private final EmulatedKernel kernel;
+    private final KernelServices kernel;
     private final Kvm kvm;
 
-    KvmVmFile(EmulatedKernel kernel, Kvm kvm) {
+    KvmVmFile(KernelServices kernel, Kvm kvm) {
         super(0);
         this.kernel = kernel;
         this.kvm = kvm;

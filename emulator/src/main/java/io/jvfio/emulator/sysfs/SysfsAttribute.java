@@ -4,7 +4,7 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.emulator.DeviceNode;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import java.lang.foreign.MemorySegment;
@@ -49,7 +49,7 @@ public final class SysfsAttribute implements DeviceNode {
     }
 
     @Override
-    public OpenFile open(EmulatedKernel kernel, int flags) {
+    public OpenFile open(KernelServices kernel, int flags) {
         int mode = flags & Linux.O.ACCMODE;
         if ((mode != Linux.O.WRONLY && show == null) || (mode != Linux.O.RDONLY && store == null)) {
             throw new ErrnoException(Errno.EACCES);

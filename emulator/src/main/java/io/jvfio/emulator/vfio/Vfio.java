@@ -2,13 +2,12 @@ package io.jvfio.emulator.vfio;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.bus.PciBus;
 import io.jvfio.emulator.bus.PciDevice;
 import io.jvfio.emulator.iommu.Group;
 import io.jvfio.emulator.iommufd.Iommufd;
-import io.jvfio.emulator.kvm.Kvm;
 import io.jvfio.emulator.sysfs.ModuleParams;
 import io.jvfio.emulator.sysfs.SysfsAttribute;
 import java.util.BitSet;
@@ -25,7 +24,7 @@ public final class Vfio {
     /** Character device numbers shown in sysfs "dev" files (dynamic majors on Linux). */
     private static final int VFIO_DEV_MAJOR = 236;
 
-    private final EmulatedKernel kernel;
+    private final KernelServices kernel;
     private final PciBus bus;
     private final boolean groupEnabled;
     /**
@@ -39,7 +38,7 @@ public final class Vfio {
     /** Groups by IOMMU group ID (fake IDs for no-IOMMU groups); guarded by itself ({@code group_lock}). */
     private final Map<Integer, VfioGroup> groups = new HashMap<>();
 
-    private Vfio(EmulatedKernel kernel, PciBus bus) {
+    private Vfio(KernelServices kernel, PciBus bus) {
         this.kernel = kernel;
         this.bus = bus;
         this.groupEnabled = kernel.config().vfioGroup();
@@ -48,7 +47,7 @@ public final class Vfio {
     }
 
     /** Loads the VFIO core into {@code kernel}; registers /dev/vfio/vfio when groups are configured. */
-    public static Vfio install(EmulatedKernel kernel, PciBus bus) {
+    public static Vfio install(KernelServices kernel, PciBus bus) {
         Vfio vfio = new Vfio(kernel, bus);
         if (vfio.groupEnabled) {
             kernel.vfs().register("/dev/vfio/vfio", Iommufd.vfioContainerNode());
@@ -277,7 +276,7 @@ public final class Vfio {
     }
 
     /** {@code vfio_file_set_kvm}: the VM the devices opened through {@code file} will belong to (null: none). */
-    public static void fileSetKvm(OpenFile file, Kvm kvm) {
+    public static void fileSetKvm(OpenFile file, KvmHandle kvm) {
         if (file instanceof VfioGroupFile g) {
             g.group.kvm = kvm;
         } else if (file instanceof VfioDeviceFile d) {

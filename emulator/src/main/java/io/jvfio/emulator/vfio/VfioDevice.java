@@ -2,13 +2,12 @@ package io.jvfio.emulator.vfio;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.vfio.VfioDeviceFeatureMigration;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.bus.PciDevice;
 import io.jvfio.emulator.iommu.Group;
 import io.jvfio.emulator.iommufd.IommufdAccess;
 import io.jvfio.emulator.iommufd.IommufdCtx;
 import io.jvfio.emulator.iommufd.IommufdDevice;
-import io.jvfio.emulator.kvm.Kvm;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -30,7 +29,7 @@ public final class VfioDevice {
     /** The PCI function; null for an emulated device. */
     private final PciDevice dev;
 
-    private final EmulatedKernel kernel;
+    private final KernelServices kernel;
     private final String name;
     private final String sysfsDir;
     private final VfioDeviceOps ops;
@@ -43,7 +42,7 @@ public final class VfioDevice {
     /** Opened through its cdev (BIND_IOMMUFD succeeded and the fd is not closed). */
     boolean cdevOpened;
     /** The VM the device was opened for, taken at the first open (guarded by the device set's lock). */
-    Kvm kvm;
+    KvmHandle kvm;
 
     /** The iommufd binding ({@code iommufd_device}), null when not bound (guarded by the device set's lock). */
     IommufdDevice iommufdDevice;
@@ -70,7 +69,7 @@ public final class VfioDevice {
         this(dev, dev.bus().kernel(), dev.name(), dev.bus().sysfsPath(dev), ops);
     }
 
-    private VfioDevice(PciDevice dev, EmulatedKernel kernel, String name, String sysfsDir, VfioDeviceOps ops) {
+    private VfioDevice(PciDevice dev, KernelServices kernel, String name, String sysfsDir, VfioDeviceOps ops) {
         this.dev = dev;
         this.kernel = kernel;
         this.name = name;
@@ -82,7 +81,7 @@ public final class VfioDevice {
      * A device without an IOMMU of its own (an mdev), to be registered with {@link
      * Vfio#registerEmulatedIommuDev}; {@code sysfsDir} is its device directory.
      */
-    public static VfioDevice emulated(EmulatedKernel kernel, String name, String sysfsDir, VfioDeviceOps ops) {
+    public static VfioDevice emulated(KernelServices kernel, String name, String sysfsDir, VfioDeviceOps ops) {
         return new VfioDevice(null, kernel, name, sysfsDir, ops);
     }
 
@@ -96,7 +95,7 @@ public final class VfioDevice {
         return dev == null;
     }
 
-    EmulatedKernel kernel() {
+    KernelServices kernel() {
         return kernel;
     }
 
@@ -179,7 +178,7 @@ public final class VfioDevice {
     }
 
     /** The VM user space associated with the device's file (kvm-vfio) at the first open, or null. */
-    public Kvm kvm() {
+    public KvmHandle kvm() {
         return kvm;
     }
 

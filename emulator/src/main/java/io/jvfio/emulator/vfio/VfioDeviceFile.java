@@ -12,7 +12,6 @@ import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.VfioArgsz;
 import io.jvfio.emulator.iommufd.IommufdCtx;
 import io.jvfio.emulator.iommufd.IommufdDevice;
-import io.jvfio.emulator.kvm.Kvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -36,7 +35,7 @@ final class VfioDeviceFile extends OpenFile {
     /** The iommufd device ID of a cdev bind. */
     private int devid;
     /** The VM kvm-vfio associated with this cdev file ({@code df->kvm}). */
-    volatile Kvm kvm;
+    volatile KvmHandle kvm;
 
     private long pos;
 
@@ -274,7 +273,7 @@ final class VfioDeviceFile extends OpenFile {
     }
 
     /** {@code vfio_device_get_kvm_safe}: the device keeps the VM it was first opened with. */
-    void takeKvm(Kvm vm) {
+    void takeKvm(KvmHandle vm) {
         if (vm != null) {
             device.kvm = vm;
         }

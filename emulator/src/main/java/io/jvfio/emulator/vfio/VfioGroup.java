@@ -2,7 +2,6 @@ package io.jvfio.emulator.vfio;
 
 import io.jvfio.emulator.iommu.Group;
 import io.jvfio.emulator.iommufd.IommufdCtx;
-import io.jvfio.emulator.kvm.Kvm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -30,7 +29,7 @@ final class VfioGroup {
 
     int cdevDeviceOpenCount;
     /** Set by kvm-vfio; devices take it at their first open. */
-    volatile Kvm kvm;
+    volatile KvmHandle kvm;
 
     /** {@code emulated}: the singleton group of a device without an IOMMU ({@code VFIO_EMULATED_IOMMU}). */
     VfioGroup(int id, Group iommuGroup, boolean emulated) {

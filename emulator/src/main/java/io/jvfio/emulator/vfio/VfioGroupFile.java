@@ -5,7 +5,7 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.vfio.VfioGroupStatus;
 import io.jvfio.abi.vfio.VfioIoctl;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.VfioArgsz;
@@ -24,16 +24,16 @@ final class VfioGroupFile extends OpenFile {
     private static final int PAGE_SIZE = 4096;
 
     final VfioGroup group;
-    private final EmulatedKernel kernel;
+    private final KernelServices kernel;
 
-    private VfioGroupFile(VfioGroup group, EmulatedKernel kernel, int flags) {
+    private VfioGroupFile(VfioGroup group, KernelServices kernel, int flags) {
         super(flags);
         this.group = group;
         this.kernel = kernel;
     }
 
     /** {@code vfio_group_fops_open}. */
-    static VfioGroupFile open(VfioGroup group, EmulatedKernel kernel, int flags) {
+    static VfioGroupFile open(VfioGroup group, KernelServices kernel, int flags) {
         group.lock.lock();
         try {
             if (group.drivers == 0) {

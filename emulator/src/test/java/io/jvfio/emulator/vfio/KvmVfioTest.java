@@ -11,7 +11,7 @@ import io.jvfio.abi.kvm.KvmDeviceAttr;
 import io.jvfio.abi.kvm.KvmIoctl;
 import io.jvfio.abi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.abi.vfio.VfioIoctl;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.Linux;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import org.junit.jupiter.api.Test;
 
 /** The PCI driver core through sysfs: attributes, links, driver_override, drivers_probe, bind, unbind, new_id. */

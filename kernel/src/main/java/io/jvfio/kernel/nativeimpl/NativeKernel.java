@@ -2,7 +2,7 @@ package io.jvfio.kernel.nativeimpl;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.abi.IoctlNames;
+import io.jvfio.abi.catalog.IoctlNames;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.PollFd;
 import java.io.IOException;

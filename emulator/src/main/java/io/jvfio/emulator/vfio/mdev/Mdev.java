@@ -2,7 +2,7 @@ package io.jvfio.emulator.vfio.mdev;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.sysfs.SysfsAttribute;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,11 +22,11 @@ public final class Mdev {
     private static final Pattern UUID_TEXT =
             Pattern.compile("\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12}\\n?");
 
-    private final EmulatedKernel kernel;
+    private final KernelServices kernel;
     /** {@code mdev_list}, guarded by itself ({@code mdev_list_lock}). */
     private final List<MdevDevice> mdevs = new ArrayList<>();
 
-    public Mdev(EmulatedKernel kernel) {
+    public Mdev(KernelServices kernel) {
         this.kernel = kernel;
     }
 

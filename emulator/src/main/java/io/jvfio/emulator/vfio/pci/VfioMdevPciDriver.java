@@ -2,13 +2,16 @@ package io.jvfio.emulator.vfio.pci;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
+import io.jvfio.emulator.bus.PciBus;
 import io.jvfio.emulator.bus.PciDevice;
 import io.jvfio.emulator.bus.PciDriver;
 import io.jvfio.emulator.sysfs.ModuleParams;
 import io.jvfio.emulator.sysfs.ModuleParams.BoolParam;
+import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.VfioDeviceOps;
+import io.jvfio.emulator.vfio.mdev.Mdev;
 import io.jvfio.emulator.vfio.mdev.MdevDevice;
 import io.jvfio.emulator.vfio.mdev.MdevDriver;
 import io.jvfio.emulator.vfio.mdev.MdevParent;
@@ -34,20 +37,32 @@ public final class VfioMdevPciDriver implements PciDriver {
     private final BoolParam nointxmask;
     private final BoolParam disableVga;
     private final BoolParam disableIdleD3;
+    private final KernelServices kernel;
+    private final Vfio vfio;
+    private final Mdev mdev;
 
-    private VfioMdevPciDriver(ModuleParams params) {
+    private VfioMdevPciDriver(ModuleParams params, KernelServices kernel, Vfio vfio, Mdev mdev) {
+        this.kernel = kernel;
+        this.vfio = vfio;
+        this.mdev = mdev;
         nointxmask = params.bool("nointxmask", 0644);
         disableVga = params.bool("disable_vga", 0444);
         disableIdleD3 = params.bool("disable_idle_d3", 0644);
     }
 
-    /** Loads vfio-mdev-pci into {@code kernel} with {@code options} as its parameters' initial values. */
-    public static VfioMdevPciDriver install(EmulatedKernel kernel, VfioPciOptions options) {
-        VfioMdevPciDriver driver = new VfioMdevPciDriver(new ModuleParams(kernel.vfs(), "vfio_mdev_pci"));
+    /**
+     * Loads vfio-mdev-pci into {@code kernel}, registered on {@code bus}, making mdev parents on
+     * {@code mdev} whose devices join {@code vfio}, with {@code options} as its parameters' initial
+     * values.
+     */
+    public static VfioMdevPciDriver install(
+            KernelServices kernel, PciBus bus, Vfio vfio, Mdev mdev, VfioPciOptions options) {
+        VfioMdevPciDriver driver =
+                new VfioMdevPciDriver(new ModuleParams(kernel.vfs(), "vfio_mdev_pci"), kernel, vfio, mdev);
         driver.nointxmask.set(options.nointxmask());
         driver.disableVga.set(options.disableVga());
         driver.disableIdleD3.set(options.disableIdleD3());
-        kernel.pciBus().registerDriver(driver);
+        bus.registerDriver(driver);
         return driver;
     }
 
@@ -74,16 +89,14 @@ public final class VfioMdevPciDriver implements PciDriver {
                 || dev.iommuGroup().devices().size() != 1) {
             throw new ErrnoException(Errno.EINVAL);
         }
-        EmulatedKernel kernel = dev.bus().kernel();
-        MdevParent parent =
-                new MdevParent(dev.name(), dev.bus().sysfsPath(dev), new Parent(kernel, dev), List.of(TYPE), 1);
-        kernel.mdev().registerParent(parent);
+        MdevParent parent = new MdevParent(dev.name(), dev.bus().sysfsPath(dev), new Parent(dev), List.of(TYPE), 1);
+        mdev.registerParent(parent);
         dev.setDriverData(parent);
     }
 
     @Override
     public void remove(PciDevice dev) {
-        dev.bus().kernel().mdev().unregisterParent((MdevParent) dev.driverData());
+        mdev.unregisterParent((MdevParent) dev.driverData());
     }
 
     /** The function's DMA is the access object's copies, so the kernel's DMA API stays in charge of the group. */
@@ -94,11 +107,9 @@ public final class VfioMdevPciDriver implements PciDriver {
 
     /** The mdev driver of one wrapped function. */
     private final class Parent implements MdevDriver {
-        private final EmulatedKernel kernel;
         private final PciDevice dev;
 
-        Parent(EmulatedKernel kernel, PciDevice dev) {
-            this.kernel = kernel;
+        Parent(PciDevice dev) {
             this.dev = dev;
         }
 
@@ -132,14 +143,14 @@ public final class VfioMdevPciDriver implements PciDriver {
             } else {
                 vdev = VfioDevice.emulated(kernel, name, dir, core);
             }
-            kernel.vfio().registerEmulatedIommuDev(vdev);
+            vfio.registerEmulatedIommuDev(vdev);
             mdev.setDriverData(vdev);
         }
 
         @Override
         public void remove(MdevDevice mdev) {
             VfioDevice vdev = (VfioDevice) mdev.driverData();
-            kernel.vfio().unregisterGroupDev(vdev);
+            vfio.unregisterGroupDev(vdev);
             VfioDeviceOps ops = vdev.ops() instanceof MigratingOps m ? m.core() : vdev.ops();
             ((VfioPciCoreDevice) ops).remove();
         }

@@ -17,8 +17,8 @@ import io.jvfio.abi.vfio.VfioPciHotReset;
 import io.jvfio.abi.vfio.VfioPciHotResetInfo;
 import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.emulator.AddressSpace;
-import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EventFdFile;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.VfioArgsz;
@@ -67,7 +67,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     private final PciFunction pdev;
     private final PciTopology topology;
-    private final EmulatedKernel kernel;
+    private final KernelServices kernel;
     private final Supplier<VfioPciOptions> optionSource;
     private final int msiCap;
     private final int msixCap;
@@ -95,7 +95,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
      *     constant latched at probe; vfio-mdev-pci its module parameters as they are then)
      */
     public VfioPciCoreDevice(
-            PciFunction pdev, PciTopology topology, EmulatedKernel kernel, Supplier<VfioPciOptions> optionSource) {
+            PciFunction pdev, PciTopology topology, KernelServices kernel, Supplier<VfioPciOptions> optionSource) {
         this.pdev = pdev;
         this.topology = topology;
         this.kernel = kernel;
@@ -106,7 +106,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         idle();
     }
 
-    public VfioPciCoreDevice(PciFunction pdev, PciTopology topology, EmulatedKernel kernel, VfioPciOptions options) {
+    public VfioPciCoreDevice(PciFunction pdev, PciTopology topology, KernelServices kernel, VfioPciOptions options) {
         this(pdev, topology, kernel, () -> options);
     }
 

@@ -8,7 +8,7 @@ import io.jvfio.abi.Linux;
 import io.jvfio.abi.vfio.VfioDeviceFeature;
 import io.jvfio.abi.vfio.VfioDeviceFeatureDmaBuf;
 import io.jvfio.abi.vfio.VfioRegionDmaRange;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.dmabuf.DmaBuf;
 import io.jvfio.emulator.dmabuf.DmaBufAttachment;
@@ -45,7 +45,7 @@ final class VfioPciDmaBuf implements DmaBufExporter {
      * VFIO_DEVICE_FEATURE_DMA_BUF (GET only): exports ranges of a memory BAR as a new dma-buf whose
      * fd is the ioctl's return value. Revoked from the start if memory decode is off.
      */
-    static long export(VfioPciCoreDevice core, EmulatedKernel kernel, int flags, long arg, long argsz) {
+    static long export(VfioPciCoreDevice core, KernelServices kernel, int flags, long arg, long argsz) {
         long minsz = VfioDeviceFeatureDmaBuf.DEF.size();
         if (!VfioDeviceFeatures.checkFeature(flags, argsz, VfioDeviceFeature.FEATURE_GET, minsz)) {
             return 0;

@@ -2,13 +2,15 @@ package io.jvfio.emulator.vfio.pci;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.KernelServices;
+import io.jvfio.emulator.bus.PciBus;
 import io.jvfio.emulator.bus.PciDevice;
 import io.jvfio.emulator.bus.PciDriver;
 import io.jvfio.emulator.pci.PciRegs;
 import io.jvfio.emulator.pci.ResetScope;
 import io.jvfio.emulator.sysfs.ModuleParams;
 import io.jvfio.emulator.sysfs.ModuleParams.BoolParam;
+import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.emulator.vfio.VfioDevice;
 import java.util.Optional;
 import java.util.Set;
@@ -34,8 +36,10 @@ public final class VfioPciDriver implements PciDriver {
     private final BoolParam disableVga;
     private final BoolParam disableIdleD3;
     private final BoolParam disableDenylist;
+    private final Vfio vfio;
 
-    private VfioPciDriver(ModuleParams params) {
+    private VfioPciDriver(ModuleParams params, Vfio vfio) {
+        this.vfio = vfio;
         nointxmask = params.bool("nointxmask", 0644);
         disableVga = params.bool("disable_vga", 0444);
         disableIdleD3 = params.bool("disable_idle_d3", 0644);
@@ -43,13 +47,16 @@ public final class VfioPciDriver implements PciDriver {
         disableDenylist = params.bool("disable_denylist", 0444);
     }
 
-    /** Loads vfio-pci into {@code kernel} with {@code options} as its parameters' initial values. */
-    public static VfioPciDriver install(EmulatedKernel kernel, VfioPciOptions options) {
-        VfioPciDriver driver = new VfioPciDriver(new ModuleParams(kernel.vfs(), "vfio_pci"));
+    /**
+     * Loads vfio-pci into {@code kernel}, registered on {@code bus} and making its devices with
+     * {@code vfio}, with {@code options} as its parameters' initial values.
+     */
+    public static VfioPciDriver install(KernelServices kernel, PciBus bus, Vfio vfio, VfioPciOptions options) {
+        VfioPciDriver driver = new VfioPciDriver(new ModuleParams(kernel.vfs(), "vfio_pci"), vfio);
         driver.nointxmask.set(options.nointxmask());
         driver.disableVga.set(options.disableVga());
         driver.disableIdleD3.set(options.disableIdleD3());
-        kernel.pciBus().registerDriver(driver);
+        bus.registerDriver(driver);
         return driver;
     }
 
@@ -78,9 +85,9 @@ public final class VfioPciDriver implements PciDriver {
         VfioDevice vdev = new VfioDevice(dev, core);
         Optional<ResetScope> scope = dev.bus().topology().hotResetScope(dev.address());
         if (scope.isPresent()) {
-            dev.bus().kernel().vfio().assignDeviceSet(vdev, scope.get());
+            vfio.assignDeviceSet(vdev, scope.get());
         }
-        dev.bus().kernel().vfio().registerGroupDev(vdev);
+        vfio.registerGroupDev(vdev);
         dev.setDriverData(vdev);
     }
 
@@ -92,7 +99,7 @@ public final class VfioPciDriver implements PciDriver {
     @Override
     public void remove(PciDevice dev) {
         VfioDevice vdev = (VfioDevice) dev.driverData();
-        dev.bus().kernel().vfio().unregisterGroupDev(vdev);
+        vfio.unregisterGroupDev(vdev);
         ((VfioPciCoreDevice) vdev.ops()).remove();
     }
 

@@ -2,10 +2,11 @@ package io.jvfio.emulator.vfio.pci;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.bus.PciBus;
 import io.jvfio.emulator.bus.PciDevice;
 import io.jvfio.emulator.bus.PciDriver;
 import io.jvfio.emulator.pci.ResetScope;
+import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.migration.MigratingOps;
 import java.util.Optional;
@@ -20,11 +21,15 @@ import java.util.Optional;
 public final class VfioPciMigrationDriver implements PciDriver {
     public static final String NAME = "jvfio-mig-vfio-pci";
 
-    private VfioPciMigrationDriver() {}
+    private final Vfio vfio;
 
-    /** Registers the driver with {@code kernel}'s PCI bus. */
-    public static void install(EmulatedKernel kernel) {
-        kernel.pciBus().registerDriver(new VfioPciMigrationDriver());
+    private VfioPciMigrationDriver(Vfio vfio) {
+        this.vfio = vfio;
+    }
+
+    /** Registers the driver on {@code bus}, making its devices with {@code vfio}. */
+    public static void install(PciBus bus, Vfio vfio) {
+        bus.registerDriver(new VfioPciMigrationDriver(vfio));
     }
 
     @Override
@@ -52,16 +57,16 @@ public final class VfioPciMigrationDriver implements PciDriver {
         }
         Optional<ResetScope> scope = dev.bus().topology().hotResetScope(dev.address());
         if (scope.isPresent()) {
-            dev.bus().kernel().vfio().assignDeviceSet(vdev, scope.get());
+            vfio.assignDeviceSet(vdev, scope.get());
         }
-        dev.bus().kernel().vfio().registerGroupDev(vdev);
+        vfio.registerGroupDev(vdev);
         dev.setDriverData(vdev);
     }
 
     @Override
     public void remove(PciDevice dev) {
         VfioDevice vdev = (VfioDevice) dev.driverData();
-        dev.bus().kernel().vfio().unregisterGroupDev(vdev);
+        vfio.unregisterGroupDev(vdev);
         ((VfioPciCoreDevice) ((MigratingOps) vdev.ops()).core()).remove();
     }
 

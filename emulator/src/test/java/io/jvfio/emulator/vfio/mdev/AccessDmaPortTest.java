@@ -5,7 +5,7 @@ import static io.jvfio.emulator.pci.PciRegs.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Linux;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.emulator.iommufd.IommufdAccess;
 import io.jvfio.emulator.iommufd.IommufdCtx;
 import io.jvfio.emulator.pci.CopyEngine;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.Linux;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.emulator.vfio.TestMachine;
 import java.util.ArrayList;
 import java.util.List;

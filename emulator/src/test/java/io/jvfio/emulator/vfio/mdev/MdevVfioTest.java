@@ -11,7 +11,7 @@ import io.jvfio.abi.vfio.VfioDeviceAttachIommufdPt;
 import io.jvfio.abi.vfio.VfioDeviceDetachIommufdPt;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIommuType1DmaMap;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.emulator.vfio.TestMachine;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.VfioDeviceOps;

@@ -11,7 +11,7 @@ import io.jvfio.abi.vfio.VfioConst;
 import io.jvfio.abi.vfio.VfioDeviceIoeventfd;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqSet;
-import io.jvfio.emulator.EmulatedKernel;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.emulator.pci.DmaPort;
 import io.jvfio.emulator.pci.MmioHandler;
 import io.jvfio.emulator.pci.PciFunction;

@@ -3,9 +3,9 @@ package io.jvfio.emulator.vfio.pci;
 import static io.jvfio.emulator.pci.PciRegs.*;
 
 import io.jvfio.abi.vfio.VfioConst;
-import io.jvfio.emulator.EmulatedKernel;
 import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.emulator.EventFdFile;
+import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.emulator.pci.BarMemory;
 import io.jvfio.emulator.pci.DmaPort;
 import io.jvfio.emulator.pci.MmioHandler;

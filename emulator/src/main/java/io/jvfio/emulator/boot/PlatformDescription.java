@@ -1,5 +1,7 @@
-package io.jvfio.emulator;
+package io.jvfio.emulator.boot;
 
+import io.jvfio.emulator.EmulatorConfig;
+import io.jvfio.emulator.KernelModule;
 import io.jvfio.emulator.pci.DeviceProperties;
 import io.jvfio.emulator.pci.PciDeviceType;
 import io.jvfio.emulator.pci.PciFunction;

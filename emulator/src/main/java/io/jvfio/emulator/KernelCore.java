@@ -2,21 +2,8 @@ package io.jvfio.emulator;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
-import io.jvfio.abi.IoctlNames;
 import io.jvfio.abi.Linux;
-import io.jvfio.emulator.bus.PciBus;
-import io.jvfio.emulator.bus.PciePortDriver;
-import io.jvfio.emulator.iommu.PciIommu;
-import io.jvfio.emulator.iommufd.Iommufd;
-import io.jvfio.emulator.kvm.KvmDevice;
-import io.jvfio.emulator.pci.PciPlatform;
-import io.jvfio.emulator.pci.PciTopology;
-import io.jvfio.emulator.vfio.Vfio;
-import io.jvfio.emulator.vfio.mdev.Mdev;
-import io.jvfio.emulator.vfio.pci.VfioMdevPciDriver;
-import io.jvfio.emulator.vfio.pci.VfioPciDriver;
-import io.jvfio.emulator.vfio.pci.VfioPciMigrationDriver;
-import io.jvfio.emulator.vfio.pci.VfioPciOptions;
+import io.jvfio.abi.catalog.IoctlNames;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.PollFd;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
@@ -27,13 +14,13 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 /**
- * The emulated Linux kernel: the {@link Kernel} boundary served inside this JVM. Each instance is
- * an isolated machine with its own VFS, fd table, processes and subsystems (iommufd at {@code
- * /dev/iommu}), built from an {@link EmulatorConfig}. User memory is the JVM's real memory:
- * anonymous and memfd mappings are real mappings, and kernel code reads user pointers through
- * {@link UserMemory}.
+ * The emulated kernel's core: the {@link Kernel} boundary (the system calls, the VFS, fd tables,
+ * processes, user memory) and the {@link KernelServices} the subsystems are built on, knowing none
+ * of them. User memory is the JVM's real memory: anonymous and memfd mappings are real mappings,
+ * and kernel code reads user pointers through {@link UserMemory}. The class that assembles a kernel
+ * extends this and loads the subsystems in boot order.
  */
-public final class EmulatedKernel implements Kernel {
+public abstract class KernelCore implements Kernel, KernelServices {
     private final EmulatorConfig config;
     private final Vfs vfs = new Vfs();
     private final FdTable fds = new FdTable();
@@ -41,11 +28,8 @@ public final class EmulatedKernel implements Kernel {
     private final PhysicalPages physicalPages = new PhysicalPages();
     private final Task initTask;
     private final ThreadLocal<Task> current = new ThreadLocal<>();
-    private final PciBus pciBus;
-    private final Vfio vfio;
-    private final Mdev mdev;
 
-    private EmulatedKernel(EmulatorConfig config, PciPlatform platform) {
+    protected KernelCore(EmulatorConfig config) {
         this.config = config;
         this.initTask = new Task(
                 new Mm(AddressSpace.LOCAL),
@@ -56,83 +40,30 @@ public final class EmulatedKernel implements Kernel {
                 config.capSysResource(),
                 config.capSysRawio());
         vfs.register("/dev/null", (k, flags) -> new NullFile(flags));
-        Iommufd.install(this);
-        KvmDevice.install(this);
-        // Platform bring-up: enumerate the machine's PCI devices (all unbound), load VFIO, then
-        // the drivers, which bind what their ID tables match (vfio-pci binds only on request).
-        PciTopology topology = platform != null ? platform.topology() : PciTopology.build(List.of());
-        pciBus = PciBus.install(this, topology, config.noiommu() ? null : PciIommu.probe(topology));
-        vfio = Vfio.install(this, pciBus);
-        mdev = new Mdev(this);
-        pciBus.registerDriver(new PciePortDriver());
-        VfioPciDriver.install(this, VfioPciOptions.DEFAULTS);
-        VfioMdevPciDriver.install(this, VfioPciOptions.DEFAULTS);
-        VfioPciMigrationDriver.install(this);
     }
 
-    /** A kernel booted on the PCI platform the config names (none if it names none). */
-    public static EmulatedKernel create(EmulatorConfig config) {
-        return new EmulatedKernel(config, config.platform() != null ? PciPlatform.load(config.platform()) : null);
-    }
-
-    /** A kernel booted on {@code platform} (tests build their own machines). */
-    public static EmulatedKernel create(EmulatorConfig config, PciPlatform platform) {
-        return new EmulatedKernel(config, platform);
-    }
-
-    public static EmulatedKernel create() {
-        return create(EmulatorConfig.defaults());
-    }
-
-    public EmulatorConfig config() {
+    @Override
+    public final EmulatorConfig config() {
         return config;
     }
 
-    /** The PCI bus: devices, drivers, binding. */
-    public PciBus pciBus() {
-        return pciBus;
-    }
-
-    /** The VFIO core. */
-    public Vfio vfio() {
-        return vfio;
-    }
-
-    /**
-     * Loads the {@link KernelModule} named {@code name} (found through ServiceLoader); ENOENT if
-     * no such module is on the class path, as modprobe's "module not found".
-     */
-    public void modprobe(String name) {
-        for (KernelModule m : java.util.ServiceLoader.load(KernelModule.class)) {
-            if (m.name().equals(name)) {
-                m.load(this);
-                return;
-            }
-        }
-        throw new ErrnoException(Errno.ENOENT);
-    }
-
-    /** The mdev bus parents register their types with. */
-    public Mdev mdev() {
-        return mdev;
-    }
-
-    /** The namespace subsystems register their nodes in. */
-    public Vfs vfs() {
+    @Override
+    public final Vfs vfs() {
         return vfs;
     }
 
-    /** The pins on this machine's pages (what MD_CHECK_REFS counts). */
-    public PhysicalPages physicalPages() {
+    @Override
+    public final PhysicalPages physicalPages() {
         return physicalPages;
     }
 
-    public FaultInjection faults() {
+    @Override
+    public final FaultInjection faults() {
         return faults;
     }
 
-    /** The process the calling thread acts as ({@code current}). */
-    public Task currentTask() {
+    @Override
+    public final Task currentTask() {
         Task t = current.get();
         return t != null ? t : initTask;
     }
@@ -178,16 +109,13 @@ public final class EmulatedKernel implements Kernel {
         }
     }
 
-    /**
-     * Installs {@code file} in the calling process's fd table (anon_inode_getfd, O_CLOEXEC as
-     * those ioctls do); the table takes over the reference.
-     */
-    public int installFd(OpenFile file) {
+    @Override
+    public final int installFd(OpenFile file) {
         return files().install(file, Linux.O.CLOEXEC);
     }
 
-    /** fget: the file of {@code fd} with a new reference, EBADF if none; the caller must {@link OpenFile#put}. */
-    public OpenFile fget(int fd) {
+    @Override
+    public final OpenFile fget(int fd) {
         return files().get(fd);
     }
 
@@ -206,7 +134,7 @@ public final class EmulatedKernel implements Kernel {
     }
 
     @Override
-    public void close(int fd) {
+    public final void close(int fd) {
         call("close(" + fd + ")", () -> {
             files().remove(fd).put();
             return null;
@@ -268,11 +196,8 @@ public final class EmulatedKernel implements Kernel {
         });
     }
 
-    /**
-     * For a file's {@code mmap} whose mapping has a close hook (vm_ops->close): the mapping keeps
-     * a reference on {@code file}, and {@code close} runs once all of it has been unmapped.
-     */
-    public void addVma(MemorySegment mapping, OpenFile file, Runnable close) {
+    @Override
+    public final void addVma(MemorySegment mapping, OpenFile file, Runnable close) {
         currentTask().mm().space().addVma(mapping, file, close);
     }
 

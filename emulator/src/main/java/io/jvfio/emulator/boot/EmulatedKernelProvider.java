@@ -1,6 +1,7 @@
-package io.jvfio.emulator;
+package io.jvfio.emulator.boot;
 
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.KernelProvider;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.jvfio.abi;
+package io.jvfio.abi.catalog;
 
 import io.jvfio.abi.fs.FsIoctl;
 import io.jvfio.abi.iommufd.IommufdIoctl;

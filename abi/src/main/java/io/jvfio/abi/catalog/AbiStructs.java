@@ -1,5 +1,6 @@
-package io.jvfio.abi;
+package io.jvfio.abi.catalog;
 
+import io.jvfio.abi.StructDef;
 import io.jvfio.abi.fs.ProcmapQuery;
 import io.jvfio.abi.iommufd.IommuDestroy;
 import io.jvfio.abi.iommufd.IommuFaultAlloc;
