@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * One IOMMU's translation cache, shared by all domains attached behind it and tagged by domain id
  * (VT-d's DID). An entry is a leaf, or a coalesced span of consecutive leaves of one table that
- * continue each other physically ({@link IoPageTable#lookupSpan}). Direct-mapped: an entry lives
+ * continue each other physically ({@link RadixPageTable#lookupSpan}). Direct-mapped: an entry lives
  * in the slot its domain, level and the accessed item's index hash to, so a lookup probes one slot
  * per level that can hold leaves.
  *

@@ -3,7 +3,7 @@ package io.jvfio.emulator.iommu;
 /**
  * One translation of one domain: a leaf (for the mock's contiguous runs, the whole run), or in the
  * {@link Iotlb} possibly a coalesced span of consecutive leaves of one table (see {@link
- * IoPageTable#lookupSpan}).
+ * RadixPageTable#lookupSpan}).
  */
 final class IotlbEntry {
     final int domainId;

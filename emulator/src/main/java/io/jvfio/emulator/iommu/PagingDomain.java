@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.locks.StampedLock;
 
 /**
- * The one {@link IommuDomain} implementation: an {@link IoPageTable} of the chosen format plus the
+ * The one {@link IommuDomain} implementation: an {@link RadixPageTable} of the chosen format plus the
  * domain's geometry, dirty state, the IOMMUs it is attached behind and the nested domains built on
  * it.
  *
@@ -24,7 +24,7 @@ import java.util.concurrent.locks.StampedLock;
  * first-stage table page).
  */
 final class PagingDomain extends HwDomain implements IommuDomain {
-    final IoPageTable table;
+    final RadixPageTable table;
 
     private final PageTableFormat kind;
     private final long pgsizeBitmap;
@@ -43,14 +43,14 @@ final class PagingDomain extends HwDomain implements IommuDomain {
         PteFormat format = formatOf(kind);
         long pgsizeBitmap =
                 switch (kind) {
-                    case VTD_SECOND_STAGE, MOCK -> IoPageTable.supportedSizes(format);
+                    case VTD_SECOND_STAGE, MOCK -> RadixPageTable.supportedSizes(format);
                     case MOCK_HUGE -> MOCK_HUGE_PAGE_SIZE | 4096;
                 };
         super(new StampedLock(), format, largestLeafLevel(format, pgsizeBitmap));
         this.kind = kind;
         this.dirtyOps = dirtyOps;
         this.nestParent = nestParent;
-        this.table = new IoPageTable(format);
+        this.table = new RadixPageTable(format);
         this.pgsizeBitmap = pgsizeBitmap;
         this.aperture = kind == PageTableFormat.MOCK
                 ? new Aperture(MOCK_APERTURE_START, MOCK_APERTURE_LAST)

@@ -3,7 +3,7 @@ package io.jvfio.emulator.iommu;
 /**
  * The bit layout of one I/O page-table format: how a 64-bit entry says "empty", "next table" or
  * "leaf", and what a leaf maps. Tables are 4 KiB of 512 entries at every level; level 0 holds the
- * smallest leaves. The walking logic is shared ({@link IoPageTable}).
+ * smallest leaves. The walking logic is shared ({@link RadixPageTable}).
  */
 sealed interface PteFormat permits X86Pte, AmdV1MockPte {
     int ENTRIES_LG2 = 9;

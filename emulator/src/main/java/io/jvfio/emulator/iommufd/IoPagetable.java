@@ -5,8 +5,6 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.FaultInjection;
 import io.jvfio.emulator.iommu.DirtyBitmap;
 import io.jvfio.emulator.iommu.IommuDomain;
-import io.jvfio.emulator.iommu.PhysicalMemory;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +40,7 @@ final class IoPagetable {
     private TreeMap<Long, Long> allowed = new TreeMap<>(Long::compareUnsigned);
     private final List<Reserved> reserved = new ArrayList<>();
     private final List<IoptDomain> domains = new ArrayList<>();
+    private final AreaFill fill;
     private final List<IoptAccess> accesses = new ArrayList<>();
     private long iovaAlignment = 1;
     private boolean disableLargePages;
@@ -65,6 +64,7 @@ final class IoPagetable {
 
     IoPagetable(FaultInjection faults) {
         this.faults = faults;
+        this.fill = new AreaFill(domains, () -> disableLargePages);
     }
 
     static boolean ult(long a, long b) {
@@ -204,6 +204,25 @@ final class IoPagetable {
             }
         }
         return out;
+    }
+
+    /** The fully created areas covering [iova, last] without gaps; ENOENT otherwise. */
+    List<Area> contiguous(long iova, long last) {
+        List<Area> out = new ArrayList<>();
+        long cur = iova;
+        Area area = areaFirst(iova, iova);
+        while (area != null && area.pages != null && ule(area.iova, cur)) {
+            out.add(area);
+            if (ule(last, area.last)) {
+                return out;
+            }
+            cur = area.last + 1;
+            area = areaNext(area, last);
+            if (area != null && area.iova != cur) {
+                break;
+            }
+        }
+        throw new ErrnoException(Errno.ENOENT);
     }
 
     // ---- IOVA allocation and checks -----------------------------------------------------------
@@ -361,7 +380,7 @@ final class IoPagetable {
             iova = allocAreas(slices, length, iova, prot, allocate);
             domainsLock.readLock().lock();
             try {
-                fillDomains(slices);
+                fill.fillAreas(slices);
                 iovaLock.writeLock().lock();
                 try {
                     for (Slice s : slices) {
@@ -421,126 +440,6 @@ final class IoPagetable {
         } finally {
             iovaLock.writeLock().unlock();
         }
-    }
-
-    private void fillDomains(List<Slice> slices) {
-        int done = 0;
-        try {
-            for (Slice s : slices) {
-                fillAreaDomains(s.area, s.pages);
-                done++;
-            }
-        } catch (RuntimeException e) {
-            for (int i = 0; i < done; i++) {
-                unfillAreaDomains(slices.get(i).area, slices.get(i).pages);
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * batch_to_domain: the area's pinned pages into one domain, all or nothing. With large pages
-     * disabled (IOMMU_OPTION_HUGE_PAGES = 0, VFIO type1 compatibility) one PAGE_SIZE at a time, as
-     * batch_iommu_map_small does, so the domain holds only small leaves and any page can later be
-     * unmapped alone; otherwise in one call, which uses the largest leaves alignment allows.
-     */
-    private void mapArea(IoptDomain domain, Area area, Pages pages) {
-        long host = pages.hostAddress(area.startByte);
-        if (!disableLargePages) {
-            domain.map(area.iova, host, area.length(), area.prot);
-            return;
-        }
-        long done = 0;
-        try {
-            for (; done < area.length(); done += PAGE_SIZE) {
-                domain.map(area.iova + done, host + done, PAGE_SIZE, area.prot);
-            }
-        } catch (RuntimeException e) {
-            if (done > 0) {
-                domain.unmap(area.iova, done);
-            }
-            throw e;
-        }
-    }
-
-    /** iopt_area_fill_domains: pins the area's pages once and maps them into every domain. */
-    private void fillAreaDomains(Area area, Pages pages) {
-        if (domains.isEmpty()) {
-            return;
-        }
-        if (pages.isDmabuf()) {
-            fillDmabufAreaDomains(area, pages);
-            return;
-        }
-        pages.pin(area.firstPage(), area.lastPage());
-        try {
-            mapAllDomains(area, pages);
-        } catch (RuntimeException e) {
-            pages.unpin(area.firstPage(), area.lastPage());
-            throw e;
-        }
-        area.storageDomain = domains.getFirst();
-    }
-
-    /** Maps the area into every domain; on failure the domains mapped so far are unmapped again. */
-    private void mapAllDomains(Area area, Pages pages) {
-        int mapped = 0;
-        try {
-            for (IoptDomain d : domains) {
-                mapArea(d, area, pages);
-                mapped++;
-            }
-        } catch (RuntimeException e) {
-            for (int i = 0; i < mapped; i++) {
-                domains.get(i).unmap(area.iova, area.length());
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * iopt_area_fill_domains for a dma-buf: the area is tracked in every domain (so a revoke finds
-     * it) and mapped unless already revoked; nothing is pinned. A revoked area still gets its
-     * storage domain: it stays a normal area of the IOAS.
-     */
-    private void fillDmabufAreaDomains(Area area, Pages pages) {
-        synchronized (pages) {
-            pages.dmabuf().trackAll(area, domains);
-            if (!pages.dmabuf().revoked()) {
-                try {
-                    mapAllDomains(area, pages);
-                } catch (RuntimeException e) {
-                    pages.dmabuf().untrackAll(area);
-                    throw e;
-                }
-            }
-            area.storageDomain = domains.getFirst();
-        }
-    }
-
-    /** iopt_area_unfill_domains: unmaps the area from every domain and drops its pin. */
-    private void unfillAreaDomains(Area area, Pages pages) {
-        if (area.storageDomain == null) {
-            return;
-        }
-        if (pages.isDmabuf()) {
-            synchronized (pages) {
-                // A revoke already unmapped it everywhere.
-                if (!pages.dmabuf().revoked()) {
-                    for (IoptDomain d : domains) {
-                        d.unmap(area.iova, area.length());
-                    }
-                }
-                pages.dmabuf().untrackAll(area);
-                area.storageDomain = null;
-            }
-            return;
-        }
-        for (IoptDomain d : domains) {
-            d.unmap(area.iova, area.length());
-        }
-        pages.unpin(area.firstPage(), area.lastPage());
-        area.storageDomain = null;
     }
 
     /**
@@ -624,7 +523,7 @@ final class IoPagetable {
                         area.pages = null;
                         iovaLock.writeLock().unlock();
                         try {
-                            unfillAreaDomains(area, pages);
+                            fill.unfillArea(area, pages);
                         } finally {
                             iovaLock.writeLock().lock();
                         }
@@ -887,7 +786,7 @@ final class IoPagetable {
                 if (domain.apertureEnd() != ULONG_MAX) {
                     reserve(domain.apertureEnd() + 1, ULONG_MAX, domain);
                 }
-                fillDomain(domain);
+                fill.fillDomain(areas.values(), domain);
             } catch (RuntimeException e) {
                 reserved.removeIf(r -> r.owner == domain);
                 throw e;
@@ -897,82 +796,6 @@ final class IoPagetable {
         } finally {
             iovaLock.writeLock().unlock();
             domainsLock.writeLock().unlock();
-        }
-    }
-
-    private void fillDomain(IoptDomain domain) {
-        List<Area> filled = new ArrayList<>();
-        try {
-            for (Area area : areas.values()) {
-                Pages pages = area.pages;
-                if (pages == null) {
-                    continue;
-                }
-                if (pages.isDmabuf()) {
-                    fillDmabufDomain(area, pages, domain);
-                    filled.add(area);
-                    continue;
-                }
-                boolean first = area.storageDomain == null;
-                if (first) {
-                    pages.pin(area.firstPage(), area.lastPage());
-                }
-                try {
-                    mapArea(domain, area, pages);
-                } catch (RuntimeException e) {
-                    if (first) {
-                        pages.unpin(area.firstPage(), area.lastPage());
-                    }
-                    throw e;
-                }
-                if (first) {
-                    area.storageDomain = domain;
-                }
-                filled.add(area);
-            }
-        } catch (RuntimeException e) {
-            for (Area area : filled) {
-                if (area.pages.isDmabuf()) {
-                    unmapDmabufDomain(area, area.pages, domain);
-                } else {
-                    domain.unmap(area.iova, area.length());
-                }
-                if (area.storageDomain == domain) {
-                    area.storageDomain = null;
-                    if (!area.pages.isDmabuf()) {
-                        area.pages.unpin(area.firstPage(), area.lastPage());
-                    }
-                }
-            }
-            throw e;
-        }
-    }
-
-    /** iopt_fill_domain's step for a dma-buf area: track it in the new domain, map it unless revoked. */
-    private static void fillDmabufDomain(Area area, Pages pages, IoptDomain domain) {
-        synchronized (pages) {
-            pages.dmabuf().track(area, domain);
-            if (!pages.dmabuf().revoked()) {
-                try {
-                    domain.map(area.iova, pages.hostAddress(area.startByte), area.length(), area.prot);
-                } catch (RuntimeException e) {
-                    pages.dmabuf().untrack(area, domain);
-                    throw e;
-                }
-            }
-            if (area.storageDomain == null) {
-                area.storageDomain = domain;
-            }
-        }
-    }
-
-    /** Takes a dma-buf area out of one domain: unmapped unless a revoke did it already, untracked. */
-    private static void unmapDmabufDomain(Area area, Pages pages, IoptDomain domain) {
-        synchronized (pages) {
-            if (!pages.dmabuf().revoked()) {
-                domain.unmap(area.iova, area.length());
-            }
-            pages.dmabuf().untrack(area, domain);
         }
     }
 
@@ -994,7 +817,7 @@ final class IoPagetable {
                     continue;
                 }
                 if (pages.isDmabuf()) {
-                    unmapDmabufDomain(area, pages, domain);
+                    AreaFill.unmapDmabufDomain(area, pages, domain);
                 } else {
                     domain.unmap(area.iova, area.length());
                 }
@@ -1071,179 +894,6 @@ final class IoPagetable {
     }
 
     /**
-     * iommufd_access_pin_pages' walk: pins [iova, iova+length) (length non-zero, no wrap: the
-     * caller checked) on behalf of an access. Area by area in IOVA order: EINVAL for an area being
-     * unmapped or a range not page aligned in its pages, EPERM without the permission (IOMMU_WRITE
-     * for a write pin, else IOMMU_READ), then the page set's own checks (EPERM for a write pin of
-     * read-only pages, EINVAL for a dma-buf) and the pin itself; ENOENT only after the areas that
-     * do cover the start, when they stop short. Returns the host address of each page. With {@code
-     * lockAreas} (HW queues) the covering areas also refuse UNMAP (EBUSY) until unpinned.
-     */
-    long[] pinPages(long iova, long length, boolean write, boolean lockAreas) {
-        long last = iova + length - 1;
-        iovaLock.readLock().lock();
-        try {
-            List<Area> pinned = new ArrayList<>();
-            long[] hosts = new long[(int) (((last | (PAGE_SIZE - 1)) - (iova & -PAGE_SIZE) + 1) / PAGE_SIZE)];
-            int n = 0;
-            long cur = iova;
-            try {
-                for (ContigIter it = new ContigIter(iova, last); it.area != null; it.next()) {
-                    Area area = it.area;
-                    cur = it.cur;
-                    long end = umin(last, area.last);
-                    if (area.preventAccess
-                            || area.startByte(cur) % PAGE_SIZE != 0
-                            || (!it.done() && area.startByte(area.last) % PAGE_SIZE != PAGE_SIZE - 1)) {
-                        throw new ErrnoException(Errno.EINVAL);
-                    }
-                    if ((area.prot & (write ? IOMMU_WRITE : IOMMU_READ)) == 0) {
-                        throw new ErrnoException(Errno.EPERM);
-                    }
-                    if (write && !area.pages.writable) {
-                        throw new ErrnoException(Errno.EPERM);
-                    }
-                    if (area.pages.isDmabuf()) {
-                        throw new ErrnoException(Errno.EINVAL);
-                    }
-                    long firstPage = area.startByte(cur) / PAGE_SIZE;
-                    long lastPage = area.startByte(end) / PAGE_SIZE;
-                    area.pages.pin(firstPage, lastPage);
-                    pinned.add(area);
-                    synchronized (area.pages) {
-                        area.numAccesses++;
-                        area.numLocks += lockAreas ? 1 : 0;
-                    }
-                    for (long p = firstPage; p <= lastPage && n < hosts.length; p++) {
-                        hosts[n++] = area.pages.hostAddress(p * PAGE_SIZE);
-                    }
-                    if (it.done()) {
-                        return hosts;
-                    }
-                    cur = end + 1;
-                }
-                throw new ErrnoException(Errno.ENOENT);
-            } catch (RuntimeException e) {
-                if (!pinned.isEmpty()) {
-                    unpinAreas(pinned, iova, cur - 1, lockAreas);
-                }
-                throw e;
-            }
-        } finally {
-            iovaLock.readLock().unlock();
-        }
-    }
-
-    /** iopt_unpin_pages: releases a pin taken by {@link #pinPages} with the same range and locking. */
-    void unpinPages(long iova, long length, boolean lockAreas) {
-        long last = iova + length - 1;
-        iovaLock.readLock().lock();
-        try {
-            unpinAreas(contiguous(iova, last), iova, last, lockAreas);
-        } finally {
-            iovaLock.readLock().unlock();
-        }
-    }
-
-    private static void unpinAreas(List<Area> covering, long iova, long last, boolean lockAreas) {
-        long cur = iova;
-        for (Area area : covering) {
-            long end = umin(last, area.last);
-            area.pages.unpin(area.startByte(cur) / PAGE_SIZE, area.startByte(end) / PAGE_SIZE);
-            synchronized (area.pages) {
-                area.numAccesses--;
-                area.numLocks -= lockAreas ? 1 : 0;
-            }
-            cur = end + 1;
-        }
-    }
-
-    /**
-     * iommufd_access_rw's walk: copies between {@code data} and the memory behind [iova,
-     * iova+data.byteSize()), area by area in IOVA order: EINVAL for an area being unmapped, EPERM
-     * without the permission (the area's, then for a write the page set's), EINVAL for a dma-buf,
-     * then the copy (EFAULT if the user memory went away; a file's pages are checked as a pin
-     * checks them); ENOENT once the areas stop short, after the copies to the ones before.
-     */
-    void rw(long iova, MemorySegment data, boolean write) {
-        long length = data.byteSize();
-        long last = iova + length - 1;
-        iovaLock.readLock().lock();
-        try {
-            for (ContigIter it = new ContigIter(iova, last); it.area != null; it.next()) {
-                Area area = it.area;
-                long cur = it.cur;
-                if (area.preventAccess) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-                if ((area.prot & (write ? IOMMU_WRITE : IOMMU_READ)) == 0) {
-                    throw new ErrnoException(Errno.EPERM);
-                }
-                if (write && !area.pages.writable) {
-                    throw new ErrnoException(Errno.EPERM);
-                }
-                // dma-buf memory has no pages an access could reach.
-                if (area.pages.isDmabuf()) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-                long end = umin(last, area.last);
-                long bytes = end - cur + 1;
-                MemorySegment part = data.asSlice(cur - iova, bytes);
-                if (!area.pages.isFile()) {
-                    // user memory through the process that mapped it, pinned or not
-                    area.pages.rwUser(area.startByte(cur), part, write);
-                } else {
-                    long host = area.pages.accessAddress(area.startByte(cur), bytes);
-                    if (write) {
-                        PhysicalMemory.write(part, 0, host, bytes);
-                    } else {
-                        PhysicalMemory.read(host, part, 0, bytes);
-                    }
-                }
-                if (it.done()) {
-                    return;
-                }
-            }
-            throw new ErrnoException(Errno.ENOENT);
-        } finally {
-            iovaLock.readLock().unlock();
-        }
-    }
-
-    /**
-     * iopt_area_contig_init/next: the fully created areas covering [iova, last] from its start
-     * without a gap; {@link #area} is null once they stop (done or short), {@link #cur} the first
-     * IOVA of the current area's part.
-     */
-    private final class ContigIter {
-        private final long last;
-        Area area;
-        long cur;
-
-        ContigIter(long iova, long last) {
-            this.last = last;
-            this.cur = iova;
-            Area a = areaFirst(iova, iova);
-            this.area = a != null && a.pages != null ? a : null;
-        }
-
-        /** Whether the current area reaches {@code last} (iopt_area_contig_done). */
-        boolean done() {
-            return area != null && ule(last, area.last);
-        }
-
-        void next() {
-            if (area == null || ule(last, area.last)) {
-                area = null;
-                return;
-            }
-            cur = area.last + 1;
-            Area a = areaNext(area, last);
-            area = a != null && a.iova == cur && a.pages != null ? a : null;
-        }
-    }
-
-    /**
      * iopt_set_dirty_tracking: with the IOVA lock held for reading, enabling first clears the dirty
      * state of every mapped area (a clean snapshot), then toggles the domain's tracking.
      */
@@ -1287,24 +937,5 @@ final class IoPagetable {
         } finally {
             iovaLock.readLock().unlock();
         }
-    }
-
-    /** The fully created areas covering [iova, last] without gaps; ENOENT otherwise. */
-    private List<Area> contiguous(long iova, long last) {
-        List<Area> out = new ArrayList<>();
-        long cur = iova;
-        Area area = areaFirst(iova, iova);
-        while (area != null && area.pages != null && ule(area.iova, cur)) {
-            out.add(area);
-            if (ule(last, area.last)) {
-                return out;
-            }
-            cur = area.last + 1;
-            area = areaNext(area, last);
-            if (area != null && area.iova != cur) {
-                break;
-            }
-        }
-        throw new ErrnoException(Errno.ENOENT);
     }
 }

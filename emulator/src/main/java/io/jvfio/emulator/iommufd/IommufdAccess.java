@@ -165,7 +165,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
         if (cur == null) {
             throw new ErrnoException(Errno.ENOENT);
         }
-        return cur.iopt.pinPages(iova, length, write, internal);
+        return AreaAccess.pinPages(cur.iopt, iova, length, write, internal);
     }
 
     /** iommufd_access_unpin_pages: releases a pin of {@link #pinPages} with the same range. */
@@ -174,7 +174,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
         if (cur == null || length == 0) {
             return;
         }
-        cur.iopt.unpinPages(iova, length, internal);
+        AreaAccess.unpinPages(cur.iopt, iova, length, internal);
     }
 
     /**
@@ -193,7 +193,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
         if (cur == null) {
             throw new ErrnoException(Errno.ENOENT);
         }
-        cur.iopt.rw(iova, data, write);
+        AreaAccess.rw(cur.iopt, iova, data, write);
     }
 
     /** iommufd_test_syz_conv_iova, under the access's IOAS lock: 0 while detached. */

@@ -20,7 +20,7 @@ final class FakeAccess implements IoptAccess {
     }
 
     synchronized void pin(long iova, long length) {
-        iopt.pinPages(iova, length, true, false);
+        AreaAccess.pinPages(iopt, iova, length, true, false);
         pins.add(new long[] {iova, length});
     }
 
@@ -34,7 +34,7 @@ final class FakeAccess implements IoptAccess {
             boolean hit = Long.compareUnsigned(p[0], iova + length - 1) <= 0
                     && Long.compareUnsigned(iova, p[0] + p[1] - 1) <= 0;
             if (hit) {
-                iopt.unpinPages(p[0], p[1], false);
+                AreaAccess.unpinPages(iopt, p[0], p[1], false);
             }
             return hit;
         });

@@ -411,9 +411,9 @@ class PinningTest {
             assertThat(h.unmap(id, IOVA, 4 * PAGE)).isEqualTo(4 * PAGE);
             // An area locked by an internal access (a HW queue) cannot be unmapped at all.
             h.map(id, RW | FIXED, buf.address(), 4 * PAGE, IOVA);
-            iopt.pinPages(IOVA, PAGE, true, true);
+            AreaAccess.pinPages(iopt, IOVA, PAGE, true, true);
             assertThat(errno(() -> h.unmap(id, IOVA, 4 * PAGE))).isEqualTo(Errno.EBUSY);
-            iopt.unpinPages(IOVA, PAGE, true);
+            AreaAccess.unpinPages(iopt, IOVA, PAGE, true);
             assertThat(h.unmap(id, IOVA, 4 * PAGE)).isEqualTo(4 * PAGE);
             assertThat(h.pinnedPages()).isZero();
             iopt.removeAccess(access);

@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  * for writers: the domain serialises map/unmap/dirty; {@link #lookup} may run concurrently with
  * {@link #map} (which only fills empty entries) but not with anything that clears entries.
  */
-final class IoPageTable implements AutoCloseable {
+final class RadixPageTable implements AutoCloseable {
     private static final int ENTRIES = 1 << PteFormat.ENTRIES_LG2;
     private static final MemorySegment ZERO_TABLE = Arena.global().allocate(TablePages.PAGE_SIZE);
 
@@ -22,7 +22,7 @@ final class IoPageTable implements AutoCloseable {
     private final TablePages pages = new TablePages();
     private final long root;
 
-    IoPageTable(PteFormat fmt) {
+    RadixPageTable(PteFormat fmt) {
         this.fmt = fmt;
         this.root = pages.allocate();
     }
