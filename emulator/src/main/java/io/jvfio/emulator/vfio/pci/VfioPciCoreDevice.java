@@ -12,9 +12,6 @@ import io.jvfio.abi.vfio.VfioDeviceLowPowerEntryWithWakeup;
 import io.jvfio.abi.vfio.VfioInfoCapHeader;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqInfo;
-import io.jvfio.abi.vfio.VfioPciDependentDevice;
-import io.jvfio.abi.vfio.VfioPciHotReset;
-import io.jvfio.abi.vfio.VfioPciHotResetInfo;
 import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.emulator.AddressSpace;
 import io.jvfio.emulator.EventFdFile;
@@ -22,16 +19,12 @@ import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.VfioArgsz;
-import io.jvfio.emulator.iommufd.IommufdCtx;
 import io.jvfio.emulator.pci.Bar;
 import io.jvfio.emulator.pci.DmaPort;
 import io.jvfio.emulator.pci.InterruptSink;
 import io.jvfio.emulator.pci.MsiMessage;
-import io.jvfio.emulator.pci.PciAddress;
 import io.jvfio.emulator.pci.PciFunction;
 import io.jvfio.emulator.pci.PciTopology;
-import io.jvfio.emulator.pci.ResetScope;
-import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.VfioDeviceFeatures;
 import io.jvfio.emulator.vfio.VfioDeviceOps;
@@ -40,7 +33,6 @@ import io.jvfio.emulator.vfio.VfioIrqSetArgs;
 import io.jvfio.emulator.vfio.mdev.AccessDmaPort;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -66,12 +58,12 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private static final int CLASS_DISPLAY_VGA = 0x0300;
 
     private final PciFunction pdev;
-    private final PciTopology topology;
     private final KernelServices kernel;
     private final Supplier<VfioPciOptions> optionSource;
     private final int msiCap;
     private final int msixCap;
     private final VfioPciRdwr rdwr = new VfioPciRdwr(this);
+    private final VfioPciHotResetIoctls hotReset;
     private VfioPciOptions options;
     private VfioPciPermTables perms;
     private VfioPciConfig config;
@@ -97,9 +89,9 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     public VfioPciCoreDevice(
             PciFunction pdev, PciTopology topology, KernelServices kernel, Supplier<VfioPciOptions> optionSource) {
         this.pdev = pdev;
-        this.topology = topology;
         this.kernel = kernel;
         this.optionSource = optionSource;
+        this.hotReset = new VfioPciHotResetIoctls(pdev, topology, kernel);
         this.options = optionSource.get();
         this.msiCap = findCap(CAP_ID_MSI);
         this.msixCap = findCap(CAP_ID_MSIX);
@@ -235,9 +227,9 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         } else if (request == VfioIoctl.VFIO_DEVICE_RESET) {
             reset();
         } else if (request == VfioIoctl.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) {
-            hotResetInfo(device, arg);
+            hotReset.info(device, arg);
         } else if (request == VfioIoctl.VFIO_DEVICE_PCI_HOT_RESET) {
-            hotReset(device, arg);
+            hotReset.reset(device, arg);
         } else if (request == VfioIoctl.VFIO_DEVICE_IOEVENTFD) {
             rdwr.ioeventfdIoctl(arg);
         } else {
@@ -350,7 +342,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     /** pci_save_state: what a reset loses and the kernel puts back (Command, MSI, MSI-X). */
-    private synchronized Runnable saveState() {
+    synchronized Runnable saveState() {
         int cmd = pdev.config().read(COMMAND, 2);
         int msiFlags = msiCap == 0 ? 0 : pdev.config().read(msiCap + MSI_FLAGS, 2);
         int[] msiRegs = new int[msiCap == 0 ? 0 : 5];
@@ -374,160 +366,6 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
                 pdev.config().write(COMMAND, 2, cmd);
             }
         };
-    }
-
-    /**
-     * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: the functions a slot or bus reset would reset. A
-     * cdev-opened device reports iommufd device IDs (owned without an ID: 0, not owned: -1, which
-     * clears DEV_ID_OWNED); a group-opened one reports IOMMU group IDs.
-     */
-    private void hotResetInfo(VfioDevice device, long arg) {
-        long minsz = VfioPciHotResetInfo.DEF.minSize();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment hdr = VfioArgsz.copyIn(arg, minsz, a);
-            long argsz = VfioArgsz.of(hdr);
-            List<PciAddress> devices = resetScope().devices();
-            long entry = VfioPciDependentDevice.DEF.size();
-            VfioPciHotResetInfo.FLAGS.set(hdr, 0);
-            if (devices.size() > (argsz - minsz) / entry) {
-                VfioPciHotResetInfo.COUNT.set(hdr, devices.size());
-                UserMemory.copyOut(hdr, arg, minsz);
-                throw new ErrnoException(Errno.ENOSPC);
-            }
-            MemorySegment out = a.allocate(Math.max(1, entry * devices.size()));
-            device.devSet().lock().lock();
-            try {
-                boolean cdev = device.cdevOpened();
-                IommufdCtx ictx = device.iommufdCtx();
-                int flags = cdev ? VfioPciHotResetInfo.FLAG_DEV_ID | VfioPciHotResetInfo.FLAG_DEV_ID_OWNED : 0;
-                for (int i = 0; i < devices.size(); i++) {
-                    PciAddress d = devices.get(i);
-                    MemorySegment e = out.asSlice(i * entry, entry);
-                    if (cdev) {
-                        VfioDevice other = inSet(device, d);
-                        int id = other == null ? -Errno.ENODEV.number() : other.iommufdDevId(ictx);
-                        int devid = id > 0
-                                ? id
-                                : id == -Errno.ENOENT.number()
-                                        ? VfioPciDependentDevice.DEVID_OWNED
-                                        : VfioPciDependentDevice.DEVID_NOT_OWNED;
-                        if (devid == VfioPciDependentDevice.DEVID_NOT_OWNED) {
-                            flags &= ~VfioPciHotResetInfo.FLAG_DEV_ID_OWNED;
-                        }
-                        VfioPciDependentDevice.DEVID.set(e, devid);
-                    } else {
-                        VfioPciDependentDevice.GROUP_ID.set(
-                                e, topology.iommuGroup(d).id());
-                    }
-                    VfioPciDependentDevice.SEGMENT.set(e, d.segment());
-                    VfioPciDependentDevice.BUS.set(e, d.bus());
-                    VfioPciDependentDevice.DEVFN.set(e, d.devfn());
-                }
-                VfioPciHotResetInfo.FLAGS.set(hdr, flags);
-            } finally {
-                device.devSet().lock().unlock();
-            }
-            VfioPciHotResetInfo.COUNT.set(hdr, devices.size());
-            UserMemory.copyOut(hdr, arg, minsz);
-            UserMemory.copyOut(out, arg + minsz, entry * devices.size());
-        }
-    }
-
-    /**
-     * VFIO_DEVICE_PCI_HOT_RESET: group fds for group-opened devices, an empty array for cdev-opened
-     * ones (proof of ownership is then the device's iommufd). Every function in the reset scope
-     * must be bound to vfio-pci and owned by the caller.
-     */
-    private void hotReset(VfioDevice device, long arg) {
-        long minsz = VfioPciHotReset.DEF.minSize();
-        List<OpenFile> groups = new ArrayList<>();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment hdr = VfioArgsz.copyIn(arg, minsz, a);
-            int count = VfioPciHotReset.COUNT.get(hdr);
-            if (VfioPciHotReset.FLAGS.get(hdr) != 0) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            device.devSet().lock().lock();
-            boolean cdev;
-            try {
-                cdev = device.cdevOpened();
-            } finally {
-                device.devSet().lock().unlock();
-            }
-            if ((count != 0) == cdev) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            ResetScope scope = resetScope();
-            if (count != 0) {
-                if (Integer.compareUnsigned(count, scope.devices().size()) > 0) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-                MemorySegment fds = UserMemory.copyIn(arg + minsz, 4L * count, a);
-                for (int i = 0; i < count; i++) {
-                    OpenFile f = kernel.fget(fds.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i));
-                    groups.add(f);
-                    if (!Vfio.fileIsGroup(f)) {
-                        throw new ErrnoException(Errno.EINVAL);
-                    }
-                }
-            }
-            devSetHotReset(device, scope, groups, cdev ? device.iommufdCtx() : null);
-        } finally {
-            groups.forEach(OpenFile::put);
-        }
-    }
-
-    private void devSetHotReset(VfioDevice device, ResetScope scope, List<OpenFile> groups, IommufdCtx ictx) {
-        device.devSet().lock().lock();
-        try {
-            List<VfioDevice> set = device.devSet().devices();
-            for (PciAddress d : scope.devices()) {
-                if (inSet(device, d) == null) {
-                    throw new ErrnoException(Errno.EINVAL); // a function not bound to vfio-pci
-                }
-            }
-            for (VfioDevice v : set) {
-                boolean inGroups = groups.stream().anyMatch(f -> Vfio.fileHasDev(f, v));
-                boolean inCtx = ictx != null && v.iommufdDevId(ictx) != -Errno.ENODEV.number();
-                if (!inGroups && !inCtx) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-            }
-            List<Runnable> restores = new ArrayList<>();
-            List<VfioPciCoreDevice> open = new ArrayList<>();
-            for (VfioDevice v : set) {
-                if (v.ops() instanceof VfioPciCoreDevice core && core.intrs != null) {
-                    restores.add(core.saveState());
-                    open.add(core);
-                }
-            }
-            open.forEach(core -> core.dmaBufMove(true));
-            topology.hotReset(scope);
-            restores.forEach(Runnable::run);
-            for (VfioPciCoreDevice core : open) {
-                synchronized (core) {
-                    if (core.config.memoryEnabled()) {
-                        core.dmaBufMove(false);
-                    }
-                }
-            }
-        } finally {
-            device.devSet().lock().unlock();
-        }
-    }
-
-    /** The slot or bus reset that covers this function; ENODEV when there is none (root bus). */
-    private ResetScope resetScope() {
-        return topology.hotResetScope(pdev.address()).orElseThrow(() -> new ErrnoException(Errno.ENODEV));
-    }
-
-    private static VfioDevice inSet(VfioDevice device, PciAddress address) {
-        for (VfioDevice v : device.devSet().devices()) {
-            if (!v.isEmulated() && v.dev().address().equals(address)) {
-                return v;
-            }
-        }
-        return null;
     }
 
     /**
@@ -745,6 +583,11 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     /** Whether the user's memory decode is on and the function is in D0 (__vfio_pci_memory_enabled). */
+    /** Open (between vfio_pci_core_enable and disable), so a hot reset must save and restore it. */
+    synchronized boolean isOpen() {
+        return intrs != null;
+    }
+
     synchronized boolean memoryEnabled() {
         return config != null && config.memoryEnabled();
     }
