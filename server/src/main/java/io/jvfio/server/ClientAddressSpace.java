@@ -7,6 +7,7 @@ import io.jvfio.emulator.AddressSpace;
 import io.jvfio.emulator.IoMapping;
 import io.jvfio.emulator.ProcMaps;
 import io.jvfio.emulator.iommu.PhysicalMemory;
+import io.jvfio.kernel.nativeimpl.NativeMemory;
 import io.jvfio.kernel.nativeimpl.ProcessMemory;
 import java.lang.foreign.MemorySegment;
 
@@ -60,7 +61,7 @@ final class ClientAddressSpace extends AddressSpace implements PhysicalMemory.Wi
     public MemorySegment mapFile(int hostFd, long offset, long length, int prot, int flags) {
         live();
         long address = Connection.current().map(hostFd, offset, length, prot, flags);
-        return MemorySegment.ofAddress(address).reinterpret(length);
+        return NativeMemory.at(address, length);
     }
 
     /** Its preload library emulates the accesses that fault on an MMIO mapping (said at hello). */
@@ -81,10 +82,9 @@ final class ClientAddressSpace extends AddressSpace implements PhysicalMemory.Wi
             return super.mapIo(length, prot, flags, io);
         }
         long pages = (length + Linux.PAGE_SIZE - 1) & -Linux.PAGE_SIZE;
-        MemorySegment m = MemorySegment.ofAddress(Connection.current().mapIo(length, flags))
-                .reinterpret(pages);
-        addIoVma(m, io, prot);
-        return m.reinterpret(length);
+        long address = Connection.current().mapIo(length, flags);
+        addIoVma(NativeMemory.at(address, pages), io, prot);
+        return NativeMemory.at(address, length);
     }
 
     @Override
