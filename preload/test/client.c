@@ -60,6 +60,14 @@ static int file_calls(int fd)
 	failed |= check(readv(vendor, unmapped, 1) == -1 && errno == EFAULT, "readv of a bad iovec array: EFAULT");
 	failed |= check(writev(fd, iov, 1) == -1 && errno == EINVAL, "writev on /dev/iommu: EINVAL, as write");
 	close(vendor);
+	/* fail-nth has only read and write: one write per segment, so "1" then "0" disarms again. */
+	char path[64], digits[] = "10", text[8] = { 0 };
+	struct iovec two[2] = { { digits, 1 }, { digits + 1, 1 } };
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", (int)gettid());
+	int nth = open(path, O_RDWR);
+	failed |= check(writev(nth, two, 2) == 2 && read(nth, text, sizeof(text) - 1) == 2 && strcmp(text, "0\n") == 0,
+			"writev of a file without write_iter writes each segment in turn");
+	close(nth);
 	return failed;
 }
 
