@@ -1,9 +1,9 @@
 package io.jvfio.server;
 
+import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.emulator.PhysicalPages;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
@@ -24,15 +24,6 @@ class SharedPinsTest {
     private static final int RW = Linux.Prot.READ | Linux.Prot.WRITE;
 
     private final NativeKernel host = NativeKernel.instance();
-
-    private static Errno errnoOf(Runnable r) {
-        try {
-            r.run();
-        } catch (ErrnoException e) {
-            return e.errno();
-        }
-        throw new AssertionError("no error");
-    }
 
     /** Records the pins of [address, address+length) as Pages.pin would. */
     private static void pin(ClientAddressSpace space, long address, long length) {
@@ -74,9 +65,9 @@ class SharedPinsTest {
             exited.read(page1 + 24, word, 0, 8);
             assertThat(word.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(43);
 
-            assertThat(errnoOf(() -> exited.read(priv.address(), word, 0, 8))).isEqualTo(Errno.EFAULT);
+            assertThat(errno(() -> exited.read(priv.address(), word, 0, 8))).isEqualTo(Errno.EFAULT);
             host.munmap(moved);
-            assertThat(errnoOf(() -> exited.read(page1, word, 0, 8))).isEqualTo(Errno.EFAULT);
+            assertThat(errno(() -> exited.read(page1, word, 0, 8))).isEqualTo(Errno.EFAULT);
             mapper.exit();
             exited.pinning(false);
             host.munmap(priv);
