@@ -36,6 +36,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -56,6 +57,8 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private static final long VGA_REGION_SIZE = 0xc0000;
 
     private static final int CLASS_DISPLAY_VGA = 0x0300;
+    private static final String VF_TOKEN_ARG = "vf_token=";
+    private static final int UUID_STRING_LEN = 36;
 
     private final PciFunction pdev;
     private final KernelServices kernel;
@@ -73,6 +76,10 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private boolean hasVga;
     /** Command as pci_save_state found it at open, put back at close (pci_restore_state). */
     private int savedCommand;
+    /** vfio-pci's SR-IOV state for the function (null for the drivers built on the core without it). */
+    private volatile VfioPciSriov sriov;
+    /** {@code sriov_active}: VFs are enabled, so the PF stays in D0. */
+    private boolean sriovActive;
 
     private int powerState;
     private boolean pmRuntimeEngaged;
@@ -120,11 +127,89 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         } else {
             open(device.dev().iommuDevice() != null ? device.dev().iommuDevice().dmaPort() : DmaPort.BLOCKED);
         }
+        if (sriov != null) {
+            sriov.opened();
+        }
     }
 
     @Override
     public void closeDevice(VfioDevice device) {
+        if (sriov != null) {
+            sriov.closed();
+        }
         close();
+    }
+
+    /** vfio-pci's SR-IOV state, set once at probe (vfio_pci_vf_init). */
+    void setSriov(VfioPciSriov state) {
+        sriov = state;
+    }
+
+    VfioPciSriov sriov() {
+        return sriov;
+    }
+
+    /**
+     * While VFs are enabled the PF is held in D0 (sriov_configure's pm_runtime_resume_and_get, and
+     * vfio_pci_set_power_state's EBUSY for lower states); afterwards an unused PF goes idle again.
+     */
+    synchronized void setSriovActive(boolean active) {
+        sriovActive = active;
+        if (active) {
+            writePowerState(0);
+        } else if (intrs == null) {
+            idle();
+        }
+    }
+
+    /**
+     * {@code vfio_pci_core_match}: the device's name alone, or followed by blanks and one {@code
+     * vf_token=UUID} option (EINVAL for a short or malformed UUID, any other or a second option),
+     * then the token rules; a name followed by anything but a blank is not this device.
+     */
+    @Override
+    public boolean match(VfioDevice device, String buf) {
+        String name = device.name();
+        if (!buf.startsWith(name)) {
+            return false;
+        }
+        UUID token = null;
+        int i = name.length();
+        if (buf.length() > i) {
+            if (buf.charAt(i) != ' ') {
+                return false;
+            }
+            while (i < buf.length()) {
+                if (buf.charAt(i) == ' ') {
+                    i++;
+                } else if (token == null && buf.startsWith(VF_TOKEN_ARG, i)) {
+                    i += VF_TOKEN_ARG.length();
+                    if (buf.length() - i < UUID_STRING_LEN) {
+                        throw new ErrnoException(Errno.EINVAL);
+                    }
+                    token = VfioPciSriov.parseUuid(buf.substring(i, i + UUID_STRING_LEN));
+                    i += UUID_STRING_LEN;
+                } else {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+            }
+        }
+        matchTokenUuid(device, token);
+        return true;
+    }
+
+    /**
+     * {@code vfio_pci_core_match_token_uuid}: vfio-pci's VF token rules ({@link VfioPciSriov}); a
+     * function without that state takes no token (EINVAL), as one that is neither PF nor VF.
+     */
+    @Override
+    public void matchTokenUuid(VfioDevice device, UUID uuid) {
+        VfioPciSriov s = sriov;
+        if (s != null) {
+            s.matchTokenUuid(uuid);
+        } else if (uuid != null) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
     }
 
     /** vfio_pci_core_request: asks the user, through the REQ eventfd, to release the device. */
@@ -195,7 +280,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     /** An unused device is runtime-suspended to D3hot unless disable_idle_d3 is set. */
     private void idle() {
-        if (!options.disableIdleD3()) {
+        if (!options.disableIdleD3() && !sriovActive) {
             writePowerState(3);
         }
     }
@@ -378,6 +463,13 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         int feature = flags & VfioDeviceFeature.FEATURE_MASK;
         if (feature == VfioDeviceFeature.FEATURE_DMA_BUF) {
             return VfioPciDmaBuf.export(this, kernel, flags, arg, argsz);
+        }
+        if (feature == VfioDeviceFeature.FEATURE_PCI_VF_TOKEN) {
+            VfioPciSriov s = sriov;
+            if (s == null) {
+                throw new ErrnoException(Errno.ENOTTY);
+            }
+            return s.featureToken(flags, arg, argsz);
         }
         long payload =
                 switch (feature) {
