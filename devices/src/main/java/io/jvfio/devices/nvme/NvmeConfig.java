@@ -31,6 +31,11 @@ public record NvmeConfig(String serial, long namespaceBytes, int maxIoQueuePairs
         }
     }
 
+    /** A VF's: the same controller without SR-IOV of its own. */
+    NvmeConfig virtfn() {
+        return new NvmeConfig(serial, namespaceBytes, maxIoQueuePairs, pcieType);
+    }
+
     /** A controller without SR-IOV. */
     public NvmeConfig(String serial, long namespaceBytes, int maxIoQueuePairs, PcieType pcieType) {
         this(serial, namespaceBytes, maxIoQueuePairs, pcieType, 0);

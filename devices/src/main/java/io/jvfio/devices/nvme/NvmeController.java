@@ -120,10 +120,8 @@ public final class NvmeController {
                 .onReset(this::resetController)
                 .migratable(new State());
         if (config.sriovMaxVfs() > 0) {
-            // QEMU's VFs: offset 1, stride 1, the PF's device ID; each a controller of its own here
-            NvmeConfig vf = new NvmeConfig(
-                    config.serial(), config.namespaceBytes(), config.maxIoQueuePairs(), config.pcieType());
-            b.sriov(0x100, config.sriovMaxVfs(), 1, 1, n -> new NvmeController(vf).pci());
+            // QEMU's VFs (offset 1, stride 1, the PF's device ID), each a controller of its own
+            b.sriov(0x100, config.sriovMaxVfs(), 1, 1, n -> new NvmeController(config.virtfn()).pci());
         }
         this.pci = b.build();
     }

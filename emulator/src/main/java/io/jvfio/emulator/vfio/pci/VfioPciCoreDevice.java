@@ -57,8 +57,6 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private static final long VGA_REGION_SIZE = 0xc0000;
 
     private static final int CLASS_DISPLAY_VGA = 0x0300;
-    private static final String VF_TOKEN_ARG = "vf_token=";
-    private static final int UUID_STRING_LEN = 36;
 
     private final PciFunction pdev;
     private final KernelServices kernel;
@@ -163,38 +161,16 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     /**
-     * {@code vfio_pci_core_match}: the device's name alone, or followed by blanks and one {@code
-     * vf_token=UUID} option (EINVAL for a short or malformed UUID, any other or a second option),
-     * then the token rules; a name followed by anything but a blank is not this device.
+     * {@code vfio_pci_core_match}: the name, with an optional {@code vf_token=UUID}
+     * ({@link VfioPciSriov#parseName}), then the token rules.
      */
     @Override
     public boolean match(VfioDevice device, String buf) {
-        String name = device.name();
-        if (!buf.startsWith(name)) {
+        Optional<VfioPciSriov.NamedToken> named = VfioPciSriov.parseName(device.name(), buf);
+        if (named.isEmpty()) {
             return false;
         }
-        UUID token = null;
-        int i = name.length();
-        if (buf.length() > i) {
-            if (buf.charAt(i) != ' ') {
-                return false;
-            }
-            while (i < buf.length()) {
-                if (buf.charAt(i) == ' ') {
-                    i++;
-                } else if (token == null && buf.startsWith(VF_TOKEN_ARG, i)) {
-                    i += VF_TOKEN_ARG.length();
-                    if (buf.length() - i < UUID_STRING_LEN) {
-                        throw new ErrnoException(Errno.EINVAL);
-                    }
-                    token = VfioPciSriov.parseUuid(buf.substring(i, i + UUID_STRING_LEN));
-                    i += UUID_STRING_LEN;
-                } else {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-            }
-        }
-        matchTokenUuid(device, token);
+        matchTokenUuid(device, named.get().token());
         return true;
     }
 

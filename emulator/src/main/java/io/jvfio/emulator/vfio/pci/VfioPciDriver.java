@@ -58,7 +58,6 @@ public final class VfioPciDriver implements PciDriver {
         driver.nointxmask.set(options.nointxmask());
         driver.disableVga.set(options.disableVga());
         driver.disableIdleD3.set(options.disableIdleD3());
-        driver.enableSriov.set(options.enableSriov());
         bus.registerDriver(driver);
         return driver;
     }
@@ -86,8 +85,7 @@ public final class VfioPciDriver implements PciDriver {
         if (dev.numVfs() != 0) {
             throw new ErrnoException(Errno.EBUSY);
         }
-        VfioPciOptions latched =
-                new VfioPciOptions(disableIdleD3.get(), disableVga.get(), nointxmask.get(), enableSriov.get());
+        VfioPciOptions latched = new VfioPciOptions(disableIdleD3.get(), disableVga.get(), nointxmask.get());
         VfioPciCoreDevice core = new VfioPciCoreDevice(
                 dev.function(), dev.bus().topology(), dev.bus().kernel(), () -> latched);
         VfioDevice vdev = new VfioDevice(dev, core);

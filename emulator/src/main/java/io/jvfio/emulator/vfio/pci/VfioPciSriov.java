@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -23,6 +24,12 @@ import java.util.UUID;
  * pci_info_ratelimited messages for those refusals are not modelled (no kernel log).
  */
 final class VfioPciSriov {
+    private static final String VF_TOKEN_ARG = "vf_token=";
+    private static final int UUID_STRING_LEN = 36;
+
+    /** What a group path's device name gave besides the name: the VF token, null for none. */
+    record NamedToken(UUID token) {}
+
     /** {@code vfio_pci_sriov_pfs}: the PFs sriov_configure enabled VFs on, for their VFs to find. */
     static final class PfList {
         private final List<VfioPciSriov> pfs = new ArrayList<>();
@@ -195,6 +202,38 @@ final class VfioPciSriov {
             vfToken.uuid = uuid;
         }
         return 0;
+    }
+
+    /**
+     * {@code vfio_pci_core_match}'s parsing of VFIO_GROUP_GET_DEVICE_FD's {@code buf} for the
+     * device {@code name}: empty if it names another device (not this name, or this name followed
+     * by anything but a blank); else blanks and at most one {@code vf_token=UUID} may follow, and
+     * anything else (a short or malformed UUID, a second or unknown option) is EINVAL.
+     */
+    static Optional<NamedToken> parseName(String name, String buf) {
+        if (!buf.startsWith(name)) {
+            return Optional.empty();
+        }
+        UUID token = null;
+        int i = name.length();
+        if (buf.length() > i && buf.charAt(i) != ' ') {
+            return Optional.empty();
+        }
+        while (i < buf.length()) {
+            if (buf.charAt(i) == ' ') {
+                i++;
+            } else if (token == null && buf.startsWith(VF_TOKEN_ARG, i)) {
+                i += VF_TOKEN_ARG.length();
+                if (buf.length() - i < UUID_STRING_LEN) {
+                    throw new ErrnoException(Errno.EINVAL);
+                }
+                token = parseUuid(buf.substring(i, i + UUID_STRING_LEN));
+                i += UUID_STRING_LEN;
+            } else {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+        }
+        return Optional.of(new NamedToken(token));
     }
 
     /** A {@code uuid_t}: its 16 bytes in the order the text form writes them. */
