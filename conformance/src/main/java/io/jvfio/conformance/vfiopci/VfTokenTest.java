@@ -57,7 +57,11 @@ class VfTokenTest {
         k = Backend.name().equals("emulated")
                 ? KernelProvider.named("emulated").open(Map.of("platform", PLATFORM))
                 : Backend.open();
+        // On a real kernel only a PF the machine's owner bound to vfio-pci is used, never one a host
+        // driver holds or an unbound one.
         pf = PciDevices.list(k).stream()
+                .filter(d -> Backend.isEmulated()
+                        || d.driver().filter(PciDevices.VFIO_PCI::equals).isPresent())
                 .map(PciDevices.PciDevice::bdf)
                 .filter(this::isIdlePf)
                 .findFirst()

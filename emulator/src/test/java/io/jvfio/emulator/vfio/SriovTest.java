@@ -29,6 +29,8 @@ class SriovTest {
     private static final String DEV = "/sys/bus/pci/devices/";
     private static final String ENABLE_SRIOV = "/sys/module/vfio_pci/parameters/enable_sriov";
     private static final int SRIOV = 0x100;
+    private static final int PM = 0x80;
+    private static final long CONFIG_REGION = 7L << 40;
 
     private final TestMachine m = machine();
     private final EmulatedKernel k = m.kernel;
@@ -44,6 +46,7 @@ class SriovTest {
         return PciFunction.builder(0x1234, 0x11e8)
                 .memoryBar(0, 0x1000, false, false, NO_REGISTERS)
                 .pciExpress(0x40, PcieType.RC_INTEGRATED_ENDPOINT, true)
+                .powerManagement(PM)
                 .sriov(SRIOV, 3, 1, 1, n -> vf())
                 .build();
     }
@@ -177,6 +180,25 @@ class SriovTest {
         // vfio-pci sets the override, which pci_device_can_probe lets through
         m.write(DEV + PF + "/sriov_numvfs", "1");
         assertThat(k.readlink(DEV + VF0 + "/driver")).isEqualTo("../../../bus/pci/drivers/vfio-pci");
+    }
+
+    @Test
+    void aPfWithVfsStaysInD0() {
+        m.bindToVfio(PF);
+        assertThat(m.read(DEV + PF + "/power_state")).isEqualTo("D3hot\n"); // idle
+        m.write(ENABLE_SRIOV, "Y");
+        m.write(DEV + PF + "/sriov_numvfs", "1");
+        assertThat(m.read(DEV + PF + "/power_state")).isEqualTo("D0\n");
+        try (TestMachine.Iommufd iommufd = m.openIommufd()) {
+            int fd = m.openBound(m.cdev(PF), iommufd.fd);
+            m.pwrite(fd, CONFIG_REGION + PM + PM_CTRL, 2, 3); // the user asks for D3hot: refused
+            assertThat(m.read(DEV + PF + "/power_state")).isEqualTo("D0\n");
+            m.write(DEV + PF + "/sriov_numvfs", "0");
+            m.pwrite(fd, CONFIG_REGION + PM + PM_CTRL, 2, 3);
+            assertThat(m.read(DEV + PF + "/power_state")).isEqualTo("D3hot\n");
+            m.kernel.close(fd);
+        }
+        assertThat(m.read(DEV + PF + "/power_state")).isEqualTo("D3hot\n");
     }
 
     @Test

@@ -665,8 +665,11 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         if (state >= 3) {
             dmaBufMove(true);
         }
-        powerState = state;
-        writePowerState(state);
+        // vfio_pci_set_power_state: EBUSY below D0 while VFs are enabled, which the write ignores
+        if (state == 0 || !sriovActive) {
+            powerState = state;
+            writePowerState(state);
+        }
         if (config.memoryEnabled()) {
             dmaBufMove(false);
         }
