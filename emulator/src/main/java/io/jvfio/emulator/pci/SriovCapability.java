@@ -32,6 +32,8 @@ public final class SriovCapability {
     private final IntFunction<PciFunction> factory;
     private final PciFunction[] vfs;
     private boolean enabled;
+    /** The VFs VF Enable brought up (NumVFs then; a later NumVFs write does not change them). */
+    private int enabledVfs;
 
     /** {@code lock} is the PF, whose monitor serialises its config space. */
     SriovCapability(
@@ -96,11 +98,11 @@ public final class SriovCapability {
 
     /**
      * The function of VF {@code id} while VF Enable is set and {@code id} is below NumVFs as it was
-     * then.
+     * when VF Enable was set.
      */
     public PciFunction virtfn(int id) {
         synchronized (lock) {
-            if (!enabled || id < 0 || id >= config.get(pos + SRIOV_NUM_VF, 2)) {
+            if (!enabled || id < 0 || id >= enabledVfs) {
                 throw new IllegalStateException("VF " + id + " is not enabled");
             }
             return vfs[id];
@@ -120,8 +122,12 @@ public final class SriovCapability {
                     vfs[i].reset();
                 }
             }
+            enabledVfs = n;
         }
         enabled = vfe;
+        if (!vfe) {
+            enabledVfs = 0;
+        }
     }
 
     /**
@@ -143,10 +149,8 @@ public final class SriovCapability {
             for (int i = 0; i < bars.length; i++) {
                 config.set(pos + SRIOV_BAR + 4 * i, 4, bars[i]);
             }
-            if (enabled) {
-                for (int i = 0; i < numVfs; i++) {
-                    vfs[i].reset();
-                }
+            for (int i = 0; i < enabledVfs; i++) {
+                vfs[i].reset();
             }
         };
     }

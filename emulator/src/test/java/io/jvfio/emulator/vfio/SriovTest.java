@@ -3,6 +3,7 @@ package io.jvfio.emulator.vfio;
 import static io.jvfio.emulator.pci.PciRegs.*;
 import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.emulator.EmulatorConfig;
@@ -214,5 +215,8 @@ class SriovTest {
         assertThat(pfConfig(SRIOV_NUM_VF)).isEqualTo(1);
         assertThat(f.sriov().orElseThrow().virtfn(0)).isSameAs(vf);
         assertThat(vf.config().read(COMMAND, 2)).isZero();
+        // NumVFs written while VF Enable is set does not bring more VFs up
+        f.config().write(SRIOV + SRIOV_NUM_VF, 2, 3);
+        assertThatThrownBy(() -> f.sriov().orElseThrow().virtfn(1)).isInstanceOf(IllegalStateException.class);
     }
 }
