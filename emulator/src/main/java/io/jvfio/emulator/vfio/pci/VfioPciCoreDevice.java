@@ -174,6 +174,11 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         return true;
     }
 
+    @Override
+    public boolean hasMatchTokenUuid() {
+        return true;
+    }
+
     /**
      * {@code vfio_pci_core_match_token_uuid}: vfio-pci's VF token rules ({@link VfioPciSriov}); a
      * function without that state takes no token (EINVAL), as one that is neither PF nor VF.
