@@ -78,7 +78,7 @@ final class ThreadScaling {
                 .run();
         System.out.printf(
                 "%n%-42s %-13s %11s %11s %6s %8s %9s%n",
-                "concurrency: benchmark", "params", "1 thr op/us", "2 thr op/us", "2 / 1", "target", "load");
+                "benchmark (1 and 2 threads)", "params", "1 thr op/us", "2 thr op/us", "2 / 1", "target", "load");
         rows.forEach(System.out::println);
         printRace(race, String.format(Locale.ROOT, "%.1f-%.1f", load, loadAverage()));
         System.out.println("plot: " + plot.write("threads"));
