@@ -146,8 +146,9 @@ final class ThreadScaling {
         return new OptionsBuilder()
                 .forks(1)
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED")
-                // The emulated kernel's paths need seconds of JIT warm-up: shorter runs measure that.
-                .warmupIterations(quick ? 4 : 6)
+                // The emulated kernel's paths need seconds of JIT warm-up (more on a loaded machine,
+                // where the compiler threads wait too): shorter runs measure the warm-up.
+                .warmupIterations(quick ? 8 : 10)
                 .warmupTime(TimeValue.seconds(1))
                 .measurementIterations(quick ? 3 : 5)
                 .measurementTime(TimeValue.seconds(1));
