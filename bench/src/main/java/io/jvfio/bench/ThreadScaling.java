@@ -80,7 +80,7 @@ final class ThreadScaling {
                 "%n%-42s %-13s %11s %11s %6s %8s %9s%n",
                 "benchmark (1 and 2 threads)", "params", "1 thr op/us", "2 thr op/us", "2 / 1", "target", "load");
         rows.forEach(System.out::println);
-        printRace(race, String.format(Locale.ROOT, "%.1f-%.1f", load, loadAverage()));
+        printRace(race, String.format(Locale.ROOT, "%.1f-%.1f", load, loadAverage()), plot);
         System.out.println("plot: " + plot.write("threads"));
     }
 
@@ -101,7 +101,7 @@ final class ThreadScaling {
     }
 
     /** The race's two threads together against the same two operations in turn on one. */
-    private static void printRace(Collection<RunResult> race, String load) {
+    private static void printRace(Collection<RunResult> race, String load, Plots plot) {
         for (RunResult group : race) {
             if (!group.getParams().getBenchmark().endsWith(".race")) {
                 continue;
@@ -114,6 +114,7 @@ final class ThreadScaling {
                     .orElseThrow();
             double s1 = sequential.getPrimaryResult().getScore();
             double s2 = group.getPrimaryResult().getScore();
+            plot.add("CopyRace " + params, 1, 1).add("CopyRace " + params, 2, s2 / s1);
             Result<?> enoent = group.getSecondaryResults().get("enoent");
             Result<?> ebusy = group.getSecondaryResults().get("ebusy");
             Result<?> copies = group.getSecondaryResults().get("copy");
