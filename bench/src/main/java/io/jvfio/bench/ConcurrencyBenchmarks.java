@@ -56,7 +56,7 @@ public final class ConcurrencyBenchmarks {
         public boolean domain;
 
         EmulatedIommu iommu;
-        /** The IOAS {@link SharedIoas} maps into (with a domain when {@code domain}). */
+        /** The IOAS {@link SharedIoas} maps into (with a domain when {@code domain}); idle in {@link PerThreadIoas}. */
         int ioas;
 
         private final AtomicInteger threads = new AtomicInteger();
