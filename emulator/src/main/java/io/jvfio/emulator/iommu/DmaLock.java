@@ -127,6 +127,8 @@ final class DmaLock {
         biased = false;
         if (ASYMMETRIC) {
             Membarrier.everyThread();
+        } else {
+            VarHandle.fullFence(); // the store of the bias before the loads of the marks
         }
         boolean dead = false;
         for (Reader r : READERS) {
