@@ -26,13 +26,14 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/ucontext.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/close_range.h>
 
 enum { OP_HELLO = 1, OP_OPEN, OP_CLOSED, OP_IOCTL, OP_READ, OP_WRITE, OP_MMAP, OP_MUNMAP, OP_STAT,
-       OP_READLINK, OP_LISTDIR, OP_SYNC, OP_REPLY, OP_FCNTL_SETFL, OP_MMIO };
+       OP_READLINK, OP_LISTDIR, OP_SYNC, OP_REPLY, OP_FCNTL, OP_MMIO, OP_READV, OP_WRITEV };
 enum { DONE = 1, PASS, INSTALL, MAP, CLOSE, DRAIN, MAP_IO };
 #define HELLO_MMIO 1
 #define PASSED INT64_MIN
@@ -71,6 +72,11 @@ static int (*real_close_range)(unsigned int, unsigned int, int);
 static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static sighandler_t (*real_signal)(int, sighandler_t);
 static ssize_t (*real_read_chk)(int, void *, size_t, size_t);
+static int (*real_fcntl)(int, int, ...);
+static ssize_t (*real_readv)(int, const struct iovec *, int);
+static ssize_t (*real_writev)(int, const struct iovec *, int);
+static ssize_t (*real_preadv)(int, const struct iovec *, int, off_t);
+static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
 static ssize_t (*real_pread_chk)(int, void *, size_t, off_t, size_t);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -112,7 +118,8 @@ __attribute__((constructor)) static void init(void)
 	RESOLVE(stat); RESOLVE(lstat); RESOLVE(access); RESOLVE(readlink); RESOLVE(opendir);
 	RESOLVE(readdir); RESOLVE(closedir); RESOLVE(dirfd); RESOLVE(fopen); RESOLVE(waitpid);
 	RESOLVE(wait4); RESOLVE(dup2); RESOLVE(dup3); RESOLVE(close_range); RESOLVE(sigaction);
-	RESOLVE(signal);
+	RESOLVE(signal); RESOLVE(fcntl); RESOLVE(readv); RESOLVE(writev); RESOLVE(preadv);
+	RESOLVE(pwritev);
 	real_read_chk = dlsym(RTLD_NEXT, "__read_chk");
 	real_pread_chk = dlsym(RTLD_NEXT, "__pread_chk");
 	socket_path = getenv("JVFIO_SOCKET");
@@ -733,6 +740,60 @@ ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 }
 
 ssize_t pwrite64(int fd, const void *buf, size_t count, off_t offset) __attribute__((alias("pwrite")));
+
+/* The server reads the iovec array and moves the data itself, segment by segment as the file wants. */
+static ssize_t vectored(int op, int fd, const struct iovec *iov, int iovcnt, off_t offset, int positional)
+{
+	int64_t r[7];
+	return result(rpc(op, NULL, 0, NULL, 0, r, fd, (int64_t)(uintptr_t)iov, iovcnt, offset, positional, 0));
+}
+
+ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	READY();
+	return emulated_fd(fd, NULL) ? vectored(OP_READV, fd, iov, iovcnt, 0, 0) : real_readv(fd, iov, iovcnt);
+}
+
+ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	READY();
+	return emulated_fd(fd, NULL) ? vectored(OP_WRITEV, fd, iov, iovcnt, 0, 0) : real_writev(fd, iov, iovcnt);
+}
+
+ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+{
+	READY();
+	return emulated_fd(fd, NULL) ? vectored(OP_READV, fd, iov, iovcnt, offset, 1)
+				     : real_preadv(fd, iov, iovcnt, offset);
+}
+
+ssize_t preadv64(int fd, const struct iovec *iov, int iovcnt, off_t offset) __attribute__((alias("preadv")));
+
+ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+{
+	READY();
+	return emulated_fd(fd, NULL) ? vectored(OP_WRITEV, fd, iov, iovcnt, offset, 1)
+				     : real_pwritev(fd, iov, iovcnt, offset);
+}
+
+ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off_t offset) __attribute__((alias("pwritev")));
+
+/* F_GETFL and F_SETFL are the emulated file's (O_NONBLOCK reaches it); the rest is the fd table's. */
+int fcntl(int fd, int cmd, ...)
+{
+	READY();
+	va_list ap;
+	va_start(ap, cmd);
+	long arg = va_arg(ap, long);
+	va_end(ap);
+	int64_t r[7];
+
+	if ((cmd == F_GETFL || cmd == F_SETFL) && emulated_fd(fd, NULL))
+		return result(rpc(OP_FCNTL, NULL, 0, NULL, 0, r, fd, cmd, arg, 0, 0, 0));
+	return real_fcntl(fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
 
 void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
 {

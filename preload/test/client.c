@@ -1,5 +1,6 @@
-/* A C client of the kernel server for the server's tests: opens /dev/iommu, maps memory, forks
- * a child that uses the inherited fd, and in "crash" mode dies by SIGKILL holding everything. */
+/* A C client of the kernel server for the server's tests: opens /dev/iommu, maps memory, checks fcntl status
+ * flags and readv/preadv/writev on emulated files, forks a child that uses the inherited fd, and in
+ * "crash" mode dies by SIGKILL holding everything. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +32,43 @@ static int check(int ok, const char *what)
 	printf("%s %s\n", ok ? "ok" : "FAIL", what);
 	fflush(stdout);
 	return ok ? 0 : 1;
+}
+
+/* fcntl's file status flags and readv/writev reach the emulated file, not the placeholder. */
+static int file_calls(int fd)
+{
+	int failed = 0, null = open("/dev/null", O_RDWR), vendor;
+	char head[3], tail[10] = { 0 };
+	struct iovec iov[2] = { { head, sizeof(head) }, { tail, sizeof(tail) } };
+	static struct iovec many[1025];
+	struct iovec *volatile unmapped = (struct iovec *)8;
+
+	failed |= check(fcntl(fd, F_GETFL) == fcntl(null, F_GETFL),
+			"F_GETFL of /dev/iommu: what the host gives a device opened the same way");
+	failed |= check(fcntl(fd, F_SETFL, O_NONBLOCK) == 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK) &&
+				!(syscall(SYS_fcntl, fd, F_GETFL) & O_NONBLOCK),
+			"F_SETFL O_NONBLOCK sets the emulated file's flag, not the placeholder's");
+	failed |= check(fcntl(fd, F_SETFL, O_DIRECT) == -1 && errno == EINVAL, "F_SETFL O_DIRECT: EINVAL");
+	failed |= check(fcntl(fd, F_SETFL, 0) == 0 && !(fcntl(fd, F_GETFL) & O_NONBLOCK), "F_SETFL 0 clears it");
+	close(null);
+	vendor = open("/sys/bus/pci/devices/0000:00:04.0/vendor", O_RDONLY);
+	failed |= check(readv(vendor, iov, 2) == 7 && memcmp(head, "0x1", 3) == 0 && strcmp(tail, "234\n") == 0,
+			"readv of an emulated sysfs attribute fills both segments");
+	memset(tail, 0, sizeof(tail));
+	failed |= check(preadv(vendor, iov + 1, 1, 2) == 5 && strcmp(tail, "1234\n") == 0, "preadv at an offset");
+	failed |= check(readv(vendor, many, 1025) == -1 && errno == EINVAL, "readv of 1025 segments: EINVAL");
+	failed |= check(readv(vendor, unmapped, 1) == -1 && errno == EFAULT, "readv of a bad iovec array: EFAULT");
+	failed |= check(writev(fd, iov, 1) == -1 && errno == EINVAL, "writev on /dev/iommu: EINVAL, as write");
+	close(vendor);
+	/* fail-nth has only read and write: one write per segment, so "1" then "0" disarms again. */
+	char path[64], digits[] = "10", text[8] = { 0 };
+	struct iovec two[2] = { { digits, 1 }, { digits + 1, 1 } };
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", (int)gettid());
+	int nth = open(path, O_RDWR);
+	failed |= check(writev(nth, two, 2) == 2 && read(nth, text, sizeof(text) - 1) == 2 && strcmp(text, "0\n") == 0,
+			"writev of a file without write_iter writes each segment in turn");
+	close(nth);
+	return failed;
 }
 
 /* "hold": opens two iommufds, closes them with close_range, says so, and waits for a line. */
@@ -76,6 +115,7 @@ int main(int argc, char **argv)
 	int status;
 	failed |= check(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 			"a forked child uses the inherited iommufd");
+	failed |= file_calls(fd);
 	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 10);
 	failed |= check(ioctl(dup, IOAS_ALLOC, &a) == 0, "a dup of the iommufd");
 	failed |= check(readlink("/sys/bus/pci/devices/0000:00:04.0/iommu_group", link, sizeof(link) - 1) > 0 &&

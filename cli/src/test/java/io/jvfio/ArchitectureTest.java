@@ -1,6 +1,10 @@
 package io.jvfio;
 
+import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.name;
+import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -10,6 +14,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +33,18 @@ class ArchitectureTest {
                 .should()
                 .dependOnClassesThat()
                 .belongToAnyOf(Linker.class, Linker.Option.class, SymbolLookup.class)
+                .check(CLASSES);
+    }
+
+    @Test
+    void onlyTheNativeBackendMakesRestrictedCalls() {
+        // So that on the module path native access is granted to io.jvfio.kernel alone: a
+        // restricted method called from any other module fails there (--illegal-native-access=deny).
+        noClasses()
+                .that()
+                .resideOutsideOfPackage(NATIVE)
+                .should()
+                .callMethodWhere(target(name("reinterpret")).and(target(owner(assignableTo(MemorySegment.class)))))
                 .check(CLASSES);
     }
 

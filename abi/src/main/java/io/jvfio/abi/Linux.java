@@ -11,9 +11,14 @@ public final class Linux {
         public static final int RDWR = 2;
         public static final int CREAT = 0100;
         public static final int EXCL = 0200;
+        public static final int NOCTTY = 0400;
         public static final int TRUNC = 01000;
+        public static final int APPEND = 02000;
         public static final int NONBLOCK = 04000;
+        public static final int DIRECT = 040000;
+        public static final int LARGEFILE = 0100000;
         public static final int DIRECTORY = 0200000;
+        public static final int NOATIME = 01000000;
         public static final int CLOEXEC = 02000000;
         public static final int ACCMODE = 3;
 
@@ -21,6 +26,14 @@ public final class Linux {
     }
 
     /** mmap(2) protections. */
+    /** fcntl(2) commands. */
+    public static final class F {
+        public static final int GETFL = 3;
+        public static final int SETFL = 4;
+
+        private F() {}
+    }
+
     public static final class Prot {
         public static final int NONE = 0;
         public static final int READ = 1;

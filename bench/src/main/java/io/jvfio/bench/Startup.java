@@ -12,8 +12,9 @@ import java.util.Map;
 /**
  * Wall time of starting jvfio against {@code java -version} on the same JDK, measured in the same
  * run: the commands take turns, round by round, so a busy moment of the machine falls on all of
- * them; the table gives each command's median and its ratio to java -version's. The jar without
- * the build's AOT cache is measured too, to show what the cache gives.
+ * them; the table gives each command's median and its ratio to java -version's. ./jvfio's JVM
+ * options (cli/target/jvfio.args) without the build's AOT cache are measured too, to show what the
+ * cache gives.
  */
 final class Startup {
     private Startup() {}
@@ -21,13 +22,11 @@ final class Startup {
     static void run(Path checkout, boolean quick) {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path jvfio = checkout.resolve("jvfio");
-        Path jar = checkout.resolve("cli/target/jvfio-cli.jar");
+        Path args = checkout.resolve("cli/target/jvfio.args");
         Map<String, List<String>> commands = new LinkedHashMap<>();
         commands.put("java -version", List.of(java.toString(), "-version"));
         commands.put("./jvfio ls", List.of(jvfio.toString(), "ls"));
-        commands.put(
-                "jvfio ls without the AOT cache",
-                List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "ls"));
+        commands.put("jvfio ls without the AOT cache", List.of(java.toString(), "@" + args, "ls"));
         commands.put("./jvfio demo", List.of(jvfio.toString(), "demo"));
         // The first ./jvfio builds the jar if the sources changed; that is not startup.
         time(commands.get("./jvfio ls"));

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The kernel server with real C clients through the preload library: a client's calls work
- * (open, ioctl with EFAULT/ENOENT, fork, dup, sysfs), a client killed holding files and mappings
+ * (open, ioctl with EFAULT/ENOENT, fcntl status flags, readv/preadv/writev, fork, dup, sysfs), a client killed holding files and mappings
  * leaves nothing behind, and a client sending garbage loses only its own connection.
  */
 class KernelServerTest {

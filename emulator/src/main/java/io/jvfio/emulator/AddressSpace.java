@@ -85,6 +85,13 @@ public abstract class AddressSpace {
     /** A page set starts pinning pages of this space ({@code true}) or holds none any more. */
     public void pinning(boolean start) {}
 
+    /**
+     * The pages from user address {@code address} on were pinned as the pages {@code run} names
+     * (the pins stay on those pages, whatever the process maps there later or whether it lives):
+     * a client's space reaches pinned shared pages through them once its own memory is gone.
+     */
+    public void pinned(long address, PhysicalPages.Run run) {}
+
     /** The address space whose memory physical address {@code pa} is. */
     static AddressSpace ofPhysical(long pa) {
         return PhysicalMemory.isWindow(pa) ? (AddressSpace) PhysicalMemory.window(pa) : LOCAL;

@@ -37,7 +37,6 @@ public final class EventFdFile extends OpenFile {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final boolean semaphore;
-    private final boolean nonblock;
     /** The client's real eventfd behind this file, or null for an eventfd of the emulation. */
     private final HostEventFd host;
     /** For a client's eventfd: the file's last reference is gone (guarded by {@link #host}). */
@@ -62,14 +61,13 @@ public final class EventFdFile extends OpenFile {
         super(Linux.O.RDWR | (flags & Linux.Efd.NONBLOCK));
         this.count = initval;
         this.semaphore = (flags & Linux.Efd.SEMAPHORE) != 0;
-        this.nonblock = (flags & Linux.Efd.NONBLOCK) != 0;
         this.host = null;
     }
 
     private EventFdFile(int hostFd) {
-        super(Linux.O.RDWR);
+        // the server's copy of a client's eventfd never waits
+        super(Linux.O.RDWR | Linux.O.NONBLOCK);
         this.semaphore = false;
-        this.nonblock = true;
         this.host = new HostEventFd(hostFd, this::hostSignalled);
     }
 
@@ -91,7 +89,7 @@ public final class EventFdFile extends OpenFile {
         lock.lock();
         try {
             while (count == 0) {
-                if (nonblock) {
+                if (nonblocking()) {
                     throw new ErrnoException(Errno.EAGAIN);
                 }
                 changed.awaitUninterruptibly();
@@ -129,7 +127,7 @@ public final class EventFdFile extends OpenFile {
         try {
             // The counter may never reach ULLONG_MAX through write: wait for room.
             while (Long.compareUnsigned(MAX - count, value) <= 0) {
-                if (nonblock) {
+                if (nonblocking()) {
                     throw new ErrnoException(Errno.EAGAIN);
                 }
                 changed.awaitUninterruptibly();

@@ -130,7 +130,23 @@ public abstract class KernelCore implements Kernel, KernelServices {
 
     @Override
     public int open(String path, int flags) {
-        return call("open(" + path + ")", () -> files().install(vfs.lookup(path).open(this, flags), flags));
+        return call("open(" + path + ")", () -> {
+            OpenFile f = vfs.lookup(path).open(this, flags);
+            f.openedWith(flags);
+            return files().install(f, flags);
+        });
+    }
+
+    /** fcntl(2) F_GETFL and F_SETFL; the descriptor's own flags (FD_CLOEXEC) are the fd table's. */
+    public int fcntl(int fd, int cmd, long arg) {
+        return withFile(fd, "fcntl(" + fd + ")", f -> switch (cmd) {
+            case Linux.F.GETFL -> f.flags();
+            case Linux.F.SETFL -> {
+                f.setfl((int) arg);
+                yield 0;
+            }
+            default -> throw new ErrnoException(Errno.EINVAL);
+        });
     }
 
     @Override

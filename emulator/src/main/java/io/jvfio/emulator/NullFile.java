@@ -9,6 +9,11 @@ final class NullFile extends OpenFile {
     }
 
     @Override
+    public boolean iterates(boolean write) {
+        return true;
+    }
+
+    @Override
     public long read(MemorySegment buf) {
         return 0;
     }

@@ -18,15 +18,54 @@ import java.util.concurrent.atomic.AtomicInteger;
 public abstract class OpenFile {
     private final AtomicInteger refs = new AtomicInteger(1);
     private final WaitQueue waitQueue = new WaitQueue();
-    private final int flags;
+    /** What F_SETFL changes (setfl's SETFL_MASK; O_NDELAY is O_NONBLOCK on x86). */
+    private static final int SETFL_MASK = Linux.O.APPEND | Linux.O.NONBLOCK | Linux.O.DIRECT | Linux.O.NOATIME;
+
+    private volatile int flags;
 
     protected OpenFile(int flags) {
         this.flags = flags;
     }
 
-    /** The open(2) flags. */
+    /** The file's flags ({@code f_flags}), as F_GETFL reports them. */
     public int flags() {
         return flags;
+    }
+
+    /**
+     * The flags of a file opened by path, as the open path leaves f_flags: O_LARGEFILE added
+     * (force_o_largefile on 64-bit), the flags that only act at open dropped.
+     */
+    final void openedWith(int openFlags) {
+        flags = (openFlags | Linux.O.LARGEFILE)
+                & ~(Linux.O.CREAT | Linux.O.EXCL | Linux.O.NOCTTY | Linux.O.TRUNC | Linux.O.CLOEXEC);
+    }
+
+    /**
+     * fcntl F_SETFL (setfl): O_APPEND, O_NONBLOCK, O_DIRECT and O_NOATIME from {@code arg}, the
+     * rest kept. O_DIRECT is EINVAL: no emulated file can do direct I/O (no FMODE_CAN_ODIRECT). No
+     * emulated file is append-only or has fasync, and the emulated user may set O_NOATIME.
+     */
+    final void setfl(int arg) {
+        if ((arg & Linux.O.DIRECT) != 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        flags = (arg & SETFL_MASK) | (flags & ~SETFL_MASK);
+    }
+
+    /**
+     * Whether readv/writev ({@code write} false/true) reach this file as one read or write of all
+     * their segments, as for a file with read_iter/write_iter (kernfs, procfs's seq files,
+     * /dev/null, pipes), rather than one call per segment until one is short (do_loop_readv_writev:
+     * files with only read and write, as vfio's and iommufd's, the default).
+     */
+    public boolean iterates(boolean write) {
+        return false;
+    }
+
+    /** Whether O_NONBLOCK is set: a read or write that would wait is EAGAIN instead. */
+    protected final boolean nonblocking() {
+        return (flags & Linux.O.NONBLOCK) != 0;
     }
 
     /** Woken whenever {@link #poll} could return something new. */

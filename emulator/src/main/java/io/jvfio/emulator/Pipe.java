@@ -37,12 +37,10 @@ final class Pipe {
 
     final class End extends OpenFile {
         private final boolean reader;
-        private final boolean nonblock;
 
         End(boolean reader, int flags) {
             super((reader ? Linux.O.RDONLY : Linux.O.WRONLY) | (flags & Linux.O.NONBLOCK));
             this.reader = reader;
-            this.nonblock = (flags & Linux.O.NONBLOCK) != 0;
         }
 
         @Override
@@ -60,7 +58,7 @@ final class Pipe {
                     if (!writerOpen) {
                         return 0;
                     }
-                    if (nonblock) {
+                    if (nonblocking()) {
                         throw new ErrnoException(Errno.EAGAIN);
                     }
                     changed.awaitUninterruptibly();
@@ -101,7 +99,7 @@ final class Pipe {
                         throw new ErrnoException(Errno.EPIPE);
                     }
                     if (used == CAPACITY) {
-                        if (nonblock) {
+                        if (nonblocking()) {
                             if (written > 0) {
                                 break;
                             }

@@ -71,6 +71,32 @@ public final class ProcMaps implements AutoCloseable {
         return useQuery && hostHasQuery() ? new QueryWalk(queryFd, maps) : new TextWalk(maps);
     }
 
+    /**
+     * Where this process maps byte {@code offset} of file ({@code dev}, {@code inode}) shared
+     * (rmap's question, asked of one process), or -1 if it does not: {@code hint}, when the VMA
+     * there still is such a mapping (one lookup), else the first one in the file's text.
+     */
+    public long sharedAddressOf(long dev, long inode, long offset, long hint) {
+        if (hint >= 0) {
+            try (Walk walk = walk()) {
+                Vma v = walk.covering(hint);
+                if (v != null && mapsShared(v, dev, inode, offset) && v.start() + offset - v.offset() == hint) {
+                    return hint;
+                }
+            }
+        }
+        try (TextWalk text = new TextWalk(maps)) {
+            return text.sharedAddressOf(dev, inode, offset);
+        }
+    }
+
+    private static boolean mapsShared(Vma v, long dev, long inode, long offset) {
+        return v.shared()
+                && v.inode() == inode
+                && v.dev() == dev
+                && Long.compareUnsigned(offset - v.offset(), v.end() - v.start()) < 0;
+    }
+
     /** Whether the host answers PROCMAP_QUERY (Linux 6.11 and later). */
     boolean hostHasQuery() {
         if (queryFd == -2) {
@@ -188,6 +214,20 @@ public final class ProcMaps implements AutoCloseable {
                 }
                 ahead = null;
                 return null;
+            } catch (IOException e) {
+                throw cannotRead(e);
+            }
+        }
+
+        /** {@link ProcMaps#sharedAddressOf} over every line. */
+        long sharedAddressOf(long dev, long inode, long offset) {
+            try {
+                for (Vma v = next(); v != null; v = next()) {
+                    if (mapsShared(v, dev, inode, offset)) {
+                        return v.start() + offset - v.offset();
+                    }
+                }
+                return -1;
             } catch (IOException e) {
                 throw cannotRead(e);
             }

@@ -109,6 +109,26 @@ class EmulatedKernelTest {
     }
 
     @Test
+    void fcntlStatusFlagsAreTheFilesAndNonblockReachesIt() {
+        EmulatedKernel k = EmulatedKernel.create();
+        // What Linux 7.2 reports: O_LARGEFILE added by open, O_CLOEXEC and O_TRUNC not kept.
+        int dev = k.open("/dev/null", Linux.O.RDWR | Linux.O.CLOEXEC | Linux.O.TRUNC);
+        assertThat(k.fcntl(dev, Linux.F.GETFL, 0)).isEqualTo(Linux.O.RDWR | Linux.O.LARGEFILE);
+        assertThat(errno(() -> k.fcntl(dev, Linux.F.SETFL, Linux.O.DIRECT))).isEqualTo(Errno.EINVAL);
+        // Only the changeable flags change: the access mode stays.
+        k.fcntl(dev, Linux.F.SETFL, Linux.O.NONBLOCK | Linux.O.WRONLY);
+        assertThat(k.fcntl(dev, Linux.F.GETFL, 0)).isEqualTo(Linux.O.RDWR | Linux.O.LARGEFILE | Linux.O.NONBLOCK);
+        int efd = k.eventfd(0, 0);
+        assertThat(k.fcntl(efd, Linux.F.GETFL, 0)).isEqualTo(Linux.O.RDWR);
+        k.fcntl(efd, Linux.F.SETFL, Linux.O.NONBLOCK);
+        try (Arena a = Arena.ofConfined()) {
+            assertThat(errno(() -> k.read(efd, a.allocate(8)))).isEqualTo(Errno.EAGAIN);
+        }
+        assertThat(errno(() -> k.fcntl(efd, 1, 0))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> k.fcntl(99, Linux.F.GETFL, 0))).isEqualTo(Errno.EBADF);
+    }
+
+    @Test
     void pipeWithoutReaderIsEpipe() {
         EmulatedKernel k = EmulatedKernel.create();
         int[] p = k.pipe(Linux.O.NONBLOCK);

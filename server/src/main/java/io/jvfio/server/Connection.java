@@ -2,6 +2,8 @@ package io.jvfio.server;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.abi.Linux;
+import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.PhysicalPages;
 import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
@@ -130,8 +132,15 @@ final class Connection implements Runnable {
                     yield Reply.of(0);
                 }
                 case Protocol.OP_IOCTL -> claiming((int) a0, a3, () -> Reply.of(kernel.ioctl((int) a0, a1, a2)));
-                case Protocol.OP_READ -> settling((int) a0, () -> Reply.of(read((int) a0, a1, a2, a3 != 0, a4)));
-                case Protocol.OP_WRITE -> settling((int) a0, () -> Reply.of(write((int) a0, a1, a2, a3 != 0, a4)));
+                case Protocol.OP_READ ->
+                    settling((int) a0, () -> Reply.of(read((int) a0, a2, a3 != 0, buffer(a4, a1))));
+                case Protocol.OP_WRITE ->
+                    settling((int) a0, () -> Reply.of(write((int) a0, a2, a3 != 0, buffer(a4, a1))));
+                case Protocol.OP_READV ->
+                    settling((int) a0, () -> Reply.of(vectored((int) a0, a1, a2, a3, a4 != 0, false)));
+                case Protocol.OP_WRITEV ->
+                    settling((int) a0, () -> Reply.of(vectored((int) a0, a1, a2, a3, a4 != 0, true)));
+                case Protocol.OP_FCNTL -> Reply.of(kernel.fcntl((int) a0, (int) a1, a2));
                 case Protocol.OP_MMAP ->
                     Reply.of(kernel.mmap(a1, (int) a2, (int) a3, (int) a0, a4).address());
                 case Protocol.OP_MUNMAP -> {
@@ -192,32 +201,132 @@ final class Connection implements Runnable {
         }
     }
 
+    /** UIO_MAXIOV: the most segments one readv or writev takes. */
+    private static final long UIO_MAXIOV = 1024;
+    /** MAX_RW_COUNT: what the segments of one call are cut to in all. */
+    private static final long MAX_RW_COUNT = Integer.MAX_VALUE & -Linux.PAGE_SIZE;
+
+    /** One user buffer as segments: address, length. */
+    private static long[] buffer(long address, long count) {
+        return new long[] {address, Math.max(count, 0)};
+    }
+
+    private static long total(long[] segments) {
+        long n = 0;
+        for (int i = 1; i < segments.length; i += 2) {
+            n += segments[i];
+        }
+        return n;
+    }
+
     /**
-     * read(2) into the client's buffer at {@code buf}: checked writable first (EFAULT, with nothing
-     * consumed from the file, as the kernel's copy_to_user failing leaves an event queue), then
-     * filled from the file through a buffer of ours. At most {@link Protocol#MAX_IO} bytes a call.
+     * read(2) into the client's buffer segments (address, length pairs): checked writable first
+     * (EFAULT, with nothing consumed from the file, as the kernel's copy_to_user failing leaves an
+     * event queue), then filled from the file through a buffer of ours. At most {@link
+     * Protocol#MAX_IO} bytes a call.
      */
-    private long read(int fd, long count, long offset, boolean positional, long buf) {
-        long n = Math.min(Math.max(count, 0), Protocol.MAX_IO);
-        if (n > 0) {
-            PhysicalPages.resolve(process.space, buf, n, true);
+    private long read(int fd, long offset, boolean positional, long[] segments) {
+        long n = Math.min(total(segments), Protocol.MAX_IO);
+        long left = n;
+        for (int i = 0; i < segments.length && left > 0; i += 2) {
+            long part = Math.min(segments[i + 1], left);
+            if (part > 0) {
+                PhysicalPages.resolve(process.space, segments[i], part, true);
+            }
+            left -= part;
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment local = a.allocate(Math.max(n, 1), 8).asSlice(0, n);
             long got = positional ? kernel.pread(fd, local, offset) : kernel.read(fd, local);
-            process.space.copyOut(local, buf, got);
+            long done = 0;
+            for (int i = 0; i < segments.length && done < got; i += 2) {
+                long part = Math.min(segments[i + 1], got - done);
+                process.space.copyOut(local.asSlice(done, part), segments[i], part);
+                done += part;
+            }
             return got;
         }
     }
 
-    /** write(2) from the client's buffer at {@code buf} (EFAULT if it cannot be read). */
-    private long write(int fd, long count, long offset, boolean positional, long buf) {
-        long n = Math.min(Math.max(count, 0), Protocol.MAX_IO);
+    /** write(2) from the client's buffer segments (EFAULT if one cannot be read). */
+    private long write(int fd, long offset, boolean positional, long[] segments) {
+        long n = Math.min(total(segments), Protocol.MAX_IO);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment local = a.allocate(Math.max(n, 1), 8).asSlice(0, n);
-            process.space.copyIn(buf, local, n);
+            long done = 0;
+            for (int i = 0; i < segments.length && done < n; i += 2) {
+                long part = Math.min(segments[i + 1], n - done);
+                process.space.copyIn(segments[i], local.asSlice(done, part), part);
+                done += part;
+            }
             return positional ? kernel.pwrite(fd, local, offset) : kernel.write(fd, local);
         }
+    }
+
+    /**
+     * readv/writev and preadv/pwritev, as vfs_readv/vfs_writev do them: the iovec array imported
+     * (EINVAL for more than UIO_MAXIOV segments or a negative length, EFAULT if it cannot be read,
+     * the lengths cut to MAX_RW_COUNT in all), nothing done for none; then one read or write of
+     * all segments for a file with read_iter/write_iter, else one per segment until one is short
+     * (do_loop_readv_writev), an error after some bytes moved returning those bytes.
+     */
+    private long vectored(int fd, long iov, long count, long offset, boolean positional, boolean write) {
+        long[] segments = iovecs(iov, count);
+        if (total(segments) == 0) {
+            return 0;
+        }
+        OpenFile f = kernel.fget(fd);
+        boolean iterates;
+        try {
+            iterates = f.iterates(write);
+        } finally {
+            f.put();
+        }
+        if (iterates) {
+            return write ? write(fd, offset, positional, segments) : read(fd, offset, positional, segments);
+        }
+        long done = 0;
+        for (int i = 0; i < segments.length; i += 2) {
+            long[] one = {segments[i], segments[i + 1]};
+            long n;
+            try {
+                n = write ? write(fd, offset + done, positional, one) : read(fd, offset + done, positional, one);
+            } catch (ErrnoException e) {
+                if (done == 0) {
+                    throw e;
+                }
+                return done;
+            }
+            done += n;
+            if (n != segments[i + 1] || total(segments) == done) {
+                return done;
+            }
+        }
+        return done;
+    }
+
+    /** import_iovec: the segments of the client's iovec array at {@code iov}. */
+    private long[] iovecs(long iov, long count) {
+        if (Long.compareUnsigned(count, UIO_MAXIOV) > 0) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
+        long[] segments = new long[(int) count * 2];
+        if (count > 0) {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment local = a.allocate(16 * count, 8);
+                process.space.copyIn(iov, local, local.byteSize());
+                segments = local.toArray(ValueLayout.JAVA_LONG);
+            }
+        }
+        long total = 0;
+        for (int i = 1; i < segments.length; i += 2) {
+            if (segments[i] < 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            segments[i] = Math.min(segments[i], MAX_RW_COUNT - total);
+            total += segments[i];
+        }
+        return segments;
     }
 
     /** A load or store that faulted on an MMIO mapping at {@code address}: the registers after it. */

@@ -174,6 +174,12 @@ final class Paths {
             this.text = text;
         }
 
+        /** A seq_file: read_iter. */
+        @Override
+        public boolean iterates(boolean write) {
+            return true;
+        }
+
         @Override
         public synchronized long read(java.lang.foreign.MemorySegment buf) {
             long n = pread(buf, position);

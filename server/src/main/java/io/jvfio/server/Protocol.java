@@ -52,10 +52,13 @@ final class Protocol {
     static final int OP_LISTDIR = 11; // payload path; reply payload: per entry a d_type byte, the name, NUL
     static final int OP_SYNC = 12; // wait until every closed placeholder and exited process is released
     static final int OP_REPLY = 13; // a0: the answer to a callback
-    static final int OP_FCNTL_SETFL = 14; // a0 fd, a1 flags
+    static final int OP_FCNTL = 14; // a0 fd, a1 cmd (F_GETFL or F_SETFL), a2 arg
     // a0 the fault address; payload: the faulting thread's registers (MmioFault.GREGS i64, as in its
     // ucontext); reply payload: the registers after the access (see MmioFault for the errors)
     static final int OP_MMIO = 15;
+    // a0 fd, a1 the iovec array, a2 its count, a3 offset, a4 1 for preadv/pwritev
+    static final int OP_READV = 16;
+    static final int OP_WRITEV = 17;
 
     // messages
     static final int DONE = 1;

@@ -7,6 +7,7 @@ import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.PollFd;
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
+import io.jvfio.kernel.nativeimpl.NativeMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -160,7 +161,7 @@ final class ServedKernel implements Kernel {
         synchronized (mappings) {
             mappings.put(address, address + length);
         }
-        return MemorySegment.ofAddress(address).reinterpret(length);
+        return NativeMemory.at(address, length);
     }
 
     @Override

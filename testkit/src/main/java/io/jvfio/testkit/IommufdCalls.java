@@ -22,6 +22,7 @@ import io.jvfio.abi.iommufd.IommufdIoctl;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIommuType1DmaUnmap;
 import io.jvfio.kernel.Kernel;
+import io.jvfio.kernel.nativeimpl.NativeMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -175,8 +176,7 @@ public abstract class IommufdCalls {
     /** The ranges {start, last} an issued IOAS_IOVA_RANGES struct reports. */
     public static List<long[]> ranges(MemorySegment s) {
         int n = IommuIoasIovaRanges.NUM_IOVAS.get(s);
-        MemorySegment array = MemorySegment.ofAddress(IommuIoasIovaRanges.ALLOWED_IOVAS.get(s))
-                .reinterpret(n * IommuIovaRange.DEF.size());
+        MemorySegment array = NativeMemory.at(IommuIoasIovaRanges.ALLOWED_IOVAS.get(s), n * IommuIovaRange.DEF.size());
         List<long[]> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             MemorySegment r = array.asSlice(i * IommuIovaRange.DEF.size(), IommuIovaRange.DEF.size());

@@ -15,6 +15,7 @@ import io.jvfio.abi.selftest.IommuViommuEventSelftest;
 import io.jvfio.abi.selftest.IommufdTestConst;
 import io.jvfio.abi.selftest.IommufdTestIoctl;
 import io.jvfio.kernel.PollFd;
+import io.jvfio.kernel.nativeimpl.NativeMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
@@ -216,7 +217,7 @@ class VeventqTest extends MockDeviceFixture {
             vdeviceAlloc(s.viommu(), s.dev().idevId(), 0x77);
             mockReplace(s.dev().stdevId(), s.nested());
             trigger(s.dev().idevId());
-            MemorySegment bad = MemorySegment.ofAddress(unmappedAddress(PAGE)).reinterpret(EVENT);
+            MemorySegment bad = NativeMemory.at(unmappedAddress(PAGE), EVENT);
             assertThat(errno(() -> k.read(fd, bad))).isEqualTo(Errno.EFAULT);
             MemorySegment buf = buffer(PAGE);
             assertThat(k.read(fd, buf.asSlice(0, EVENT))).isEqualTo(EVENT);

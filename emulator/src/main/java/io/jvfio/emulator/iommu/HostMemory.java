@@ -1,5 +1,6 @@
 package io.jvfio.emulator.iommu;
 
+import io.jvfio.kernel.nativeimpl.NativeMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -11,7 +12,7 @@ import java.lang.invoke.VarHandle;
  * pages, our own table pages) are ever touched.
  */
 final class HostMemory {
-    static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    static final MemorySegment ALL = NativeMemory.EVERYTHING;
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 

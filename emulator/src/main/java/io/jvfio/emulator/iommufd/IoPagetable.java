@@ -14,7 +14,10 @@ import java.util.function.BiConsumer;
 
 /**
  * The IOVA space of one IOAS ({@code struct io_pagetable}): the areas, the reserved and allowed
- * ranges, the attached domains and accesses, and the derived IOVA alignment.
+ * ranges, the attached domains and accesses, and the derived IOVA alignment. Along the kernel's
+ * file lines, {@link IovaAllocator} keeps the reserved and allowed ranges and allocates IOVAs,
+ * {@link AreaFill} fills and unfills areas in the domains (pages.c's iopt_area_fill_domain*), and
+ * {@link AreaAccess} serves access objects' pin, unpin and rw (iopt_area_add_access and friends).
  *
  * <p>Locking follows the kernel: {@link #domainsLock} (domains and accesses; read while
  * filling/unfilling areas) is taken before {@link #iovaLock} (the trees). Areas are inserted with
@@ -37,16 +40,12 @@ final class IoPagetable {
 
     private final FaultInjection faults;
     private final TreeMap<Long, Area> areas = new TreeMap<>(Long::compareUnsigned);
-    private TreeMap<Long, Long> allowed = new TreeMap<>(Long::compareUnsigned);
-    private final List<Reserved> reserved = new ArrayList<>();
+    private final IovaAllocator iovas = new IovaAllocator();
     private final List<IoptDomain> domains = new ArrayList<>();
     private final AreaFill fill;
     private final List<IoptAccess> accesses = new ArrayList<>();
     private long iovaAlignment = 1;
     private boolean disableLargePages;
-
-    /** A reserved IOVA range and who reserved it (a domain, a device, the selftest). */
-    private record Reserved(long start, long last, Object owner) {}
 
     /** One source slice to map: a page set, the offset of its first byte, and a length. */
     static final class Slice {
@@ -99,24 +98,6 @@ final class IoPagetable {
     Area areaNext(Area a, long last) {
         Map.Entry<Long, Area> e = areas.higherEntry(a.iova);
         return e != null && ule(e.getKey(), last) ? e.getValue() : null;
-    }
-
-    private boolean reservedIntersects(long start, long last) {
-        for (Reserved r : reserved) {
-            if (ule(r.start, last) && ule(start, r.last)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean intersects(TreeMap<Long, Long> ranges, long start, long last) {
-        Map.Entry<Long, Long> e = ranges.floorEntry(start);
-        if (e != null && ule(start, e.getValue())) {
-            return true;
-        }
-        e = ranges.higherEntry(start);
-        return e != null && ule(e.getKey(), last);
     }
 
     long iovaAlignment() {
@@ -176,34 +157,7 @@ final class IoPagetable {
      * (IOVA_RANGES and the VFIO IOVA_RANGE capability); caller holds the IOVA lock.
      */
     void forEachUsableRange(BiConsumer<Long, Long> sink) {
-        List<long[]> used = reservedUnion();
-        long cursor = 0;
-        for (long[] u : used) {
-            if (ult(cursor, u[0])) {
-                sink.accept(cursor, u[0] - 1);
-            }
-            if (u[1] == ULONG_MAX) {
-                return;
-            }
-            cursor = umax(cursor, u[1] + 1);
-        }
-        sink.accept(cursor, ULONG_MAX);
-    }
-
-    /** The reserved ranges merged into disjoint, sorted spans. */
-    private List<long[]> reservedUnion() {
-        List<Reserved> sorted = new ArrayList<>(reserved);
-        sorted.sort((a, b) -> Long.compareUnsigned(a.start, b.start));
-        List<long[]> out = new ArrayList<>();
-        for (Reserved r : sorted) {
-            long[] tail = out.isEmpty() ? null : out.getLast();
-            if (tail != null && (tail[1] == ULONG_MAX || ule(r.start, tail[1] + 1))) {
-                tail[1] = umax(tail[1], r.last);
-            } else {
-                out.add(new long[] {r.start, r.last});
-            }
-        }
-        return out;
+        iovas.forEachUsableRange(sink);
     }
 
     /** The fully created areas covering [iova, last] without gaps; ENOENT otherwise. */
@@ -227,107 +181,6 @@ final class IoPagetable {
 
     // ---- IOVA allocation and checks -----------------------------------------------------------
 
-    /**
-     * iopt_alloc_iova: the lowest free, unreserved (and allowed, if any are set) IOVA in [PAGE_SIZE,
-     * ULONG_MAX - PAGE_SIZE] for {@code length} bytes, aligned to what the source address and the
-     * length suggest and keeping the source's sub-page offset.
-     */
-    private long allocIova(long addr, long length) {
-        long pageOffset = addr % PAGE_SIZE;
-        // ULONG_MAX / 2 keeps roundup_pow_of_two from overflowing.
-        if (length == 0 || ule(Long.MAX_VALUE, length)) {
-            throw new ErrnoException(Errno.EOVERFLOW);
-        }
-        long align = roundUpPowerOfTwo(length);
-        if (addr != 0) {
-            align = umin(align, Long.lowestOneBit(addr));
-        }
-        if (ule(HPAGE_SIZE, align)) {
-            align = HPAGE_SIZE;
-        }
-        if (ult(align, iovaAlignment)) {
-            throw new ErrnoException(Errno.EINVAL);
-        }
-        long lo = PAGE_SIZE;
-        long hi = ULONG_MAX - PAGE_SIZE;
-        List<long[]> windows = new ArrayList<>();
-        if (allowed.isEmpty()) {
-            windows.add(new long[] {lo, hi});
-        } else {
-            // Touching allowed ranges form one span, as the interval-tree span walk sees them.
-            for (Map.Entry<Long, Long> e : allowed.entrySet()) {
-                long s = umax(e.getKey(), lo);
-                long l = umin(e.getValue(), hi);
-                long[] tail = windows.isEmpty() ? null : windows.getLast();
-                if (tail != null && tail[1] + 1 == s) {
-                    tail[1] = l;
-                } else if (ule(s, l)) {
-                    windows.add(new long[] {s, l});
-                }
-            }
-        }
-        for (long[] w : windows) {
-            long start = fitStart(w[0], w[1], length, align, pageOffset);
-            if (start == -1) {
-                continue;
-            }
-            long found = findHole(start, w[1], length, align, pageOffset);
-            if (found != -1) {
-                return found;
-            }
-        }
-        throw new ErrnoException(Errno.ENOSPC);
-    }
-
-    /** __alloc_iova_check_range: the aligned start of [start, last] if {@code length} fits, else -1. */
-    private static long fitStart(long start, long last, long length, long align, long pageOffset) {
-        long aligned = start + (align - 1);
-        if (ult(aligned, start)) {
-            return -1;
-        }
-        aligned &= ~(align - 1);
-        aligned |= pageOffset;
-        if (ule(last, aligned) || ult(last - aligned, length - 1)) {
-            return -1;
-        }
-        return aligned;
-    }
-
-    /** Walks the holes between reserved ranges and areas inside [from, to] for the first that fits. */
-    private long findHole(long from, long to, long length, long align, long pageOffset) {
-        List<long[]> res = reservedUnion();
-        int ri = 0;
-        long cursor = from;
-        while (true) {
-            while (ri < res.size() && ult(res.get(ri)[1], cursor)) {
-                ri++;
-            }
-            long[] r = ri < res.size() && ule(res.get(ri)[0], to) ? res.get(ri) : null;
-            Area a = areaFirst(cursor, to);
-            if (r == null && a == null) {
-                return fitStart(cursor, to, length, align, pageOffset);
-            }
-            boolean reservedFirst = a == null || (r != null && ule(r[0], a.iova));
-            long usedStart = reservedFirst ? r[0] : a.iova;
-            long usedLast = reservedFirst ? r[1] : a.last;
-            if (ult(cursor, usedStart)) {
-                long s = fitStart(cursor, usedStart - 1, length, align, pageOffset);
-                if (s != -1) {
-                    return s;
-                }
-            }
-            if (ule(to, usedLast)) {
-                return -1;
-            }
-            cursor = umax(cursor, usedLast + 1);
-        }
-    }
-
-    private static long roundUpPowerOfTwo(long n) {
-        long h = Long.highestOneBit(n);
-        return h == n ? n : h << 1;
-    }
-
     /** iopt_check_iova: alignment (EINVAL), wrap (EOVERFLOW), reserved (EINVAL), existing area (EEXIST). */
     private void checkIova(long iova, long length) {
         if ((iova & (iovaAlignment - 1)) != 0) {
@@ -337,7 +190,7 @@ final class IoPagetable {
         if (ult(last, iova)) {
             throw new ErrnoException(Errno.EOVERFLOW);
         }
-        if (reservedIntersects(iova, last)) {
+        if (iovas.reservedIntersects(iova, last)) {
             throw new ErrnoException(Errno.EINVAL);
         }
         if (areaFirst(iova, last) != null) {
@@ -413,7 +266,7 @@ final class IoPagetable {
             }
             if (allocate) {
                 Slice first = slices.getFirst();
-                dstIova = allocIova(first.pages.sourceAddress(first.startByte), length);
+                dstIova = iovas.alloc(first.pages.sourceAddress(first.startByte), length, iovaAlignment, this);
             } else {
                 checkIova(dstIova, length);
             }
@@ -656,12 +509,7 @@ final class IoPagetable {
     void setAllowed(TreeMap<Long, Long> ranges) {
         iovaLock.writeLock().lock();
         try {
-            for (Map.Entry<Long, Long> e : ranges.entrySet()) {
-                if (reservedIntersects(e.getKey(), e.getValue())) {
-                    throw new ErrnoException(Errno.EADDRINUSE);
-                }
-            }
-            allowed = ranges;
+            iovas.setAllowed(ranges);
         } finally {
             iovaLock.writeLock().unlock();
         }
@@ -669,11 +517,11 @@ final class IoPagetable {
 
     /** iopt_reserve_iova (IOVA lock held for writing): EADDRINUSE over an area or allowed range. */
     private void reserve(long start, long last, Object owner) {
-        if (areaFirst(start, last) != null || intersects(allowed, start, last)) {
+        if (areaFirst(start, last) != null || iovas.allowedIntersects(start, last)) {
             throw new ErrnoException(Errno.EADDRINUSE);
         }
         faults.point("iopt_reserve_iova");
-        reserved.add(new Reserved(start, last, owner));
+        iovas.addReserved(start, last, owner);
     }
 
     /** Reserves [start, last] for {@code owner} (a device's reserved regions, the selftest). */
@@ -690,7 +538,7 @@ final class IoPagetable {
     void removeReserved(Object owner) {
         iovaLock.writeLock().lock();
         try {
-            reserved.removeIf(r -> r.owner == owner);
+            iovas.removeReserved(owner);
         } finally {
             iovaLock.writeLock().unlock();
         }
@@ -788,7 +636,7 @@ final class IoPagetable {
                 }
                 fill.fillDomain(areas.values(), domain);
             } catch (RuntimeException e) {
-                reserved.removeIf(r -> r.owner == domain);
+                iovas.removeReserved(domain);
                 throw e;
             }
             iovaAlignment = newAlignment;
@@ -832,7 +680,7 @@ final class IoPagetable {
                     }
                 }
             }
-            reserved.removeIf(r -> r.owner == domain);
+            iovas.removeReserved(domain);
             calculateAlignment();
         } finally {
             iovaLock.writeLock().unlock();

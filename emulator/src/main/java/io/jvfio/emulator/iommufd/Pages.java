@@ -8,10 +8,12 @@ import io.jvfio.emulator.FaultInjection;
 import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.MemFdFile;
 import io.jvfio.emulator.OpenFile;
+import io.jvfio.emulator.PageRuns;
 import io.jvfio.emulator.PhysicalPages;
 import io.jvfio.emulator.PinMap;
 import io.jvfio.emulator.Task;
 import io.jvfio.emulator.dmabuf.DmaBuf;
+import io.jvfio.emulator.iommu.PhysicalMemory;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -44,7 +46,7 @@ final class Pages {
      * User memory: the backing pages of each pinned run, by the page index it starts at, resolved
      * when pinned (the pins stay on those pages whatever the user maps there later).
      */
-    private final TreeMap<Long, PhysicalPages.Run> pinnedRuns = new TreeMap<>();
+    private final PageRuns pinnedRuns = new PageRuns();
     /** The dma-buf part, null for user and file memory. */
     private PagesDmabuf dmabuf;
 
@@ -177,17 +179,39 @@ final class Pages {
 
     /**
      * iopt_pages_rw_access for user memory: byte {@code offset} on, through the memory of the
-     * process that mapped it, pinned or not (EFAULT once that memory is gone).
+     * process that mapped it, pinned or not; once that process is gone, the slow path's way
+     * through the pinned pages only (EFAULT at the first page nobody pins).
      */
     void rwUser(long offset, MemorySegment data, boolean write) {
         if (!source.mm().isLive()) {
-            throw new ErrnoException(Errno.EFAULT, null, "mapping process has exited");
+            rwPinned(offset, data, write);
+            return;
         }
         AddressSpace space = source.mm().space();
         if (write) {
             space.copyOut(data, base + offset, data.byteSize());
         } else {
             space.copyIn(base + offset, data, data.byteSize());
+        }
+    }
+
+    /**
+     * iopt_pages_rw_slow without the source's memory: pfn_reader finds each page in the page set's
+     * pins, and one not pinned would need a GUP on an address space that is gone.
+     */
+    private synchronized void rwPinned(long offset, MemorySegment data, boolean write) {
+        for (long done = 0; done < data.byteSize(); ) {
+            long at = offset + done;
+            long chunk = Math.min(data.byteSize() - done, PAGE_SIZE - at % PAGE_SIZE);
+            if (pins == null || pins.count(at / PAGE_SIZE) == 0) {
+                throw new ErrnoException(Errno.EFAULT, null, "mapping process has exited");
+            }
+            if (write) {
+                PhysicalMemory.write(data, done, hostAddress(at), chunk);
+            } else {
+                PhysicalMemory.read(hostAddress(at), data, done, chunk);
+            }
+            done += chunk;
         }
     }
 
@@ -246,7 +270,11 @@ final class Pages {
         }
         taken.values().forEach(physical::pin);
         if (file == null) {
-            pinnedRuns.putAll(taken);
+            AddressSpace space = source.mm().space();
+            taken.forEach((index, run) -> {
+                pinnedRuns.put(index, run);
+                space.pinned(base + index * PAGE_SIZE, run);
+            });
         }
     }
 
@@ -317,22 +345,7 @@ final class Pages {
                     new PhysicalPages.Run(((MemFdFile) file).inode(), base / PAGE_SIZE + first, last - first + 1));
             return;
         }
-        // Split the recorded runs at first and last + 1, then drop the ones inside.
-        splitRunAt(first);
-        splitRunAt(last + 1);
-        var inside = pinnedRuns.subMap(first, true, last, true);
-        inside.values().forEach(physical::unpin);
-        inside.clear();
-    }
-
-    private void splitRunAt(long index) {
-        var e = pinnedRuns.lowerEntry(index);
-        if (e != null && e.getKey() + e.getValue().count() > index) {
-            long head = index - e.getKey();
-            PhysicalPages.Run r = e.getValue();
-            pinnedRuns.put(e.getKey(), r.slice(0, head));
-            pinnedRuns.put(index, r.slice(head, r.count() - head));
-        }
+        pinnedRuns.remove(first, last).forEach(physical::unpin);
     }
 
     /** iopt_pages_update_pinned: charges or uncharges {@code count} pages per the accounting mode. */

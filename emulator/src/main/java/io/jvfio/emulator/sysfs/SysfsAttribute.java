@@ -65,6 +65,11 @@ public final class SysfsAttribute implements DeviceNode {
         }
 
         @Override
+        public boolean iterates(boolean write) {
+            return true;
+        }
+
+        @Override
         public synchronized long read(MemorySegment buf) {
             long n = pread(buf, pos);
             pos += n;

@@ -117,6 +117,31 @@ class PinningTest {
     }
 
     @Test
+    @DisplayName("rule 8: after the mapping process exited, access rw reaches the pages still pinned, only those")
+    void pinnedPagesOutliveTheMappingProcess() {
+        try (Harness h = new Harness()) {
+            int id = h.ioasAlloc();
+            MemorySegment buf = h.buffer(2 * PAGE);
+            buf.fill((byte) 7);
+            FakeDomain d = FakeDomain.full();
+            h.ioas(id).iopt.addDomain(d);
+            Task child = h.kernel.newProcess();
+            h.kernel.callAs(child, () -> h.map(id, RW | FIXED, buf.address(), 2 * PAGE, IOVA));
+            child.exit();
+            IoPagetable iopt = h.ioas(id).iopt;
+            byte[] back = new byte[3];
+            AreaAccess.rw(iopt, IOVA + PAGE - 1, MemorySegment.ofArray(back), false);
+            assertThat(back).containsOnly(7);
+            AreaAccess.rw(iopt, IOVA + PAGE - 1, MemorySegment.ofArray(new byte[] {1, 2, 3}), true);
+            assertThat(buf.asSlice(PAGE - 1, 3).toArray(ValueLayout.JAVA_BYTE)).containsExactly(1, 2, 3);
+            // Without the domain nothing pins them, and there is no process left to pin them from.
+            iopt.removeDomain(d);
+            assertThat(errno(() -> AreaAccess.rw(iopt, IOVA, MemorySegment.ofArray(back), false)))
+                    .isEqualTo(Errno.EFAULT);
+        }
+    }
+
+    @Test
     @DisplayName("rule 8: adding a domain over unpinnable areas fails and changes nothing")
     void addDomainFillFailureRollsBack() {
         try (Harness h = new Harness()) {

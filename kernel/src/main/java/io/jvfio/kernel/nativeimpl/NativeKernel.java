@@ -133,7 +133,7 @@ public final class NativeKernel implements Kernel {
         long address = sys(() -> "mmap(fd " + fd + ", " + length + " bytes)", () -> ((MemorySegment)
                         Libc.Memory.MMAP.invokeExact(Libc.state(), MemorySegment.NULL, length, prot, flags, fd, offset))
                 .address());
-        return MemorySegment.ofAddress(address).reinterpret(length);
+        return NativeMemory.at(address, length);
     }
 
     @Override

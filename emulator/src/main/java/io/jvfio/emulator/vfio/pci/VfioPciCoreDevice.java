@@ -12,9 +12,6 @@ import io.jvfio.abi.vfio.VfioDeviceLowPowerEntryWithWakeup;
 import io.jvfio.abi.vfio.VfioInfoCapHeader;
 import io.jvfio.abi.vfio.VfioIoctl;
 import io.jvfio.abi.vfio.VfioIrqInfo;
-import io.jvfio.abi.vfio.VfioPciDependentDevice;
-import io.jvfio.abi.vfio.VfioPciHotReset;
-import io.jvfio.abi.vfio.VfioPciHotResetInfo;
 import io.jvfio.abi.vfio.VfioRegionInfo;
 import io.jvfio.emulator.AddressSpace;
 import io.jvfio.emulator.EventFdFile;
@@ -22,16 +19,12 @@ import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.VfioArgsz;
-import io.jvfio.emulator.iommufd.IommufdCtx;
 import io.jvfio.emulator.pci.Bar;
 import io.jvfio.emulator.pci.DmaPort;
 import io.jvfio.emulator.pci.InterruptSink;
 import io.jvfio.emulator.pci.MsiMessage;
-import io.jvfio.emulator.pci.PciAddress;
 import io.jvfio.emulator.pci.PciFunction;
 import io.jvfio.emulator.pci.PciTopology;
-import io.jvfio.emulator.pci.ResetScope;
-import io.jvfio.emulator.vfio.Vfio;
 import io.jvfio.emulator.vfio.VfioDevice;
 import io.jvfio.emulator.vfio.VfioDeviceFeatures;
 import io.jvfio.emulator.vfio.VfioDeviceOps;
@@ -40,10 +33,10 @@ import io.jvfio.emulator.vfio.VfioIrqSetArgs;
 import io.jvfio.emulator.vfio.mdev.AccessDmaPort;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -66,12 +59,12 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private static final int CLASS_DISPLAY_VGA = 0x0300;
 
     private final PciFunction pdev;
-    private final PciTopology topology;
     private final KernelServices kernel;
     private final Supplier<VfioPciOptions> optionSource;
     private final int msiCap;
     private final int msixCap;
     private final VfioPciRdwr rdwr = new VfioPciRdwr(this);
+    private final VfioPciHotResetIoctls hotReset;
     private VfioPciOptions options;
     private VfioPciPermTables perms;
     private VfioPciConfig config;
@@ -81,6 +74,10 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private boolean hasVga;
     /** Command as pci_save_state found it at open, put back at close (pci_restore_state). */
     private int savedCommand;
+    /** vfio-pci's SR-IOV state for the function (null for the drivers built on the core without it). */
+    private volatile VfioPciSriov sriov;
+    /** {@code sriov_active}: VFs are enabled, so the PF stays in D0. */
+    private boolean sriovActive;
 
     private int powerState;
     private boolean pmRuntimeEngaged;
@@ -97,9 +94,9 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     public VfioPciCoreDevice(
             PciFunction pdev, PciTopology topology, KernelServices kernel, Supplier<VfioPciOptions> optionSource) {
         this.pdev = pdev;
-        this.topology = topology;
         this.kernel = kernel;
         this.optionSource = optionSource;
+        this.hotReset = new VfioPciHotResetIoctls(pdev, topology, kernel);
         this.options = optionSource.get();
         this.msiCap = findCap(CAP_ID_MSI);
         this.msixCap = findCap(CAP_ID_MSIX);
@@ -128,11 +125,72 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         } else {
             open(device.dev().iommuDevice() != null ? device.dev().iommuDevice().dmaPort() : DmaPort.BLOCKED);
         }
+        if (sriov != null) {
+            sriov.opened();
+        }
     }
 
     @Override
     public void closeDevice(VfioDevice device) {
+        if (sriov != null) {
+            sriov.closed();
+        }
         close();
+    }
+
+    /** vfio-pci's SR-IOV state, set once at probe (vfio_pci_vf_init). */
+    void setSriov(VfioPciSriov state) {
+        sriov = state;
+    }
+
+    VfioPciSriov sriov() {
+        return sriov;
+    }
+
+    /**
+     * While VFs are enabled the PF is held in D0 (sriov_configure's pm_runtime_resume_and_get, and
+     * vfio_pci_set_power_state's EBUSY for lower states); afterwards an unused PF goes idle again.
+     */
+    synchronized void setSriovActive(boolean active) {
+        sriovActive = active;
+        if (active) {
+            writePowerState(0);
+        } else if (intrs == null) {
+            idle();
+        }
+    }
+
+    /**
+     * {@code vfio_pci_core_match}: the name, with an optional {@code vf_token=UUID}
+     * ({@link VfioPciSriov#parseName}), then the token rules.
+     */
+    @Override
+    public boolean match(VfioDevice device, String buf) {
+        Optional<VfioPciSriov.NamedToken> named = VfioPciSriov.parseName(device.name(), buf);
+        if (named.isEmpty()) {
+            return false;
+        }
+        matchTokenUuid(device, named.get().token());
+        return true;
+    }
+
+    @Override
+    public boolean hasMatchTokenUuid() {
+        return true;
+    }
+
+    /**
+     * {@code vfio_pci_core_match_token_uuid}: vfio-pci's VF token rules ({@link VfioPciSriov}); a
+     * function without that state takes no token (EINVAL), as one that is neither PF nor VF.
+     */
+    @Override
+    public void matchTokenUuid(VfioDevice device, UUID uuid) {
+        VfioPciSriov s = sriov;
+        if (s != null) {
+            s.matchTokenUuid(uuid);
+        } else if (uuid != null) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
     }
 
     /** vfio_pci_core_request: asks the user, through the REQ eventfd, to release the device. */
@@ -203,7 +261,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     /** An unused device is runtime-suspended to D3hot unless disable_idle_d3 is set. */
     private void idle() {
-        if (!options.disableIdleD3()) {
+        if (!options.disableIdleD3() && !sriovActive) {
             writePowerState(3);
         }
     }
@@ -235,9 +293,9 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         } else if (request == VfioIoctl.VFIO_DEVICE_RESET) {
             reset();
         } else if (request == VfioIoctl.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) {
-            hotResetInfo(device, arg);
+            hotReset.info(device, arg);
         } else if (request == VfioIoctl.VFIO_DEVICE_PCI_HOT_RESET) {
-            hotReset(device, arg);
+            hotReset.reset(device, arg);
         } else if (request == VfioIoctl.VFIO_DEVICE_IOEVENTFD) {
             rdwr.ioeventfdIoctl(arg);
         } else {
@@ -350,7 +408,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     /** pci_save_state: what a reset loses and the kernel puts back (Command, MSI, MSI-X). */
-    private synchronized Runnable saveState() {
+    synchronized Runnable saveState() {
         int cmd = pdev.config().read(COMMAND, 2);
         int msiFlags = msiCap == 0 ? 0 : pdev.config().read(msiCap + MSI_FLAGS, 2);
         int[] msiRegs = new int[msiCap == 0 ? 0 : 5];
@@ -377,160 +435,6 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     /**
-     * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: the functions a slot or bus reset would reset. A
-     * cdev-opened device reports iommufd device IDs (owned without an ID: 0, not owned: -1, which
-     * clears DEV_ID_OWNED); a group-opened one reports IOMMU group IDs.
-     */
-    private void hotResetInfo(VfioDevice device, long arg) {
-        long minsz = VfioPciHotResetInfo.DEF.minSize();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment hdr = VfioArgsz.copyIn(arg, minsz, a);
-            long argsz = VfioArgsz.of(hdr);
-            List<PciAddress> devices = resetScope().devices();
-            long entry = VfioPciDependentDevice.DEF.size();
-            VfioPciHotResetInfo.FLAGS.set(hdr, 0);
-            if (devices.size() > (argsz - minsz) / entry) {
-                VfioPciHotResetInfo.COUNT.set(hdr, devices.size());
-                UserMemory.copyOut(hdr, arg, minsz);
-                throw new ErrnoException(Errno.ENOSPC);
-            }
-            MemorySegment out = a.allocate(Math.max(1, entry * devices.size()));
-            device.devSet().lock().lock();
-            try {
-                boolean cdev = device.cdevOpened();
-                IommufdCtx ictx = device.iommufdCtx();
-                int flags = cdev ? VfioPciHotResetInfo.FLAG_DEV_ID | VfioPciHotResetInfo.FLAG_DEV_ID_OWNED : 0;
-                for (int i = 0; i < devices.size(); i++) {
-                    PciAddress d = devices.get(i);
-                    MemorySegment e = out.asSlice(i * entry, entry);
-                    if (cdev) {
-                        VfioDevice other = inSet(device, d);
-                        int id = other == null ? -Errno.ENODEV.number() : other.iommufdDevId(ictx);
-                        int devid = id > 0
-                                ? id
-                                : id == -Errno.ENOENT.number()
-                                        ? VfioPciDependentDevice.DEVID_OWNED
-                                        : VfioPciDependentDevice.DEVID_NOT_OWNED;
-                        if (devid == VfioPciDependentDevice.DEVID_NOT_OWNED) {
-                            flags &= ~VfioPciHotResetInfo.FLAG_DEV_ID_OWNED;
-                        }
-                        VfioPciDependentDevice.DEVID.set(e, devid);
-                    } else {
-                        VfioPciDependentDevice.GROUP_ID.set(
-                                e, topology.iommuGroup(d).id());
-                    }
-                    VfioPciDependentDevice.SEGMENT.set(e, d.segment());
-                    VfioPciDependentDevice.BUS.set(e, d.bus());
-                    VfioPciDependentDevice.DEVFN.set(e, d.devfn());
-                }
-                VfioPciHotResetInfo.FLAGS.set(hdr, flags);
-            } finally {
-                device.devSet().lock().unlock();
-            }
-            VfioPciHotResetInfo.COUNT.set(hdr, devices.size());
-            UserMemory.copyOut(hdr, arg, minsz);
-            UserMemory.copyOut(out, arg + minsz, entry * devices.size());
-        }
-    }
-
-    /**
-     * VFIO_DEVICE_PCI_HOT_RESET: group fds for group-opened devices, an empty array for cdev-opened
-     * ones (proof of ownership is then the device's iommufd). Every function in the reset scope
-     * must be bound to vfio-pci and owned by the caller.
-     */
-    private void hotReset(VfioDevice device, long arg) {
-        long minsz = VfioPciHotReset.DEF.minSize();
-        List<OpenFile> groups = new ArrayList<>();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment hdr = VfioArgsz.copyIn(arg, minsz, a);
-            int count = VfioPciHotReset.COUNT.get(hdr);
-            if (VfioPciHotReset.FLAGS.get(hdr) != 0) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            device.devSet().lock().lock();
-            boolean cdev;
-            try {
-                cdev = device.cdevOpened();
-            } finally {
-                device.devSet().lock().unlock();
-            }
-            if ((count != 0) == cdev) {
-                throw new ErrnoException(Errno.EINVAL);
-            }
-            ResetScope scope = resetScope();
-            if (count != 0) {
-                if (Integer.compareUnsigned(count, scope.devices().size()) > 0) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-                MemorySegment fds = UserMemory.copyIn(arg + minsz, 4L * count, a);
-                for (int i = 0; i < count; i++) {
-                    OpenFile f = kernel.fget(fds.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i));
-                    groups.add(f);
-                    if (!Vfio.fileIsGroup(f)) {
-                        throw new ErrnoException(Errno.EINVAL);
-                    }
-                }
-            }
-            devSetHotReset(device, scope, groups, cdev ? device.iommufdCtx() : null);
-        } finally {
-            groups.forEach(OpenFile::put);
-        }
-    }
-
-    private void devSetHotReset(VfioDevice device, ResetScope scope, List<OpenFile> groups, IommufdCtx ictx) {
-        device.devSet().lock().lock();
-        try {
-            List<VfioDevice> set = device.devSet().devices();
-            for (PciAddress d : scope.devices()) {
-                if (inSet(device, d) == null) {
-                    throw new ErrnoException(Errno.EINVAL); // a function not bound to vfio-pci
-                }
-            }
-            for (VfioDevice v : set) {
-                boolean inGroups = groups.stream().anyMatch(f -> Vfio.fileHasDev(f, v));
-                boolean inCtx = ictx != null && v.iommufdDevId(ictx) != -Errno.ENODEV.number();
-                if (!inGroups && !inCtx) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
-            }
-            List<Runnable> restores = new ArrayList<>();
-            List<VfioPciCoreDevice> open = new ArrayList<>();
-            for (VfioDevice v : set) {
-                if (v.ops() instanceof VfioPciCoreDevice core && core.intrs != null) {
-                    restores.add(core.saveState());
-                    open.add(core);
-                }
-            }
-            open.forEach(core -> core.dmaBufMove(true));
-            topology.hotReset(scope);
-            restores.forEach(Runnable::run);
-            for (VfioPciCoreDevice core : open) {
-                synchronized (core) {
-                    if (core.config.memoryEnabled()) {
-                        core.dmaBufMove(false);
-                    }
-                }
-            }
-        } finally {
-            device.devSet().lock().unlock();
-        }
-    }
-
-    /** The slot or bus reset that covers this function; ENODEV when there is none (root bus). */
-    private ResetScope resetScope() {
-        return topology.hotResetScope(pdev.address()).orElseThrow(() -> new ErrnoException(Errno.ENODEV));
-    }
-
-    private static VfioDevice inSet(VfioDevice device, PciAddress address) {
-        for (VfioDevice v : device.devSet().devices()) {
-            if (!v.isEmulated() && v.dev().address().equals(address)) {
-                return v;
-            }
-        }
-        return null;
-    }
-
-    /**
      * vfio_pci_core_ioctl_feature after the core's header checks: the low-power features (SET only)
      * and dma-buf export (GET only); no SR-IOV PF (so no VF token): ENOTTY. {@code arg}/{@code argsz} are the payload.
      */
@@ -540,6 +444,13 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         int feature = flags & VfioDeviceFeature.FEATURE_MASK;
         if (feature == VfioDeviceFeature.FEATURE_DMA_BUF) {
             return VfioPciDmaBuf.export(this, kernel, flags, arg, argsz);
+        }
+        if (feature == VfioDeviceFeature.FEATURE_PCI_VF_TOKEN) {
+            VfioPciSriov s = sriov;
+            if (s == null) {
+                throw new ErrnoException(Errno.ENOTTY);
+            }
+            return s.featureToken(flags, arg, argsz);
         }
         long payload =
                 switch (feature) {
@@ -745,6 +656,11 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     }
 
     /** Whether the user's memory decode is on and the function is in D0 (__vfio_pci_memory_enabled). */
+    /** Open (between vfio_pci_core_enable and disable), so a hot reset must save and restore it. */
+    synchronized boolean isOpen() {
+        return intrs != null;
+    }
+
     synchronized boolean memoryEnabled() {
         return config != null && config.memoryEnabled();
     }
@@ -754,8 +670,11 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         if (state >= 3) {
             dmaBufMove(true);
         }
-        powerState = state;
-        writePowerState(state);
+        // vfio_pci_set_power_state: EBUSY below D0 while VFs are enabled, which the write ignores
+        if (state == 0 || !sriovActive) {
+            powerState = state;
+            writePowerState(state);
+        }
         if (config.memoryEnabled()) {
             dmaBufMove(false);
         }
