@@ -172,8 +172,13 @@ final class BenchCommand implements Callable<Integer> {
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate the jvfio jar", e);
         }
-        // self is cli/target/jvfio-cli.jar (or cli/target/classes): three levels up is the checkout
-        Path checkout = self.toAbsolutePath().getParent().getParent().getParent();
-        return checkout == null ? Path.of("") : checkout;
+        // self is cli/target/modules/jvfio-cli-*.jar (./jvfio), cli/target/jvfio-cli.jar or
+        // cli/target/classes: the checkout is the nearest directory above it with bench/pom.xml.
+        for (Path dir = self.toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("bench/pom.xml"))) {
+                return dir;
+            }
+        }
+        return Path.of("");
     }
 }
