@@ -21,7 +21,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <p>Arguments: {@code [--quick] [--scale N] [--no-scale] [regex]}, or {@code [--quick] --run
  * PROGRAM PRELOAD} for {@link RunRoundTrip} alone (PROGRAM: preload/target/ioctl-bench, PRELOAD:
  * the preload library), or {@code [--quick] --startup CHECKOUT} for {@link Startup} alone (the
- * checkout whose ./jvfio to time).
+ * checkout whose ./jvfio to time), or {@code [--quick] --threads} for {@link ThreadScaling} alone
+ * (the concurrency benchmarks at 1 and 2 threads).
  */
 public final class BenchMain {
     private BenchMain() {}
@@ -33,6 +34,7 @@ public final class BenchMain {
         String include = IommufdBenchmarks.class.getSimpleName();
         Path[] run = null;
         Path startup = null;
+        boolean threads = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -41,6 +43,7 @@ public final class BenchMain {
                     i += 2;
                 }
                 case "--startup" -> startup = Path.of(args[++i]);
+                case "--threads" -> threads = true;
                 case "--no-scale" -> scale = false;
                 case "--scale" -> scaleCount = Long.parseLong(args[++i]);
                 default -> include = args[i];
@@ -48,6 +51,10 @@ public final class BenchMain {
         }
         if (run != null) {
             RunRoundTrip.run(run[0], run[1], quick);
+            return;
+        }
+        if (threads) {
+            ThreadScaling.run(quick);
             return;
         }
         if (startup != null) {

@@ -20,13 +20,17 @@ import java.lang.foreign.MemorySegment;
 /**
  * A fresh emulated kernel (built with the iommufd test module, a root process) with /dev/iommu
  * open and one reusable argument struct per ioctl, so a benchmark loop measures the ioctl and not
- * the allocation of its arguments.
+ * the allocation of its arguments. The structs belong to one thread: other threads use their own
+ * {@link #view()} of the same open /dev/iommu.
  */
 final class EmulatedIommu implements AutoCloseable {
     static final int RW_FIXED = IommuIoasMap.FLAG_READABLE | IommuIoasMap.FLAG_WRITEABLE | IommuIoasMap.FLAG_FIXED_IOVA;
 
-    final Kernel kernel = EmulatedKernel.create(EmulatorConfig.defaults().withIommufdTest(true));
-    final int fd = kernel.open("/dev/iommu", Linux.O.RDWR);
+    final Kernel kernel;
+    final int fd;
+    /** Whether closing this closes the fd (false for a view). */
+    private final boolean owner;
+
     private final Arena arena = Arena.ofShared();
     private final MemorySegment map = IommuIoasMap.DEF.allocate(arena);
     private final MemorySegment unmap = IommuIoasUnmap.DEF.allocate(arena);
@@ -34,6 +38,26 @@ final class EmulatedIommu implements AutoCloseable {
     private final MemorySegment option = IommuOption.DEF.allocate(arena);
     private final MemorySegment ranges = IommuIoasIovaRanges.DEF.allocate(arena);
     private final MemorySegment rangeArray = arena.allocate(16 * IommuIovaRange.DEF.size(), 8);
+
+    EmulatedIommu() {
+        this(EmulatedKernel.create(EmulatorConfig.defaults().withIommufdTest(true)));
+    }
+
+    /** /dev/iommu opened on {@code kernel}, which the caller booted. */
+    EmulatedIommu(Kernel kernel) {
+        this(kernel, kernel.open("/dev/iommu", Linux.O.RDWR), true);
+    }
+
+    private EmulatedIommu(Kernel kernel, int fd, boolean owner) {
+        this.kernel = kernel;
+        this.fd = fd;
+        this.owner = owner;
+    }
+
+    /** The same open /dev/iommu with argument structs of its own, for another thread. */
+    EmulatedIommu view() {
+        return new EmulatedIommu(kernel, fd, false);
+    }
 
     int ioasAlloc() {
         MemorySegment s = IommuIoasAlloc.DEF.allocate(arena);
@@ -118,7 +142,9 @@ final class EmulatedIommu implements AutoCloseable {
 
     @Override
     public void close() {
-        kernel.close(fd);
+        if (owner) {
+            kernel.close(fd);
+        }
         arena.close();
     }
 }

@@ -54,6 +54,13 @@ final class BenchCommand implements Callable<Integer> {
     boolean startup;
 
     @Option(
+            names = "--threads",
+            description = "Instead: the concurrency benchmarks at 1 and 2 threads (map+unmap on an IOAS per thread"
+                    + " and on one IOAS, with and without a domain; IOAS_COPY racing unmap; DMA from two devices):"
+                    + " throughput ratios against their targets, and a plot of throughput against threads.")
+    boolean threads;
+
+    @Option(
             names = {"-v", "--verbose"},
             description = "Show JMH's whole output, not one progress line per benchmark.")
     boolean verbose;
@@ -83,6 +90,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (startup) {
             command.addAll(List.of("--startup", checkout().toString()));
+        }
+        if (threads) {
+            command.add("--threads");
         }
         command.addAll(args);
         out.println("running " + benchmarks + (quick ? " (quick)" : ""));

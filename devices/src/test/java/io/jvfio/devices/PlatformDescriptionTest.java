@@ -3,14 +3,17 @@ package io.jvfio.devices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jvfio.devices.nvme.NvmeController;
 import io.jvfio.emulator.EmulatorConfig;
 import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.emulator.boot.PlatformDescription;
 import io.jvfio.emulator.pci.IommuGroup;
 import io.jvfio.emulator.pci.PciAddress;
 import io.jvfio.emulator.pci.PciFunction;
+import io.jvfio.emulator.pci.PciRegs;
 import io.jvfio.emulator.pci.PciTopology;
 import io.jvfio.emulator.pci.PcieType;
+import io.jvfio.emulator.pci.SriovCapability;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -106,6 +109,27 @@ class PlatformDescriptionTest {
         assertThat(d.fresh().topology().function(at("00:04.0"))).isNotEqualTo(first);
     }
 
+    @Test
+    void anNvmeWithSriovMaxVfsIsAPfWhoseVfsAreNvmeControllers() {
+        PciTopology t = PlatformDescription.parse("test", "nvme,addr=05.0,sriov_max_vfs=3\n")
+                .topology();
+        PciFunction pf = t.function(at("00:05.0")).orElseThrow();
+        SriovCapability iov = pf.sriov().orElseThrow();
+        assertThat(iov.totalVfs()).isEqualTo(3);
+        assertThat(iov.position()).isEqualTo(0x100);
+        assertThat(pf.config().read(0x100 + PciRegs.SRIOV_VF_DID, 2)).isEqualTo(NvmeController.DEVICE_ID);
+        PciTopology plain = PlatformDescription.parse("test", "nvme\n").topology();
+        assertThat(plain.function(at("00:04.0")).orElseThrow().sriov()).isEmpty();
+        // VF Enable brings the VFs up as NVMe controllers at 05.1...
+        pf.config().write(0x100 + PciRegs.SRIOV_NUM_VF, 2, 2);
+        pf.config().write(0x100 + PciRegs.SRIOV_CTRL, 2, PciRegs.SRIOV_CTRL_VFE);
+        assertThat(t.addVirtfn(at("00:05.0"), 1)).isEqualTo(at("00:05.2"));
+        PciFunction vf = iov.virtfn(1);
+        assertThat(vf.config().read(PciRegs.CLASS_REVISION, 4) >>> 8).isEqualTo(NvmeController.CLASS_CODE);
+        assertThat(vf.sriov()).isEmpty();
+        assertThat(t.iommuGroup(at("00:05.2")).devices()).containsExactly(at("00:05.2"));
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(
             delimiter = '|',
@@ -119,6 +143,7 @@ class PlatformDescriptionTest {
                 "nvme,size=2G | --device (nvme,size=2G): size=2G is more than 1G (the namespace is memory of this JVM)",
                 "nvme,serial= | --device (nvme,serial=): expected PROPERTY=VALUE, got \"serial=\"",
                 "nvme,max_ioqpairs=0 | --device (nvme,max_ioqpairs=0): max_ioqpairs=0 is not in 1..65535",
+                "nvme,sriov_max_vfs=128 | --device (nvme,sriov_max_vfs=128): sriov_max_vfs=128 is not in 0..127",
                 "edu,addr=20.0 | --device (edu,addr=20.0): addr=20.0 is not SLOT[.FUNCTION] (slot 00-1f hexadecimal,"
                         + " function 0-7)",
                 "edu,addr=04.8 | --device (edu,addr=04.8): addr=04.8 is not SLOT[.FUNCTION] (slot 00-1f hexadecimal,"

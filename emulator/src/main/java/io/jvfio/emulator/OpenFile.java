@@ -142,6 +142,21 @@ public abstract class OpenFile {
         return this;
     }
 
+    /**
+     * get_file_rcu: takes another reference unless the file is already released (a lookup that
+     * raced the last fput); false then.
+     */
+    final boolean tryGet() {
+        int r;
+        do {
+            r = refs.get();
+            if (r <= 0) {
+                return false;
+            }
+        } while (!refs.compareAndSet(r, r + 1));
+        return true;
+    }
+
     /** fput: drops a reference, releasing the file after the last. */
     public final void put() {
         int r = refs.decrementAndGet();

@@ -45,6 +45,12 @@ public final class Vfs {
         }
     }
 
+    /** Removes everything below directory {@code dir} (kobject_del of a device's directory). */
+    public synchronized void unregisterTree(String dir) {
+        String p = normalize(dir) + "/";
+        entries.subMap(p, true, p + Character.MAX_VALUE, false).clear();
+    }
+
     private void add(String path, Entry e) {
         String p = normalize(path);
         if (entries.putIfAbsent(p, e) != null) {

@@ -101,6 +101,10 @@ class DeviceCdevTest extends VfioFixture {
         VfioDeviceBindIommufd.TOKEN_UUID_PTR.set(token, arena.allocate(16).address());
         assertThat(errno(() -> k.ioctl(fd, VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD, token)))
                 .isEqualTo(Errno.EINVAL);
+        // vfio-pci has match_token_uuid, so the UUID is read first: EFAULT from a bad pointer
+        VfioDeviceBindIommufd.TOKEN_UUID_PTR.set(token, 8);
+        assertThat(errno(() -> k.ioctl(fd, VfioIoctl.VFIO_DEVICE_BIND_IOMMUFD, token)))
+                .isEqualTo(Errno.EFAULT);
 
         // A minimum-size struct (argsz 16) is enough, and nothing failed stays bound.
         MemorySegment min = bindStruct(iommufd);

@@ -108,7 +108,7 @@ public final class NvmeController {
         long tableOffset = align4k(REGISTERS_SIZE + 2L * queues * (4 << DSTRD));
         long pbaOffset = align4k(tableOffset + 16L * msixVectors);
         long barSize = Long.highestOneBit(pbaOffset + (msixVectors + 63) / 64 * 8L - 1) << 1;
-        this.pci = PciFunction.builder(VENDOR_ID, DEVICE_ID)
+        PciFunction.Builder b = PciFunction.builder(VENDOR_ID, DEVICE_ID)
                 .classCode(CLASS_CODE)
                 .revision(REVISION)
                 .subsystem(SUBSYSTEM_VENDOR_ID, 0x1100)
@@ -118,8 +118,12 @@ public final class NvmeController {
                 .powerManagement(0x60)
                 .pciExpress(0x80, config.pcieType(), true)
                 .onReset(this::resetController)
-                .migratable(new State())
-                .build();
+                .migratable(new State());
+        if (config.sriovMaxVfs() > 0) {
+            // QEMU's VFs (offset 1, stride 1, the PF's device ID), each a controller of its own
+            b.sriov(0x100, config.sriovMaxVfs(), 1, 1, n -> new NvmeController(config.virtfn()).pci());
+        }
+        this.pci = b.build();
     }
 
     public PciFunction pci() {

@@ -7,8 +7,10 @@ import java.util.Set;
 
 /**
  * {@code nvme}: an NVMe controller with QEMU's property names: {@code serial=} (default
- * "jvfio-nvme0"), {@code max_ioqpairs=} (default 64), and {@code size=} for its RAM-backed
- * namespace (default 16M, at most 1G: QEMU takes a drive instead).
+ * "jvfio-nvme0"), {@code max_ioqpairs=} (default 64), {@code size=} for its RAM-backed
+ * namespace (default 16M, at most 1G: QEMU takes a drive instead), and {@code sriov_max_vfs=}
+ * (default 0): an SR-IOV PF with up to that many VFs (at most 127), each an NVMe controller like
+ * the PF with a namespace of its own (QEMU's VFs are secondary controllers of one subsystem).
  */
 public final class NvmeType implements PciDeviceType {
     static final long DEFAULT_SIZE = 16L << 20;
@@ -21,7 +23,7 @@ public final class NvmeType implements PciDeviceType {
 
     @Override
     public Set<String> properties() {
-        return Set.of("serial", "size", "max_ioqpairs");
+        return Set.of("serial", "size", "max_ioqpairs", "sriov_max_vfs");
     }
 
     @Override
@@ -39,10 +41,14 @@ public final class NvmeType implements PciDeviceType {
         if (pairs < 1 || pairs > 0xffff) {
             throw new IllegalArgumentException("max_ioqpairs=" + pairs + " is not in 1..65535");
         }
+        long vfs = p.integer("sriov_max_vfs", 0);
+        if (vfs < 0 || vfs > NvmeConfig.MAX_VFS) {
+            throw new IllegalArgumentException("sriov_max_vfs=" + vfs + " is not in 0.." + NvmeConfig.MAX_VFS);
+        }
         String serial = p.string("serial", "jvfio-nvme0");
         NvmeConfig config;
         try {
-            config = new NvmeConfig(serial, size, (int) pairs, p.endpointType());
+            config = new NvmeConfig(serial, size, (int) pairs, p.endpointType(), (int) vfs);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("serial=" + serial + ": " + e.getMessage(), e);
         }

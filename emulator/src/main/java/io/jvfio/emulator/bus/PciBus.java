@@ -38,11 +38,16 @@ public final class PciBus {
     private final Map<String, PciDriver> drivers = new LinkedHashMap<>();
     private final Map<String, List<int[]>> dynamicIds = new HashMap<>();
     private final Map<PciDevice, String> sysfsPaths = new HashMap<>();
+    private final List<BusNotifier> notifiers = new ArrayList<>();
+    private final PciIommu iommu;
+    private final PciIov iov;
 
-    private PciBus(KernelServices kernel, PciTopology topology) {
+    private PciBus(KernelServices kernel, PciTopology topology, PciIommu iommu) {
         this.kernel = kernel;
         this.vfs = kernel.vfs();
         this.topology = topology;
+        this.iommu = iommu;
+        this.iov = new PciIov(this, vfs);
     }
 
     /**
@@ -51,8 +56,8 @@ public final class PciBus {
      * have no IOMMU group).
      */
     public static PciBus install(KernelServices kernel, PciTopology topology, PciIommu iommu) {
-        PciBus bus = new PciBus(kernel, topology);
-        bus.enumerate(iommu);
+        PciBus bus = new PciBus(kernel, topology, iommu);
+        bus.enumerate();
         Vfs vfs = kernel.vfs();
         vfs.register(BUS + "/drivers_probe", SysfsAttribute.writeOnly(bus::driversProbe));
         vfs.register(BUS + "/drivers_autoprobe", SysfsAttribute.readOnly(() -> "1\n"));
@@ -73,8 +78,81 @@ public final class PciBus {
     }
 
     /** The device's directory below /sys/devices (its parents' directories above it). */
-    public String sysfsPath(PciDevice dev) {
+    public synchronized String sysfsPath(PciDevice dev) {
         return sysfsPaths.get(dev);
+    }
+
+    /** {@code bus_register_notifier}. */
+    public synchronized void registerNotifier(BusNotifier notifier) {
+        notifiers.add(notifier);
+    }
+
+    /** {@code bus_unregister_notifier}. */
+    public synchronized void unregisterNotifier(BusNotifier notifier) {
+        notifiers.remove(notifier);
+    }
+
+    /**
+     * {@code pci_enable_sriov}, for a PF driver's sriov_configure (the device lock held): EINVAL
+     * while enabled or for a count outside 1..InitialVFs, ENOMEM for VFs the hierarchy has no room
+     * for, ENODEV for a function that is not a PF.
+     */
+    public synchronized void enableSriov(PciDevice pf, int numVfs) {
+        iov.enable(pf, numVfs);
+    }
+
+    /** {@code pci_disable_sriov}: every VF unbound and removed, VF Enable cleared. */
+    public synchronized void disableSriov(PciDevice pf) {
+        if (pf.isPhysfn()) {
+            iov.disable(pf);
+        }
+    }
+
+    /**
+     * pci_iov_scan_device and pci_device_add for VF {@code id} of {@code pf}: placed in the hierarchy
+     * and probed by the IOMMU, published beside the PF, the notifiers told (BUS_NOTIFY_ADD_DEVICE).
+     */
+    synchronized PciDevice addVirtfn(PciDevice pf, int id) {
+        PciAddress at;
+        try {
+            at = topology.addVirtfn(pf.address(), id);
+        } catch (IllegalStateException e) {
+            throw new ErrnoException(Errno.ENOMEM, null, e.getMessage());
+        }
+        PciDevice vf = new PciDevice(
+                this, at, topology.function(at).orElseThrow(), iommu != null ? iommu.probeDevice(at) : null, pf);
+        String pfDir = sysfsPaths.get(pf);
+        String dir = pfDir.substring(0, pfDir.lastIndexOf('/')) + "/" + at;
+        devices.put(vf.name(), vf);
+        sysfsPaths.put(vf, dir);
+        publish(vf, dir);
+        for (BusNotifier n : List.copyOf(notifiers)) {
+            n.addDevice(vf);
+        }
+        return vf;
+    }
+
+    /** pci_bus_add_device: device_attach, whose failure leaves the device unbound. */
+    synchronized void busAddDevice(PciDevice dev) {
+        try {
+            attach(dev);
+        } catch (ErrnoException e) {
+            // the device stays on the bus without a driver
+        }
+    }
+
+    /** pci_stop_and_remove_bus_device for a VF: unbound, its sysfs gone, out of its IOMMU group. */
+    synchronized void removeVirtfn(PciDevice vf) {
+        releaseDriver(vf);
+        String dir = sysfsPaths.remove(vf);
+        vfs.unregisterTree(dir);
+        vfs.unregister(BUS + "/devices/" + vf.name());
+        if (vf.iommuGroup() != null) {
+            vfs.unregister("/sys/kernel/iommu_groups/" + vf.iommuGroup().id() + "/devices/" + vf.name());
+            iommu.releaseDevice(vf.address());
+        }
+        devices.remove(vf.name());
+        topology.removeVirtfn(vf.address());
     }
 
     /**
@@ -129,13 +207,13 @@ public final class PciBus {
         }
     }
 
-    private void enumerate(PciIommu iommu) {
+    private void enumerate() {
         Map<Integer, String> busDirs = new HashMap<>();
         busDirs.put(0, "/sys/devices/pci0000:00");
         for (PciFunction f : topology.functions()) {
             PciAddress a = f.address();
             PciDevice dev =
-                    new PciDevice(this, a, f, iommu != null ? iommu.device(a).orElseThrow() : null);
+                    new PciDevice(this, a, f, iommu != null ? iommu.device(a).orElseThrow() : null, null);
             String dir = busDirs.get(a.bus()) + "/" + a;
             devices.put(dev.name(), dev);
             sysfsPaths.put(dev, dir);
@@ -171,13 +249,14 @@ public final class PciBus {
                                 return (dev.driverOverride == null ? "(null)" : dev.driverOverride) + "\n";
                             }
                         },
-                        s -> setDriverOverride(dev, s)));
+                        s -> driverOverrideStore(dev, s)));
         vfs.symlink(BUS + "/devices/" + dev.name(), "../../.." + dir.substring("/sys".length()));
         if (dev.iommuGroup() != null) {
             String group = "/sys/kernel/iommu_groups/" + dev.iommuGroup().id();
             vfs.symlink(dir + "/iommu_group", relative(dir, group));
             vfs.symlink(group + "/devices/" + dev.name(), relative(group + "/devices", dir));
         }
+        iov.publish(dev, dir);
     }
 
     // include/linux/ioport.h
@@ -276,7 +355,12 @@ public final class PciBus {
         return sb.toString();
     }
 
-    private synchronized void setDriverOverride(PciDevice dev, String s) {
+    /** {@code device_set_driver_override}: what a driver sets for devices it captures (VFs of its PFs). */
+    public synchronized void setDriverOverride(PciDevice dev, String driverName) {
+        dev.driverOverride = driverName;
+    }
+
+    private synchronized void driverOverrideStore(PciDevice dev, String s) {
         if (s.length() >= OVERRIDE_MAX + 1) {
             throw new ErrnoException(Errno.EINVAL);
         }
@@ -310,6 +394,10 @@ public final class PciBus {
     private void probe(PciDriver driver, PciDevice dev) {
         if (dev.driver != null) {
             throw new ErrnoException(Errno.EBUSY);
+        }
+        // pci_device_can_probe: a VF binds by itself only while its PF's sriov_drivers_autoprobe is set
+        if (dev.isVirtfn() && !dev.physfn().driversAutoprobe && dev.driverOverride == null) {
+            throw new ErrnoException(Errno.ENODEV);
         }
         boolean kernelDma = !driver.driverManagedDma() && dev.iommuGroup() != null;
         if (kernelDma) {

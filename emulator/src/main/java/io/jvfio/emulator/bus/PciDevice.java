@@ -4,6 +4,8 @@ import io.jvfio.emulator.iommu.Group;
 import io.jvfio.emulator.iommu.IommuDevice;
 import io.jvfio.emulator.pci.PciAddress;
 import io.jvfio.emulator.pci.PciFunction;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A PCI function as the driver core sees it ({@code struct pci_dev} with its {@code struct
@@ -15,15 +17,21 @@ public final class PciDevice {
     private final PciAddress address;
     private final PciFunction function;
     private final IommuDevice iommuDevice;
+    private final PciDevice physfn;
     PciDriver driver;
     String driverOverride;
     private volatile Object driverData;
+    /** A PF's enabled VFs ({@code sriov->num_VFs}), by VF number. */
+    final List<PciDevice> virtfns = new ArrayList<>();
+    /** A PF's {@code sriov->drivers_autoprobe}. */
+    boolean driversAutoprobe = true;
 
-    PciDevice(PciBus bus, PciAddress address, PciFunction function, IommuDevice iommuDevice) {
+    PciDevice(PciBus bus, PciAddress address, PciFunction function, IommuDevice iommuDevice, PciDevice physfn) {
         this.bus = bus;
         this.address = address;
         this.function = function;
         this.iommuDevice = iommuDevice;
+        this.physfn = physfn;
     }
 
     /** {@code dev_name}: the address in sysfs form, "0000:00:04.0". */
@@ -52,6 +60,28 @@ public final class PciDevice {
 
     public PciBus bus() {
         return bus;
+    }
+
+    /** {@code is_physfn}: the function has an SR-IOV capability. */
+    public boolean isPhysfn() {
+        return function.sriov().isPresent();
+    }
+
+    /** {@code is_virtfn}. */
+    public boolean isVirtfn() {
+        return physfn != null;
+    }
+
+    /** {@code pci_physfn}: a VF's PF, any other device itself. */
+    public PciDevice physfn() {
+        return physfn != null ? physfn : this;
+    }
+
+    /** {@code pci_num_vf}: the VFs enabled on a PF, 0 for any other device. */
+    public int numVfs() {
+        synchronized (bus) {
+            return virtfns.size();
+        }
     }
 
     /** The bound driver, or null. */

@@ -1,5 +1,8 @@
 package io.jvfio.emulator.bus;
 
+import io.jvfio.abi.Errno;
+import io.jvfio.abi.ErrnoException;
+
 /**
  * A PCI driver ({@code struct pci_driver}): what {@link PciBus} binds to a {@link PciDevice}. A
  * driver is registered once per kernel with {@link PciBus#registerDriver} and appears as
@@ -24,6 +27,15 @@ public interface PciDriver {
 
     /** Unbinds from {@code dev}; must not fail. */
     void remove(PciDevice dev);
+
+    /**
+     * {@code sriov_configure}: sriov_numvfs asks the PF's driver for {@code numVfs} VFs (0: none),
+     * with the device lock (the bus's monitor) held; returns the count enabled. The default is a
+     * driver without the callback, for which the PCI core answers ENOENT.
+     */
+    default int sriovConfigure(PciDevice pf, int numVfs) {
+        throw new ErrnoException(Errno.ENOENT);
+    }
 
     /**
      * {@code driver_managed_dma}: a driver that does not use the kernel's DMA API and so does not

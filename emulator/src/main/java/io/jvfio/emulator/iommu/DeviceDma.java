@@ -28,11 +28,15 @@ public final class DeviceDma {
     /** Page requests are per 4 KiB page, the VT-d page size (the mock devices do no DMA). */
     private static final long PRI_PAGE_SIZE = 4096;
 
+    private final Iotlb iotlb;
     private volatile HwDomain domain;
     private volatile PageRequester pageRequester;
+    /** The DMA state of the thread that used the port last (racy: checked against the caller). */
+    private Runs lastThread;
 
     DeviceDma(Iommu iommu, int deviceId) {
         this.iommu = iommu;
+        this.iotlb = iommu.iotlb;
         this.deviceId = deviceId;
     }
 
@@ -59,10 +63,10 @@ public final class DeviceDma {
         if (next == previous) {
             return;
         }
-        next.attach(iommu.iotlb);
+        next.attach(iotlb);
         domain = next;
         if (previous != null) {
-            previous.detach(iommu.iotlb);
+            previous.detach(iotlb);
         }
     }
 
@@ -71,7 +75,7 @@ public final class DeviceDma {
         HwDomain previous = domain;
         if (previous != null) {
             domain = null;
-            previous.detach(iommu.iotlb);
+            previous.detach(iotlb);
         }
     }
 
@@ -118,6 +122,15 @@ public final class DeviceDma {
             return;
         }
         IommuFault fault = tryTransfer(iova, length, access, buffer, consumer);
+        if (fault != null) {
+            requestPagesOrFail(fault, iova, length, access, buffer, consumer);
+        }
+    }
+
+    /** A fault: page requests and retries while PRI may resolve it, else the fault thrown. */
+    private void requestPagesOrFail(
+            IommuFault first, long iova, long length, Access access, MemorySegment buffer, DmaChunkConsumer consumer) {
+        IommuFault fault = first;
         PageRequester pri = pageRequester;
         Set<Long> requested = new HashSet<>();
         while (fault != null && fault.reason() == FaultReason.NOT_PRESENT && pri != null) {
@@ -155,43 +168,72 @@ public final class DeviceDma {
     /** One attempt: null when the data moved, else the fault (not yet logged). */
     private IommuFault tryTransfer(
             long iova, long length, Access access, MemorySegment buffer, DmaChunkConsumer consumer) {
-        IommuFault fault;
+        Runs t = thread();
         while (true) {
             HwDomain d = domain;
             if (d == null) {
-                fault = new IommuFault(deviceId, 0, iova, access, FaultReason.BLOCKED);
-                break;
+                return new IommuFault(deviceId, 0, iova, access, FaultReason.BLOCKED);
             }
-            long stamp = d.dmaLock.readLock();
-            try {
-                // Replaced while we waited: the old domain may already be drained; use the new one.
-                if (domain != d) {
-                    continue;
+            DmaLock lock = d.dmaLock;
+            if (lock.tryEnter(t.reader)) {
+                try {
+                    // Replaced meanwhile: the old domain may already be drained; use the new one.
+                    if (domain == d) {
+                        return run(d, t, iova, length, access, buffer, consumer);
+                    }
+                } finally {
+                    DmaLock.exit(t.reader);
                 }
-                fault = run(d, iova, length, access, buffer, consumer);
-            } finally {
-                d.dmaLock.unlockRead(stamp);
+                continue;
             }
-            break;
+            long stamp = lock.readLock();
+            try {
+                if (domain == d) {
+                    lock.bias();
+                    return run(d, t, iova, length, access, buffer, consumer);
+                }
+            } finally {
+                lock.unlockRead(stamp);
+            }
         }
-        return fault;
     }
 
-    /** Under the domain's DMA read lock: check everything, then move the data. */
+    /** The calling thread's DMA state; the port remembers the last thread's, sparing the ThreadLocal. */
+    private Runs thread() {
+        Runs t = lastThread;
+        if (t == null || t.reader.threadId != Thread.currentThread().threadId()) {
+            t = RUNS.get();
+            lastThread = t;
+        }
+        return t;
+    }
+
+    /**
+     * Inside the domain's DMA lock: check everything, then move the data. Kept small enough for the
+     * JIT to inline into the DMA call: what a transfer within one translation needs is here, the
+     * rest is in {@link #outOfAperture}, {@link #translate} and {@link #runPages}.
+     */
     private IommuFault run(
-            HwDomain d, long iova, long length, Access access, MemorySegment buffer, DmaChunkConsumer consumer) {
-        Aperture aperture = d.aperture();
-        if (!aperture.contains(iova, length)) {
-            boolean startsInside = Long.compareUnsigned(iova, aperture.start()) >= 0
-                    && Long.compareUnsigned(iova, aperture.last()) <= 0;
-            long at = startsInside ? aperture.last() + 1 : iova;
-            return new IommuFault(deviceId, d.id, at, access, FaultReason.OUT_OF_APERTURE);
+            HwDomain d,
+            Runs runs,
+            long iova,
+            long length,
+            Access access,
+            MemorySegment buffer,
+            DmaChunkConsumer consumer) {
+        if (!d.aperture().contains(iova, length)) {
+            return outOfAperture(d, iova, access);
         }
         long end = iova + length;
         boolean markDirty = access == Access.WRITE && d.tracking();
-        // The common case first: one IOTLB hit (or walk) covers the whole transfer, and at most one
-        // leaf needs its dirty bit.
-        IotlbEntry hit = iommu.iotlb.translate(d, iova, access);
+        // The thread's last translation, else the IOTLB (or a walk).
+        long generation = iotlb.generation();
+        IotlbEntry hit = runs.last(iotlb, generation, d.id, iova, access);
+        if (hit == null) {
+            hit = translate(d, runs, generation, iova, access);
+        }
+        // The common case first: one translation covers the whole transfer, and at most one leaf
+        // needs its dirty bit.
         if (hit != null
                 && hit.covers(end - 1)
                 && (hit.prot & access.prot()) != 0
@@ -202,17 +244,47 @@ public final class DeviceDma {
             move(hit.address + (iova - hit.iova), 0, length, access, buffer, consumer);
             return null;
         }
-        // Check the whole range, recording what it translates to, so that moving the data needs no
-        // second walk; a thread repeating its last transfer reuses the record until the IOTLB sees
-        // an invalidation. Used only under the read lock, which an unmap must take to invalidate.
-        Runs runs = RUNS.get();
-        long generation = iommu.iotlb.generation();
-        if (!runs.holds(iommu.iotlb, generation, d.id, iova, length, access, markDirty)) {
+        return runPages(d, runs, hit, generation, iova, length, access, markDirty, buffer, consumer);
+    }
+
+    private IommuFault outOfAperture(HwDomain d, long iova, Access access) {
+        Aperture aperture = d.aperture();
+        boolean startsInside =
+                Long.compareUnsigned(iova, aperture.start()) >= 0 && Long.compareUnsigned(iova, aperture.last()) <= 0;
+        long at = startsInside ? aperture.last() + 1 : iova;
+        return new IommuFault(deviceId, d.id, at, access, FaultReason.OUT_OF_APERTURE);
+    }
+
+    /** The IOTLB's translation of iova (null: none), remembered as the thread's last. */
+    private IotlbEntry translate(HwDomain d, Runs runs, long generation, long iova, Access access) {
+        IotlbEntry e = iotlb.translate(d, iova, access);
+        runs.remember(iotlb, generation, e);
+        return e;
+    }
+
+    /**
+     * A transfer that one translation does not cover: check the whole range, recording what it
+     * translates to, so that moving the data needs no second walk; a thread repeating its last
+     * transfer reuses the record until the IOTLB sees an invalidation. Used only inside the DMA
+     * lock, which an unmap must hold to invalidate.
+     */
+    private IommuFault runPages(
+            HwDomain d,
+            Runs runs,
+            IotlbEntry hit,
+            long generation,
+            long iova,
+            long length,
+            Access access,
+            boolean markDirty,
+            MemorySegment buffer,
+            DmaChunkConsumer consumer) {
+        if (!runs.holds(iotlb, generation, d.id, iova, length, access, markDirty)) {
             IommuFault fault = walk(d, hit, runs.reset(markDirty, 0), iova, length, access, true);
             if (fault != null) {
                 return fault;
             }
-            runs.tag(iommu.iotlb, generation, d.id, iova, length, access);
+            runs.tag(iotlb, generation, d.id, iova, length, access);
         }
         long dirtyBit = d.format.dirtyBit();
         while (true) {
@@ -247,7 +319,7 @@ public final class DeviceDma {
         int leaves = 0;
         boolean full = false;
         IommuFault fault = null;
-        Cursor c = new Cursor(d, iommu.iotlb, access);
+        Cursor c = new Cursor(d, iotlb, access);
         for (long at = iova + r.from; at < end; at = c.iova + c.size) {
             if (!(first != null && at == iova ? c.load(first) : c.seek(at))) {
                 fault = d.fault(deviceId, at, access, FaultReason.NOT_PRESENT);
@@ -410,17 +482,27 @@ public final class DeviceDma {
     private static final ThreadLocal<Runs> RUNS = ThreadLocal.withInitial(Runs::new);
 
     /**
-     * What the check of a transfer found, so the move needs no second walk: its maximal physically
-     * contiguous runs and, for a tracked write, the leaves to mark dirty. One per thread. A record
+     * A thread's DMA state: its {@link DmaLock.Reader} mark, its last translation, and what the
+     * check of a transfer found, so the move needs no second walk: its maximal physically
+     * contiguous runs and, for a tracked write, the leaves to mark dirty. One per thread. The last
+     * translation (an IOTLB entry) is tagged with the IOTLB and its {@link Iotlb#generation} when
+     * it was looked up, and is used again, without an IOTLB probe, while both match: an IOTLB entry
+     * in front of the IOTLB, dropped by any invalidation. A record
      * of a whole transfer is tagged with what it was checked for (IOTLB, its {@link
      * Iotlb#generation}, domain, range, access, dirty tracking) and serves the thread's next
      * transfer with the same tag: like an IOTLB entry it lives until the next invalidation, and it
-     * is used only under the domain's read lock, which unmap must take to invalidate. Faults are
+     * is used only inside the domain's DMA lock, which unmap must hold to invalidate. Faults are
      * never recorded. It grows to {@link #CAPACITY} runs (2 MiB of scattered 4 KiB pages, 12 KiB);
      * a longer transfer is moved a record at a time, walking again from where the last one ended.
      */
     private static final class Runs {
         private static final int CAPACITY = 512;
+
+        final DmaLock.Reader reader = new DmaLock.Reader();
+
+        private IotlbEntry last;
+        private Iotlb lastIotlb;
+        private long lastGeneration;
 
         /** (host address, length) of each run, in transfer order. */
         long[] runs = new long[32];
@@ -475,6 +557,26 @@ public final class DeviceDma {
                     && iova == start
                     && length == len
                     && access == acc;
+        }
+
+        /** The last translation if it still holds and translates {@code at} for {@code acc}, else null. */
+        IotlbEntry last(Iotlb tlb, long gen, int domain, long at, Access acc) {
+            IotlbEntry e = last;
+            return e != null
+                            && lastGeneration == gen
+                            && lastIotlb == tlb
+                            && e.domainId == domain
+                            && e.covers(at)
+                            && (e.prot & acc.prot()) != 0
+                    ? e
+                    : null;
+        }
+
+        /** Remembers a translation looked up in {@code tlb} at generation {@code gen} (null: none). */
+        void remember(Iotlb tlb, long gen, IotlbEntry e) {
+            last = e;
+            lastIotlb = tlb;
+            lastGeneration = gen;
         }
 
         /** Doubles the room, up to {@link #CAPACITY} runs and leaves; false when already there. */

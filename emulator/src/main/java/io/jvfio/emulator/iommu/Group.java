@@ -44,6 +44,12 @@ public final class Group {
         devices.add(device);
     }
 
+    /** Takes a released device out; whether the group is now empty. */
+    synchronized boolean remove(IommuDevice device) {
+        devices.remove(device);
+        return devices.isEmpty();
+    }
+
     /**
      * iommu_device_use_default_domain: a kernel driver binds to a member. EBUSY while a user owns
      * the group.

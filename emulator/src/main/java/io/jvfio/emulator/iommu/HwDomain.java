@@ -2,7 +2,6 @@ package io.jvfio.emulator.iommu;
 
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.StampedLock;
 import java.util.function.Consumer;
 
 /**
@@ -16,7 +15,7 @@ abstract sealed class HwDomain implements Domain permits PagingDomain, VtdNested
 
     final int id = IDS.incrementAndGet();
     /** A nested domain shares its parent's: a parent unmap must drain the nested domains' DMA too. */
-    final StampedLock dmaLock;
+    final DmaLock dmaLock;
     /** The format whose levels the IOTLB entries' levels are, and whose dirty bit a DMA write sets. */
     final PteFormat format;
     /** The highest level an IOTLB entry of this domain can be at. */
@@ -24,7 +23,7 @@ abstract sealed class HwDomain implements Domain permits PagingDomain, VtdNested
 
     private volatile Consumer<PageRequest> iopfHandler;
 
-    HwDomain(StampedLock dmaLock, PteFormat format, int largestLeafLevel) {
+    HwDomain(DmaLock dmaLock, PteFormat format, int largestLeafLevel) {
         this.dmaLock = dmaLock;
         this.format = format;
         this.largestLeafLevel = largestLeafLevel;

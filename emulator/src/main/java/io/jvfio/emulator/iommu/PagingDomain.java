@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.StampedLock;
 
 /**
  * The one {@link IommuDomain} implementation: an {@link RadixPageTable} of the chosen format plus the
@@ -46,7 +45,7 @@ final class PagingDomain extends HwDomain implements IommuDomain {
                     case VTD_SECOND_STAGE, MOCK -> RadixPageTable.supportedSizes(format);
                     case MOCK_HUGE -> MOCK_HUGE_PAGE_SIZE | 4096;
                 };
-        super(new StampedLock(), format, largestLeafLevel(format, pgsizeBitmap));
+        super(new DmaLock(), format, largestLeafLevel(format, pgsizeBitmap));
         this.kind = kind;
         this.dirtyOps = dirtyOps;
         this.nestParent = nestParent;

@@ -5,11 +5,11 @@ import io.jvfio.emulator.pci.PciAddress;
 import io.jvfio.emulator.pci.PciFunction;
 import io.jvfio.emulator.pci.PciRegs;
 import io.jvfio.emulator.pci.PciTopology;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The IOMMU of a PCI platform as the kernel probes it (intel-iommu + iommu.c's bus probe): one
@@ -21,30 +21,51 @@ import java.util.Optional;
  */
 public final class PciIommu {
     private final Iommu iommu;
-    private final List<Group> groups = new ArrayList<>();
+    private final PciTopology topology;
+    private final VtdCapabilities capabilities;
+    private final TreeMap<Integer, Group> groups = new TreeMap<>();
     private final Map<PciAddress, IommuDevice> devices = new LinkedHashMap<>();
 
     private PciIommu(PciTopology topology, VtdCapabilities capabilities) {
+        this.topology = topology;
+        this.capabilities = capabilities;
         iommu = Iommu.create("dmar0", List.of(ReservedRegion.X86_MSI), capabilities);
         for (IommuGroup g : topology.iommuGroups()) {
-            Group group = new Group(g.id());
-            groups.add(group);
             for (PciAddress a : g.devices()) {
-                IommuDevice dev = new IommuDevice(
-                        a.toString(),
-                        IommuDriver.INTEL_VTD,
-                        iommu,
-                        group,
-                        topology.dmaRequesterId(a),
-                        capabilities.ssadsSupported(),
-                        0);
-                PciFunction f = topology.function(a).orElseThrow();
-                if (f.hasExtendedCapability(PciRegs.EXT_CAP_ID_ATS)
-                        && f.hasExtendedCapability(PciRegs.EXT_CAP_ID_PRI)) {
-                    dev.enablePri();
-                }
-                devices.put(a, dev);
+                probeDevice(a);
             }
+        }
+    }
+
+    /**
+     * iommu_probe_device for a function the topology has placed (at boot, or a VF when SR-IOV is
+     * enabled): its IOMMU device in the group the topology formed, which is made if it is new.
+     */
+    public synchronized IommuDevice probeDevice(PciAddress a) {
+        int id = topology.iommuGroup(a).id();
+        Group group = groups.computeIfAbsent(id, Group::new);
+        IommuDevice dev = new IommuDevice(
+                a.toString(),
+                IommuDriver.INTEL_VTD,
+                iommu,
+                group,
+                topology.dmaRequesterId(a),
+                capabilities.ssadsSupported(),
+                0);
+        PciFunction f = topology.function(a).orElseThrow();
+        if (f.hasExtendedCapability(PciRegs.EXT_CAP_ID_ATS) && f.hasExtendedCapability(PciRegs.EXT_CAP_ID_PRI)) {
+            dev.enablePri();
+        }
+        devices.put(a, dev);
+        return dev;
+    }
+
+    /** iommu_release_device: the function is going away (a VF); its group goes with its last device. */
+    public synchronized void releaseDevice(PciAddress a) {
+        IommuDevice dev = devices.remove(a);
+        Group group = dev.group();
+        if (group.remove(dev)) {
+            groups.remove(group.id());
         }
     }
 
@@ -64,16 +85,16 @@ public final class PciIommu {
     }
 
     /** Groups in ID order. */
-    public List<Group> groups() {
-        return List.copyOf(groups);
+    public synchronized List<Group> groups() {
+        return List.copyOf(groups.values());
     }
 
-    public Optional<IommuDevice> device(PciAddress address) {
+    public synchronized Optional<IommuDevice> device(PciAddress address) {
         return Optional.ofNullable(devices.get(address));
     }
 
     /** The IOMMU device of {@code function}. */
-    public IommuDevice device(PciFunction function) {
+    public synchronized IommuDevice device(PciFunction function) {
         return devices.get(function.address());
     }
 }

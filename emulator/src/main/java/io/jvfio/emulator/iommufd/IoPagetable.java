@@ -36,7 +36,7 @@ final class IoPagetable {
     static final int IOMMU_WRITE = 2;
 
     final ReentrantReadWriteLock domainsLock = new ReentrantReadWriteLock();
-    final ReentrantReadWriteLock iovaLock = new ReentrantReadWriteLock();
+    final ReentrantReadWriteLock iovaLock = new SpinningRwLock();
 
     private final FaultInjection faults;
     private final TreeMap<Long, Area> areas = new TreeMap<>(Long::compareUnsigned);

@@ -7,17 +7,27 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The per-fd object xarray: IDs are the lowest free number from 1 (31-bit), shared by all object
  * kinds. An allocated object holds its ID but stays invisible to lookups until {@link #finalize}
  * (after its ioctl succeeded, copy-out included); {@link #abort} frees ID and object instead.
+ *
+ * <p>Everything but {@link #get} holds the table's monitor (the kernel's xa_lock). A lookup, done by
+ * every ioctl on an object, takes no lock: it reads the published slot and takes a reference
+ * unless the object's users already dropped to 0, which every path that unpublishes does first (by
+ * compare-and-set from 1), so a lookup never revives an object on its way out. (The kernel takes
+ * xa_lock for the lookup, a spinlock whose holder is never preempted; a Java monitor's holder can
+ * be, and two threads of one context then queue behind it.)
  */
 final class ObjectTable {
     private static final int MAX_ID = Integer.MAX_VALUE;
 
     private final List<IommufdObject> slots = new ArrayList<>();
-    private final BitSet published = new BitSet();
+    /** The published objects by ID; only grows, replaced whole under the monitor. */
+    private volatile AtomicReferenceArray<IommufdObject> published = new AtomicReferenceArray<>(16);
+
     private final BitSet taken = new BitSet();
     private final FaultInjection faults;
 
@@ -44,7 +54,29 @@ final class ObjectTable {
 
     /** Publishes an allocated object. */
     synchronized void publish(IommufdObject obj) {
-        published.set(obj.id());
+        int id = obj.id();
+        AtomicReferenceArray<IommufdObject> p = published;
+        if (id >= p.length()) {
+            AtomicReferenceArray<IommufdObject> grown = new AtomicReferenceArray<>(Math.max(id + 1, p.length() * 2));
+            for (int i = 0; i < p.length(); i++) {
+                grown.set(i, p.get(i));
+            }
+            published = p = grown;
+        }
+        p.set(id, obj);
+    }
+
+    private void unpublish(int id) {
+        AtomicReferenceArray<IommufdObject> p = published;
+        if (id < p.length()) {
+            p.set(id, null);
+        }
+    }
+
+    /** The published object {@code id}, or null. */
+    private IommufdObject publishedObject(int id) {
+        AtomicReferenceArray<IommufdObject> p = published;
+        return id > 0 && id < p.length() ? p.get(id) : null;
     }
 
     /** Frees an allocated but unpublished object. */
@@ -60,8 +92,8 @@ final class ObjectTable {
      * iommufd_get_object: the published object {@code id} of kind {@code type} (any kind when null)
      * with a new reference; ENOENT if absent, of another kind, or being destroyed.
      */
-    synchronized IommufdObject get(int id, ObjectType type) {
-        IommufdObject obj = id > 0 && published.get(id) ? slots.get(id) : null;
+    IommufdObject get(int id, ObjectType type) {
+        IommufdObject obj = publishedObject(id);
         if (obj == null || (type != null && obj.type() != type)) {
             throw new ErrnoException(Errno.ENOENT);
         }
@@ -80,7 +112,7 @@ final class ObjectTable {
      * ENOENT if absent) and returns it for the caller to destroy outside the lock.
      */
     synchronized IommufdObject remove(int id) {
-        IommufdObject obj = id > 0 && published.get(id) ? slots.get(id) : null;
+        IommufdObject obj = publishedObject(id);
         if (obj == null) {
             throw new ErrnoException(Errno.ENOENT);
         }
@@ -94,7 +126,7 @@ final class ObjectTable {
     /** Drops a reference; unpublishes {@code obj} and returns true if only the table's reference is left. */
     synchronized boolean putAndTryRemove(IommufdObject obj) {
         obj.decUsers();
-        if (published.get(obj.id()) && slots.get(obj.id()) == obj && obj.users.compareAndSet(1, 0)) {
+        if (publishedObject(obj.id()) == obj && obj.users.compareAndSet(1, 0)) {
             drop(obj);
             return true;
         }
@@ -119,17 +151,17 @@ final class ObjectTable {
      * ID taken until the context is closed; false if it is gone already.
      */
     synchronized boolean tombstone(IommufdObject obj) {
-        if (!published.get(obj.id()) || slots.get(obj.id()) != obj || !obj.users.compareAndSet(1, 0)) {
+        if (publishedObject(obj.id()) != obj || !obj.users.compareAndSet(1, 0)) {
             return false;
         }
         slots.set(obj.id(), null);
-        published.clear(obj.id());
+        unpublish(obj.id());
         return true;
     }
 
     private void drop(IommufdObject obj) {
         slots.set(obj.id(), null);
-        published.clear(obj.id());
+        unpublish(obj.id());
         taken.clear(obj.id());
     }
 
@@ -140,8 +172,11 @@ final class ObjectTable {
     /** Published objects (a snapshot). */
     synchronized List<IommufdObject> objects() {
         List<IommufdObject> out = new ArrayList<>();
-        for (int id = published.nextSetBit(0); id >= 0; id = published.nextSetBit(id + 1)) {
-            out.add(slots.get(id));
+        AtomicReferenceArray<IommufdObject> p = published;
+        for (int id = 1; id < p.length(); id++) {
+            if (p.get(id) != null) {
+                out.add(p.get(id));
+            }
         }
         return out;
     }
@@ -152,8 +187,7 @@ final class ObjectTable {
      */
     synchronized List<IommufdObject> takeLeaves() {
         List<IommufdObject> out = new ArrayList<>();
-        for (int id = published.nextSetBit(0); id >= 0; id = published.nextSetBit(id + 1)) {
-            IommufdObject obj = slots.get(id);
+        for (IommufdObject obj : objects()) {
             if (obj.users.compareAndSet(1, 0)) {
                 out.add(obj);
             }

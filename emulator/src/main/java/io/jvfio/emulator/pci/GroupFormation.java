@@ -11,7 +11,8 @@ import java.util.Map;
  * Forms IOMMU groups the way Linux's PCI device grouping does, device by device in the order the
  * devices are added: follow the DMA alias upstream (conventional bridges take ownership of their
  * children's requests), then climb further until a bridge path with ACS isolation, then join any
- * non-isolated sibling function of a multifunction device. Device-specific quirks (DMA alias and
+ * non-isolated sibling function of a multifunction device (a VF is never multifunction: Linux
+ * clears the flag). Device-specific quirks (DMA alias and
  * ACS quirks) are not modelled: the emulated hardware has none.
  */
 final class GroupFormation {
@@ -19,20 +20,12 @@ final class GroupFormation {
     static final int REQUIRED_ACS = ACS_SV | ACS_RR | ACS_CR | ACS_UF;
 
     private final Map<PciDev, Integer> groupOf = new HashMap<>();
-    private final List<List<PciDev>> groups = new ArrayList<>();
 
-    /** Assigns {@code devices} (in add order) to groups; returns each group's members. */
-    static List<List<PciDev>> form(List<PciDev> devices) {
-        GroupFormation f = new GroupFormation();
-        for (PciDev d : devices) {
-            int id = f.groupFor(d);
-            f.groupOf.put(d, id);
-            f.groups.get(id).add(d);
-        }
-        return f.groups;
-    }
-
-    private int groupFor(PciDev dev) {
+    /**
+     * The group {@code dev} joins as Linux adds it after the devices already added: an existing
+     * group's ID, or -1 for a group of its own.
+     */
+    int groupFor(PciDev dev) {
         PciDev pdev = dev;
         // The requester ID the IOMMU will see: every alias on the way up may already be grouped.
         for (PciDev alias : dmaAliasChain(dev)) {
@@ -63,8 +56,17 @@ final class GroupFormation {
                 }
             }
         }
-        groups.add(new ArrayList<>());
-        return groups.size() - 1;
+        return -1;
+    }
+
+    /** Records that {@code dev} is in group {@code id}. */
+    void assign(PciDev dev, int id) {
+        groupOf.put(dev, id);
+    }
+
+    /** Forgets a removed device (a VF). */
+    void remove(PciDev dev) {
+        groupOf.remove(dev);
     }
 
     /** The device, then each bridge above it that takes over its requester ID. */

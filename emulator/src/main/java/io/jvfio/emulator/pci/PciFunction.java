@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -31,6 +32,7 @@ public final class PciFunction {
     private final Bar[] bars = new Bar[6];
     private final MsiCapability msi;
     private final MsixCapability msix;
+    private final SriovCapability sriov;
     private final PcieType pcieType;
     private final int pcieOffset;
     private final int acsOffset;
@@ -59,7 +61,7 @@ public final class PciFunction {
         writeHeader(b);
         for (BarSpec s : b.bars.values()) {
             bars[s.index] = new Bar(this, s.index, s.type, s.prefetchable, s.size, s.handler, s.ram);
-            layOutBar(bars[s.index]);
+            layOutBar(config, BASE_ADDRESS_0 + 4 * s.index, bars[s.index]);
         }
         linkCapabilities(b.capabilities);
         linkExtendedCapabilities(b.extendedCapabilities);
@@ -84,6 +86,10 @@ public final class PciFunction {
         if (msix != null) {
             checkMsixPlacement(msix);
         }
+        this.sriov = b.sriovOffset < 0
+                ? null
+                : new SriovCapability(
+                        this, config, b.sriovOffset, b.sriovTotalVfs, b.sriovVfOffset, b.sriovVfStride, b.sriovVf);
         installHooks(b);
         config.sealPowerOnState();
     }
@@ -169,7 +175,9 @@ public final class PciFunction {
      * space, MSI-X table and the device's state back to power-on, INTx deasserted.
      */
     public synchronized void reset() {
+        Runnable restoreSriov = sriov != null ? sriov.saveForReset() : () -> {};
         config.reset();
+        restoreSriov.run();
         if (msix != null) {
             msix.reset();
         }
@@ -184,6 +192,11 @@ public final class PciFunction {
             throw new UnsupportedOperationException("function does not support FLR");
         }
         reset();
+    }
+
+    /** The SR-IOV capability of a physical function, empty for any other function. */
+    public Optional<SriovCapability> sriov() {
+        return Optional.ofNullable(sriov);
     }
 
     /** The device's state for migration drivers, if the model can save and restore it. */
@@ -240,6 +253,9 @@ public final class PciFunction {
         this.address = at;
         int header = config.get(HEADER_TYPE, 1) & ~HEADER_TYPE_MULTIFUNCTION;
         config.set(HEADER_TYPE, 1, header | (multifunction ? HEADER_TYPE_MULTIFUNCTION : 0));
+        if (sriov != null) {
+            config.set(sriov.position() + SRIOV_FUNC_LINK, 1, at.function());
+        }
         config.sealPowerOnState();
     }
 
@@ -318,9 +334,11 @@ public final class PciFunction {
         }
     }
 
-    /** BAR sizing falls out of the mask: only address bits above the size are writable. */
-    private void layOutBar(Bar bar) {
-        int reg = BASE_ADDRESS_0 + 4 * bar.index();
+    /**
+     * BAR sizing falls out of the mask: only address bits above the size are writable. {@code reg}
+     * is the BAR's register: in the header, or in an SR-IOV capability for the VFs' BARs.
+     */
+    static void layOutBar(ConfigSpace config, int reg, Bar bar) {
         long sizeMask = ~(bar.size() - 1);
         int lowFlags = bar.type() == Bar.Type.IO ? 0x3 : 0xf;
         config.set(reg, 4, bar.registerFlags());
@@ -452,6 +470,11 @@ public final class PciFunction {
         private int acsOffset = -1;
         private Runnable resetHook = () -> {};
         private MigratableDevice migratable;
+        private int sriovOffset = -1;
+        private int sriovTotalVfs;
+        private int sriovVfOffset;
+        private int sriovVfStride;
+        private IntFunction<PciFunction> sriovVf;
 
         private Builder(int vendorId, int deviceId, boolean bridge) {
             this.vendorId = checkBits("vendor ID", vendorId, 16);
@@ -594,6 +617,22 @@ public final class PciFunction {
         public Builder atsAndPri(int offset) {
             extendedCapability(offset, EXT_CAP_ID_ATS, 1, new byte[4]);
             return extendedCapability(offset + 8, EXT_CAP_ID_PRI, 1, new byte[12]);
+        }
+
+        /**
+         * The SR-IOV extended capability of a physical function with up to {@code totalVfs} VFs, VF
+         * {@code n} at the PF's routing ID plus {@code vfOffset + n * vfStride}; {@code vf} makes VF
+         * {@code n} (an ordinary function, whose device ID and BARs the capability advertises as
+         * the VF Device ID and the VF BARs). VF 0 is made now.
+         */
+        public Builder sriov(int offset, int totalVfs, int vfOffset, int vfStride, IntFunction<PciFunction> vf) {
+            extendedCapability(offset, EXT_CAP_ID_SRIOV, 1, SRIOV_SIZEOF, c -> {});
+            sriovOffset = offset;
+            sriovTotalVfs = totalVfs;
+            sriovVfOffset = vfOffset;
+            sriovVfStride = vfStride;
+            sriovVf = Objects.requireNonNull(vf);
+            return this;
         }
 
         /** A read-only extended capability with {@code body} after its 4-byte header. */

@@ -97,6 +97,26 @@ public final class PciRegs {
     public static final int EXT_CAP_ID_PRI = 0x13;
 
     public static final int EXT_CAP_ID_VNDR = 0x0b;
+    /** Single Root I/O Virtualization and its registers (offsets in the capability). */
+    public static final int EXT_CAP_ID_SRIOV = 0x10;
+
+    public static final int SRIOV_CAP = 0x04;
+    public static final int SRIOV_CTRL = 0x08;
+    public static final int SRIOV_CTRL_VFE = 0x01;
+    public static final int SRIOV_CTRL_MSE = 0x08;
+    public static final int SRIOV_CTRL_ARI = 0x10;
+    public static final int SRIOV_STATUS = 0x0a;
+    public static final int SRIOV_INITIAL_VF = 0x0c;
+    public static final int SRIOV_TOTAL_VF = 0x0e;
+    public static final int SRIOV_NUM_VF = 0x10;
+    public static final int SRIOV_FUNC_LINK = 0x12;
+    public static final int SRIOV_VF_OFFSET = 0x14;
+    public static final int SRIOV_VF_STRIDE = 0x16;
+    public static final int SRIOV_VF_DID = 0x1a;
+    public static final int SRIOV_SUP_PGSIZE = 0x1c;
+    public static final int SRIOV_SYS_PGSIZE = 0x20;
+    public static final int SRIOV_BAR = 0x24;
+    public static final int SRIOV_SIZEOF = 0x40;
     public static final int ACS_CAP = 4;
     public static final int ACS_CTRL = 6;
     public static final int ACS_SV = 0x01;

@@ -3,12 +3,13 @@ package io.jvfio.emulator.pci;
 import static io.jvfio.emulator.pci.PciRegs.*;
 
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * A PCI segment as the emulated kernel has enumerated it: root bus, bridges and their buses,
@@ -17,8 +18,12 @@ import java.util.Optional;
  */
 public final class PciTopology {
     private final Map<PciAddress, PciDev> devices = new LinkedHashMap<>();
-    private final List<IommuGroup> groups = new ArrayList<>();
+    private final TreeMap<Integer, IommuGroup> groups = new TreeMap<>();
     private final Map<PciAddress, IommuGroup> groupOf = new HashMap<>();
+    /** Group IDs taken by groups outside the topology (VFIO's no-IOMMU and emulated-device groups). */
+    private final BitSet reservedGroupIds = new BitSet();
+
+    private final GroupFormation formation = new GroupFormation();
     private int lastBus;
 
     private PciTopology(int segment, List<PciNode> rootBus) {
@@ -28,12 +33,93 @@ public final class PciTopology {
         for (PciDev d : addOrder) {
             enableAcs(d);
         }
-        for (List<PciDev> members : GroupFormation.form(addOrder)) {
-            IommuGroup g = new IommuGroup(
-                    groups.size(), members.stream().map(d -> d.address).sorted().toList());
-            groups.add(g);
-            g.devices().forEach(a -> groupOf.put(a, g));
+        for (PciDev d : addOrder) {
+            joinGroup(d);
         }
+    }
+
+    /** iommu_group_get_for_dev: puts a device just added into its group, a new one if need be. */
+    private void joinGroup(PciDev d) {
+        int id = formation.groupFor(d);
+        IommuGroup old = id >= 0 ? groups.get(id) : null;
+        if (id < 0) {
+            id = lowestFreeGroupId();
+        }
+        List<PciAddress> members = new ArrayList<>(old != null ? old.devices() : List.of());
+        members.add(d.address);
+        members.sort(null);
+        setGroup(id, members);
+        formation.assign(d, id);
+    }
+
+    private void setGroup(int id, List<PciAddress> members) {
+        IommuGroup g = new IommuGroup(id, members);
+        groups.put(id, g);
+        members.forEach(a -> groupOf.put(a, g));
+    }
+
+    /** iommu_group_alloc's ida: the lowest group ID neither a topology group nor a reservation holds. */
+    private int lowestFreeGroupId() {
+        int id = reservedGroupIds.nextClearBit(0);
+        while (groups.containsKey(id)) {
+            id = reservedGroupIds.nextClearBit(id + 1);
+        }
+        return id;
+    }
+
+    /**
+     * Takes the lowest free group ID for a group outside the topology (as iommu_group_alloc shares
+     * one ID space between all groups), until {@link #releaseGroupId}.
+     */
+    public synchronized int reserveGroupId() {
+        int id = lowestFreeGroupId();
+        reservedGroupIds.set(id);
+        return id;
+    }
+
+    public synchronized void releaseGroupId(int id) {
+        reservedGroupIds.clear(id);
+    }
+
+    /**
+     * pci_iov_add_virtfn's scan and iommu_probe_device's grouping: places VF {@code id} of the PF at
+     * {@code pf}, which must have VF Enable set with NumVFs above {@code id}, at its routing ID on
+     * the PF's bus, and puts it into an IOMMU group. Returns its address. IllegalStateException if
+     * the routing ID is on another bus (the emulated hierarchy has no virtual buses) or taken.
+     */
+    public synchronized PciAddress addVirtfn(PciAddress pf, int id) {
+        PciDev p = dev(pf);
+        SriovCapability iov = p.pci.sriov().orElseThrow(() -> new IllegalArgumentException(pf + " is not a PF"));
+        int routingId = pf.requesterId() + iov.vfOffset() + iov.vfStride() * id;
+        if (routingId >> 8 != pf.bus()) {
+            throw new IllegalStateException("VF " + id + " of " + pf + " would be on another bus");
+        }
+        PciAddress at = new PciAddress(pf.segment(), pf.bus(), (routingId & 0xff) >> 3, routingId & 7);
+        if (devices.containsKey(at)) {
+            throw new IllegalStateException("VF " + id + " of " + pf + " would be at " + at + ", which is taken");
+        }
+        PciFunction vf = iov.virtfn(id);
+        vf.place(at, false);
+        PciDev d = new PciDev(vf, at, p.bus, false);
+        p.bus.devices.add(d);
+        devices.put(at, d);
+        joinGroup(d);
+        return at;
+    }
+
+    /** pci_iov_remove_virtfn: takes the VF at {@code vf} out of the hierarchy and its group. */
+    public synchronized void removeVirtfn(PciAddress vf) {
+        PciDev d = dev(vf);
+        IommuGroup g = groupOf.remove(vf);
+        formation.remove(d);
+        List<PciAddress> rest = g.devices().stream().filter(a -> !a.equals(vf)).toList();
+        if (rest.isEmpty()) {
+            groups.remove(g.id());
+        } else {
+            setGroup(g.id(), rest);
+        }
+        d.bus.devices.remove(d);
+        devices.remove(vf);
     }
 
     /** Enumerates the hierarchy whose root bus (bus 0 of segment 0) holds {@code rootBus}. */
@@ -42,19 +128,20 @@ public final class PciTopology {
     }
 
     /** Every function, bridges included, in the order Linux adds them (bus by bus, depth-first). */
-    public List<PciFunction> functions() {
+    public synchronized List<PciFunction> functions() {
         return devices.values().stream().map(d -> d.pci).toList();
     }
 
-    public Optional<PciFunction> function(PciAddress address) {
+    public synchronized Optional<PciFunction> function(PciAddress address) {
         return Optional.ofNullable(devices.get(address)).map(d -> d.pci);
     }
 
-    public List<IommuGroup> iommuGroups() {
-        return Collections.unmodifiableList(groups);
+    /** The groups in ID order. */
+    public synchronized List<IommuGroup> iommuGroups() {
+        return List.copyOf(groups.values());
     }
 
-    public IommuGroup iommuGroup(PciAddress address) {
+    public synchronized IommuGroup iommuGroup(PciAddress address) {
         dev(address);
         return groupOf.get(address);
     }
@@ -64,7 +151,7 @@ public final class PciTopology {
      * takes ownership of it (a PCIe-to-PCI bridge's secondary bus with devfn 0, a conventional
      * bridge's own ID), the topmost one winning.
      */
-    public int dmaRequesterId(PciAddress address) {
+    public synchronized int dmaRequesterId(PciAddress address) {
         List<PciDev> chain = GroupFormation.dmaAliasChain(dev(address));
         PciDev last = chain.getLast();
         if (last.isPcie() && last.pcieType() == PcieType.PCI_BRIDGE && last != chain.getFirst()) {
@@ -74,7 +161,7 @@ public final class PciTopology {
     }
 
     /** What a hot reset for this function would reset; empty if neither slot nor bus can be reset. */
-    public Optional<ResetScope> hotResetScope(PciAddress address) {
+    public synchronized Optional<ResetScope> hotResetScope(PciAddress address) {
         PciDev d = dev(address);
         if (d.bus.isRoot()) {
             return Optional.empty(); // no bridge to pull the reset line of the root bus
@@ -91,9 +178,11 @@ public final class PciTopology {
 
     /** Performs a hot reset: every function of the scope back to power-on. */
     public void hotReset(ResetScope scope) {
-        for (PciAddress a : scope.devices()) {
-            dev(a).pci.reset();
+        List<PciFunction> functions;
+        synchronized (this) {
+            functions = scope.devices().stream().map(a -> dev(a).pci).toList();
         }
+        functions.forEach(PciFunction::reset);
     }
 
     private PciDev dev(PciAddress address) {

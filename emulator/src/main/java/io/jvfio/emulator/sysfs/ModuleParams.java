@@ -1,7 +1,5 @@
 package io.jvfio.emulator.sysfs;
 
-import io.jvfio.abi.Errno;
-import io.jvfio.abi.ErrnoException;
 import io.jvfio.emulator.Vfs;
 
 /**
@@ -47,21 +45,9 @@ public final class ModuleParams {
             return value ? "Y\n" : "N\n";
         }
 
-        /** param_set_bool: kstrtobool looks at the first one or two characters only. */
+        /** param_set_bool: kstrtobool. */
         private void store(String s) {
-            char c0 = s.isEmpty() ? 0 : s.charAt(0);
-            char c1 = s.length() > 1 ? s.charAt(1) : 0;
-            value = switch (c0) {
-                case 'e', 'E', 'y', 'Y', 't', 'T', '1' -> true;
-                case 'd', 'D', 'n', 'N', 'f', 'F', '0' -> false;
-                case 'o', 'O' ->
-                    switch (c1) {
-                        case 'n', 'N' -> true;
-                        case 'f', 'F' -> false;
-                        default -> throw new ErrnoException(Errno.EINVAL);
-                    };
-                default -> throw new ErrnoException(Errno.EINVAL);
-            };
+            value = Kstrto.toBool(s);
         }
     }
 }

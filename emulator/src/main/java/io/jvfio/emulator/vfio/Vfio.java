@@ -233,13 +233,9 @@ public final class Vfio {
         }
     }
 
-    /** {@code iommu_group_alloc}: the lowest IOMMU group ID that neither the topology nor VFIO uses. */
+    /** {@code iommu_group_alloc}: the lowest free IOMMU group ID, shared with the PCI groups (VFs' too). */
     private int fakeGroupId() {
-        int id = bus.topology().iommuGroups().size();
-        while (groups.containsKey(id)) {
-            id++;
-        }
-        return id;
+        return bus.topology().reserveGroupId();
     }
 
     private VfioGroup createGroup(int id, Group iommuGroup, boolean emulated) {
@@ -276,6 +272,7 @@ public final class Vfio {
             groupMinors.clear(g.dev.device().minor());
             if (g.iommuGroup == null) {
                 kernel.vfs().unregister("/sys/kernel/iommu_groups/" + g.id + "/name");
+                bus.topology().releaseGroupId(g.id);
             }
         }
     }

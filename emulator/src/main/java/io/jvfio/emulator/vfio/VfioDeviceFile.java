@@ -170,7 +170,7 @@ final class VfioDeviceFile extends OpenFile {
                 if (accessGranted) {
                     throw new ErrnoException(Errno.EINVAL); // bound once
                 }
-                device.ops().matchTokenUuid(device, token(bind, flags));
+                checkToken(bind, flags);
                 iommufd = IommufdCtx.fromFd(device.kernel(), fd);
                 takeKvm(kvm);
                 try {
@@ -197,6 +197,17 @@ final class VfioDeviceFile extends OpenFile {
                 }
             }
         }
+    }
+
+    /** {@code vfio_df_check_token}: a driver without match_token_uuid takes no token (EINVAL, unread). */
+    private void checkToken(MemorySegment bind, int flags) {
+        if (!device.ops().hasMatchTokenUuid()) {
+            if ((flags & VfioDeviceBindIommufd.FLAG_TOKEN) != 0) {
+                throw new ErrnoException(Errno.EINVAL);
+            }
+            return;
+        }
+        device.ops().matchTokenUuid(device, token(bind, flags));
     }
 
     private static UUID token(MemorySegment bind, int flags) {

@@ -75,8 +75,17 @@ public interface VfioDeviceOps {
     }
 
     /**
-     * {@code match_token_uuid}: BIND_IOMMUFD's VF token check; {@code uuid} is null when the flag
-     * was not given. The default is a driver without VF tokens: a token is EINVAL.
+     * Whether the driver has {@code match_token_uuid}. Without it (the default) BIND_IOMMUFD's
+     * token flag is EINVAL before the UUID is read, and {@link #matchTokenUuid} is not called.
+     */
+    default boolean hasMatchTokenUuid() {
+        return false;
+    }
+
+    /**
+     * {@code match_token_uuid}: BIND_IOMMUFD's VF token check (and the group path's, from {@link
+     * #match}), for drivers where {@link #hasMatchTokenUuid}; {@code uuid} is null when none was
+     * given. The default takes none: a token is EINVAL.
      */
     default void matchTokenUuid(VfioDevice device, UUID uuid) {
         if (uuid != null) {

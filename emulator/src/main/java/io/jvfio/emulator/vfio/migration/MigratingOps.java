@@ -92,6 +92,11 @@ public final class MigratingOps implements VfioDeviceOps {
     }
 
     @Override
+    public boolean hasMatchTokenUuid() {
+        return core.hasMatchTokenUuid();
+    }
+
+    @Override
     public void matchTokenUuid(VfioDevice device, UUID uuid) {
         core.matchTokenUuid(device, uuid);
     }

@@ -36,6 +36,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -73,6 +74,10 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
     private boolean hasVga;
     /** Command as pci_save_state found it at open, put back at close (pci_restore_state). */
     private int savedCommand;
+    /** vfio-pci's SR-IOV state for the function (null for the drivers built on the core without it). */
+    private volatile VfioPciSriov sriov;
+    /** {@code sriov_active}: VFs are enabled, so the PF stays in D0. */
+    private boolean sriovActive;
 
     private int powerState;
     private boolean pmRuntimeEngaged;
@@ -120,11 +125,72 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         } else {
             open(device.dev().iommuDevice() != null ? device.dev().iommuDevice().dmaPort() : DmaPort.BLOCKED);
         }
+        if (sriov != null) {
+            sriov.opened();
+        }
     }
 
     @Override
     public void closeDevice(VfioDevice device) {
+        if (sriov != null) {
+            sriov.closed();
+        }
         close();
+    }
+
+    /** vfio-pci's SR-IOV state, set once at probe (vfio_pci_vf_init). */
+    void setSriov(VfioPciSriov state) {
+        sriov = state;
+    }
+
+    VfioPciSriov sriov() {
+        return sriov;
+    }
+
+    /**
+     * While VFs are enabled the PF is held in D0 (sriov_configure's pm_runtime_resume_and_get, and
+     * vfio_pci_set_power_state's EBUSY for lower states); afterwards an unused PF goes idle again.
+     */
+    synchronized void setSriovActive(boolean active) {
+        sriovActive = active;
+        if (active) {
+            writePowerState(0);
+        } else if (intrs == null) {
+            idle();
+        }
+    }
+
+    /**
+     * {@code vfio_pci_core_match}: the name, with an optional {@code vf_token=UUID}
+     * ({@link VfioPciSriov#parseName}), then the token rules.
+     */
+    @Override
+    public boolean match(VfioDevice device, String buf) {
+        Optional<VfioPciSriov.NamedToken> named = VfioPciSriov.parseName(device.name(), buf);
+        if (named.isEmpty()) {
+            return false;
+        }
+        matchTokenUuid(device, named.get().token());
+        return true;
+    }
+
+    @Override
+    public boolean hasMatchTokenUuid() {
+        return true;
+    }
+
+    /**
+     * {@code vfio_pci_core_match_token_uuid}: vfio-pci's VF token rules ({@link VfioPciSriov}); a
+     * function without that state takes no token (EINVAL), as one that is neither PF nor VF.
+     */
+    @Override
+    public void matchTokenUuid(VfioDevice device, UUID uuid) {
+        VfioPciSriov s = sriov;
+        if (s != null) {
+            s.matchTokenUuid(uuid);
+        } else if (uuid != null) {
+            throw new ErrnoException(Errno.EINVAL);
+        }
     }
 
     /** vfio_pci_core_request: asks the user, through the REQ eventfd, to release the device. */
@@ -195,7 +261,7 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
 
     /** An unused device is runtime-suspended to D3hot unless disable_idle_d3 is set. */
     private void idle() {
-        if (!options.disableIdleD3()) {
+        if (!options.disableIdleD3() && !sriovActive) {
             writePowerState(3);
         }
     }
@@ -378,6 +444,13 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         int feature = flags & VfioDeviceFeature.FEATURE_MASK;
         if (feature == VfioDeviceFeature.FEATURE_DMA_BUF) {
             return VfioPciDmaBuf.export(this, kernel, flags, arg, argsz);
+        }
+        if (feature == VfioDeviceFeature.FEATURE_PCI_VF_TOKEN) {
+            VfioPciSriov s = sriov;
+            if (s == null) {
+                throw new ErrnoException(Errno.ENOTTY);
+            }
+            return s.featureToken(flags, arg, argsz);
         }
         long payload =
                 switch (feature) {
@@ -597,8 +670,11 @@ public final class VfioPciCoreDevice implements VfioDeviceOps, InterruptSink {
         if (state >= 3) {
             dmaBufMove(true);
         }
-        powerState = state;
-        writePowerState(state);
+        // vfio_pci_set_power_state: EBUSY below D0 while VFs are enabled, which the write ignores
+        if (state == 0 || !sriovActive) {
+            powerState = state;
+            writePowerState(state);
+        }
         if (config.memoryEnabled()) {
             dmaBufMove(false);
         }

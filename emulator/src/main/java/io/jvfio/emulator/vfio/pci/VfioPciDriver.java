@@ -36,6 +36,8 @@ public final class VfioPciDriver implements PciDriver {
     private final BoolParam disableVga;
     private final BoolParam disableIdleD3;
     private final BoolParam disableDenylist;
+    private final BoolParam enableSriov;
+    private final VfioPciSriov.PfList sriovPfs = new VfioPciSriov.PfList();
     private final Vfio vfio;
 
     private VfioPciDriver(ModuleParams params, Vfio vfio) {
@@ -43,7 +45,7 @@ public final class VfioPciDriver implements PciDriver {
         nointxmask = params.bool("nointxmask", 0644);
         disableVga = params.bool("disable_vga", 0444);
         disableIdleD3 = params.bool("disable_idle_d3", 0644);
-        params.bool("enable_sriov", 0644); // no emulated function has SR-IOV
+        enableSriov = params.bool("enable_sriov", 0644);
         disableDenylist = params.bool("disable_denylist", 0444);
     }
 
@@ -79,16 +81,42 @@ public final class VfioPciDriver implements PciDriver {
         if (dev.function().isBridge() || (isDenylisted(dev) && !disableDenylist.get())) {
             throw new ErrnoException(Errno.EINVAL);
         }
+        // vfio_pci_core_register_device: VFs that exist already could be in use elsewhere.
+        if (dev.numVfs() != 0) {
+            throw new ErrnoException(Errno.EBUSY);
+        }
         VfioPciOptions latched = new VfioPciOptions(disableIdleD3.get(), disableVga.get(), nointxmask.get());
         VfioPciCoreDevice core = new VfioPciCoreDevice(
                 dev.function(), dev.bus().topology(), dev.bus().kernel(), () -> latched);
         VfioDevice vdev = new VfioDevice(dev, core);
-        Optional<ResetScope> scope = dev.bus().topology().hotResetScope(dev.address());
+        // A VF (like a function on the root bus) is a device set of its own.
+        Optional<ResetScope> scope =
+                dev.isVirtfn() ? Optional.empty() : dev.bus().topology().hotResetScope(dev.address());
         if (scope.isPresent()) {
             vfio.assignDeviceSet(vdev, scope.get());
         }
-        vfio.registerGroupDev(vdev);
+        VfioPciSriov sriov = VfioPciSriov.init(dev, sriovPfs, name());
+        core.setSriov(sriov);
+        try {
+            vfio.registerGroupDev(vdev);
+        } catch (RuntimeException e) {
+            sriov.uninit();
+            throw e;
+        }
         dev.setDriverData(vdev);
+    }
+
+    /**
+     * vfio_pci_sriov_configure: ENOENT unless enable_sriov is set (read now, not latched), then
+     * vfio_pci_core_sriov_configure.
+     */
+    @Override
+    public int sriovConfigure(PciDevice pf, int numVfs) {
+        if (!enableSriov.get()) {
+            throw new ErrnoException(Errno.ENOENT);
+        }
+        VfioPciCoreDevice core = (VfioPciCoreDevice) ((VfioDevice) pf.driverData()).ops();
+        return core.sriov().configure(core, numVfs);
     }
 
     private static boolean isDenylisted(PciDevice dev) {
@@ -99,8 +127,12 @@ public final class VfioPciDriver implements PciDriver {
     @Override
     public void remove(PciDevice dev) {
         VfioDevice vdev = (VfioDevice) dev.driverData();
+        VfioPciCoreDevice core = (VfioPciCoreDevice) vdev.ops();
+        // vfio_pci_core_unregister_device: the VFs go first
+        core.sriov().configure(core, 0);
         vfio.unregisterGroupDev(vdev);
-        ((VfioPciCoreDevice) vdev.ops()).remove();
+        core.sriov().uninit();
+        core.remove();
     }
 
     @Override
