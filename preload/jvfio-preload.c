@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/ucontext.h>
 #include <sys/uio.h>
@@ -33,7 +34,7 @@
 #include <linux/close_range.h>
 
 enum { OP_HELLO = 1, OP_OPEN, OP_CLOSED, OP_IOCTL, OP_READ, OP_WRITE, OP_MMAP, OP_MUNMAP, OP_STAT,
-       OP_READLINK, OP_LISTDIR, OP_SYNC, OP_REPLY, OP_FCNTL, OP_MMIO, OP_READV, OP_WRITEV };
+       OP_READLINK, OP_LISTDIR, OP_SYNC, OP_REPLY, OP_FCNTL, OP_MMIO, OP_READV, OP_WRITEV, OP_FSTAT };
 enum { DONE = 1, PASS, INSTALL, MAP, CLOSE, DRAIN, MAP_IO };
 #define HELLO_MMIO 1
 #define PASSED INT64_MIN
@@ -78,6 +79,9 @@ static ssize_t (*real_writev)(int, const struct iovec *, int);
 static ssize_t (*real_preadv)(int, const struct iovec *, int, off_t);
 static ssize_t (*real_pwritev)(int, const struct iovec *, int, off_t);
 static ssize_t (*real_pread_chk)(int, void *, size_t, off_t, size_t);
+static int (*real_fstat)(int, struct stat *);
+static int (*real_fstatat)(int, const char *, struct stat *, int);
+static int (*real_statx)(int, const char *, int, unsigned int, struct statx *);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *socket_path;
@@ -119,7 +123,7 @@ __attribute__((constructor)) static void init(void)
 	RESOLVE(readdir); RESOLVE(closedir); RESOLVE(dirfd); RESOLVE(fopen); RESOLVE(waitpid);
 	RESOLVE(wait4); RESOLVE(dup2); RESOLVE(dup3); RESOLVE(close_range); RESOLVE(sigaction);
 	RESOLVE(signal); RESOLVE(fcntl); RESOLVE(readv); RESOLVE(writev); RESOLVE(preadv);
-	RESOLVE(pwritev);
+	RESOLVE(pwritev); RESOLVE(fstat); RESOLVE(fstatat); RESOLVE(statx);
 	real_read_chk = dlsym(RTLD_NEXT, "__read_chk");
 	real_pread_chk = dlsym(RTLD_NEXT, "__pread_chk");
 	socket_path = getenv("JVFIO_SOCKET");
@@ -194,7 +198,7 @@ static void remember(int fd)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) != 0)
+	if (real_fstat(fd, &st) != 0)
 		return;
 	pthread_mutex_lock(&lock);
 	if (nplaceholders == capplaceholders) {
@@ -207,21 +211,30 @@ static void remember(int fd)
 	pthread_mutex_unlock(&lock);
 }
 
+/* Whether the file the host describes in *st is one of our placeholders. */
+static int placeholder(const struct stat *st)
+{
+	int found = 0;
+
+	if (!socket_path || !S_ISSOCK(st->st_mode))
+		return 0;
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < nplaceholders && !found; i++)
+		found = placeholders[i] == st->st_ino;
+	pthread_mutex_unlock(&lock);
+	return found;
+}
+
 /* Whether fd is a placeholder; its inode in *ino. */
 static int emulated_fd(int fd, ino_t *ino)
 {
 	struct stat st;
-	int found = 0;
 
-	if (!socket_path || fd < 0 || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+	if (fd < 0 || real_fstat(fd, &st) != 0 || !placeholder(&st))
 		return 0;
-	pthread_mutex_lock(&lock);
-	for (size_t i = 0; i < nplaceholders && !found; i++)
-		found = placeholders[i] == st.st_ino;
-	pthread_mutex_unlock(&lock);
 	if (ino)
 		*ino = st.st_ino;
-	return found;
+	return 1;
 }
 
 
@@ -838,20 +851,9 @@ int munmap(void *addr, size_t length)
 	return ret;
 }
 
-static int stat_common(const char *path, struct stat *st, int *handled)
+/* The server's mode, rdev and size (r[1..3]) over *st; the rest as the host said or zero. */
+static void describe(struct stat *st, const int64_t *r)
 {
-	int64_t r[7];
-
-	*handled = 0;
-	if (!served(path))
-		return -1;
-	int64_t v = path_rpc(OP_STAT, path, NULL, 0, r, 0, 0);
-	if (v == PASSED)
-		return -1;
-	*handled = 1;
-	if (v < 0)
-		return result(v);
-	memset(st, 0, sizeof(*st));
 	st->st_mode = r[1];
 	st->st_rdev = r[2];
 	st->st_size = r[3];
@@ -859,13 +861,31 @@ static int stat_common(const char *path, struct stat *st, int *handled)
 	st->st_uid = getuid();
 	st->st_gid = getgid();
 	st->st_blksize = 4096;
+	st->st_blocks = 0;
+}
+
+static int stat_common(const char *path, struct stat *st, int nofollow, int *handled)
+{
+	int64_t r[7];
+
+	*handled = 0;
+	if (!path || !served(path))
+		return -1;
+	int64_t v = path_rpc(OP_STAT, path, NULL, 0, r, nofollow, 0);
+	if (v == PASSED)
+		return -1;
+	*handled = 1;
+	if (v < 0)
+		return result(v);
+	memset(st, 0, sizeof(*st));
+	describe(st, r);
 	return 0;
 }
 
 int stat(const char *path, struct stat *st)
 {
 	READY();
-	int handled, v = stat_common(path, st, &handled);
+	int handled, v = stat_common(path, st, 0, &handled);
 	return handled ? v : real_stat(path, st);
 }
 
@@ -874,17 +894,131 @@ int stat64(const char *path, struct stat64 *st) __attribute__((alias("stat")));
 int lstat(const char *path, struct stat *st)
 {
 	READY();
-	int handled, v = stat_common(path, st, &handled);
+	int handled, v = stat_common(path, st, 1, &handled);
 	return handled ? v : real_lstat(path, st);
 }
 
 int lstat64(const char *path, struct stat64 *st) __attribute__((alias("lstat")));
 
+/* fstat of an fd the host described in *st: the emulated file's attributes if it is a placeholder. */
+static int fstat_placeholder(int fd, struct stat *st)
+{
+	int64_t r[7];
+
+	if (!placeholder(st))
+		return 0;
+	int64_t v = rpc(OP_FSTAT, NULL, 0, NULL, 0, r, fd, st->st_ino, 0, 0, 0, 0);
+	if (v < 0)
+		return result(v);
+	/* dev, ino and times stay the placeholder's: one inode per open file (docs/differences.md) */
+	describe(st, r);
+	return 0;
+}
+
+int fstat(int fd, struct stat *st)
+{
+	READY();
+	int v = real_fstat(fd, st);
+	return v == 0 ? fstat_placeholder(fd, st) : v;
+}
+
+int fstat64(int fd, struct stat64 *st) __attribute__((alias("fstat")));
+
+/* AT_EMPTY_PATH on an fd and absolute paths we serve; the rest (relative paths) is the host's. */
+static int fstatat_common(int dirfd, const char *path, struct stat *st, int flags, int *handled)
+{
+	*handled = 0;
+	if ((!path || !path[0]) && (flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD) {
+		if (real_fstat(dirfd, st) != 0 || !placeholder(st))
+			return -1;
+		*handled = 1;
+		return fstat_placeholder(dirfd, st);
+	}
+	return stat_common(path, st, flags & AT_SYMLINK_NOFOLLOW, handled);
+}
+
+int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	READY();
+	int handled, v = fstatat_common(dirfd, path, st, flags, &handled);
+	return handled ? v : real_fstatat(dirfd, path, st, flags);
+}
+
+int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags) __attribute__((alias("fstatat")));
+
+int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *stx)
+{
+	READY();
+	struct stat st;
+	int handled, v = fstatat_common(dirfd, path, &st, flags, &handled);
+
+	if (!handled)
+		return real_statx(dirfd, path, flags, mask, stx);
+	if (v != 0)
+		return v;
+	memset(stx, 0, sizeof(*stx));
+	stx->stx_mask = STATX_BASIC_STATS;
+	stx->stx_blksize = st.st_blksize;
+	stx->stx_nlink = st.st_nlink;
+	stx->stx_uid = st.st_uid;
+	stx->stx_gid = st.st_gid;
+	stx->stx_mode = st.st_mode;
+	stx->stx_ino = st.st_ino;
+	stx->stx_size = st.st_size;
+	stx->stx_blocks = st.st_blocks;
+	stx->stx_atime = (struct statx_timestamp){ st.st_atim.tv_sec, st.st_atim.tv_nsec, 0 };
+	stx->stx_mtime = (struct statx_timestamp){ st.st_mtim.tv_sec, st.st_mtim.tv_nsec, 0 };
+	stx->stx_ctime = (struct statx_timestamp){ st.st_ctim.tv_sec, st.st_ctim.tv_nsec, 0 };
+	stx->stx_rdev_major = major(st.st_rdev);
+	stx->stx_rdev_minor = minor(st.st_rdev);
+	stx->stx_dev_major = major(st.st_dev);
+	stx->stx_dev_minor = minor(st.st_dev);
+	return 0;
+}
+
+/* glibc before 2.33 made stat and friends call these; programs built then still do. */
+int __fxstat(int ver, int fd, struct stat *st);
+int __fxstat(int ver, int fd, struct stat *st)
+{
+	(void)ver;
+	return fstat(fd, st);
+}
+
+int __fxstat64(int ver, int fd, struct stat64 *st) __attribute__((alias("__fxstat")));
+
+int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
+int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
+{
+	(void)ver;
+	return fstatat(dirfd, path, st, flags);
+}
+
+int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
+	__attribute__((alias("__fxstatat")));
+
+int __xstat(int ver, const char *path, struct stat *st);
+int __xstat(int ver, const char *path, struct stat *st)
+{
+	(void)ver;
+	return stat(path, st);
+}
+
+int __xstat64(int ver, const char *path, struct stat64 *st) __attribute__((alias("__xstat")));
+
+int __lxstat(int ver, const char *path, struct stat *st);
+int __lxstat(int ver, const char *path, struct stat *st)
+{
+	(void)ver;
+	return lstat(path, st);
+}
+
+int __lxstat64(int ver, const char *path, struct stat64 *st) __attribute__((alias("__lxstat")));
+
 int access(const char *path, int mode)
 {
 	READY();
 	struct stat st;
-	int handled, v = stat_common(path, &st, &handled);
+	int handled, v = stat_common(path, &st, 0, &handled);
 	return handled ? v : real_access(path, mode);
 }
 

@@ -1,5 +1,5 @@
 /* A C client of the kernel server for the server's tests: opens /dev/iommu, maps memory, checks fcntl status
- * flags and readv/preadv/writev on emulated files, forks a child that uses the inherited fd, and in
+ * flags, readv/preadv/writev and fstat/fstatat/statx/stat on emulated files, forks a child that uses the inherited fd, and in
  * "crash" mode dies by SIGKILL holding everything. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -26,6 +28,8 @@ struct option { __u32 size, option_id; __u16 op, reserved; __u32 object_id; __u6
 #define OPTION _IO(IOMMUFD_TYPE, 0x87)
 #define OPTION_HUGE_PAGES 1
 #define OPTION_OP_GET 1
+struct fault_alloc { __u32 size, flags, out_fault_id, out_fault_fd; };
+#define FAULT_QUEUE_ALLOC _IO(IOMMUFD_TYPE, 0x8e)
 
 static int check(int ok, const char *what)
 {
@@ -68,6 +72,65 @@ static int file_calls(int fd)
 	failed |= check(writev(nth, two, 2) == 2 && read(nth, text, sizeof(text) - 1) == 2 && strcmp(text, "0\n") == 0,
 			"writev of a file without write_iter writes each segment in turn");
 	close(nth);
+	return failed;
+}
+
+/* Whether path's sysfs "dev" attribute names rdev, as "MAJOR:MINOR". */
+static int dev_attr_is(const char *path, dev_t rdev)
+{
+	char text[32] = { 0 }, want[32];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+
+	close(fd);
+	snprintf(want, sizeof(want), "%u:%u\n", major(rdev), minor(rdev));
+	return n > 0 && strcmp(text, want) == 0;
+}
+
+/* fstat and its relatives describe the emulated file: device numbers as sysfs shows them, anon inodes, attributes. */
+static int stat_calls(int fd)
+{
+	int failed = 0;
+	struct stat st, at, path;
+	struct statx x;
+
+	failed |= check(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && (st.st_mode & 07777) == 0660 &&
+				major(st.st_rdev) == 10 && minor(st.st_rdev) == 256,
+			"fstat of /dev/iommu: a char device 10:256, 0660");
+	failed |= check(dev_attr_is("/sys/class/misc/iommu/dev", st.st_rdev), "its rdev is /sys/class/misc/iommu/dev");
+	failed |= check(fstatat(fd, "", &at, AT_EMPTY_PATH) == 0 && at.st_rdev == st.st_rdev && at.st_ino == st.st_ino,
+			"fstatat AT_EMPTY_PATH: the same");
+	failed |= check(statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &x) == 0 && S_ISCHR(x.stx_mode) &&
+				x.stx_rdev_major == 10 && x.stx_rdev_minor == 256,
+			"statx AT_EMPTY_PATH: the same");
+	failed |= check(stat("/dev/iommu", &path) == 0 && path.st_mode == st.st_mode && path.st_rdev == st.st_rdev,
+			"stat of /dev/iommu: the same");
+	failed |= check(stat("/dev/vfio/vfio", &path) == 0 && S_ISCHR(path.st_mode) && path.st_rdev == makedev(10, 196) &&
+				dev_attr_is("/sys/class/misc/vfio/dev", path.st_rdev),
+			"stat of /dev/vfio/vfio: 10:196, as /sys/class/misc/vfio/dev");
+	failed |= check(stat("/dev/vfio/devices/vfio0", &path) == 0 && S_ISCHR(path.st_mode) &&
+				dev_attr_is("/sys/class/vfio-dev/vfio0/dev", path.st_rdev),
+			"stat of /dev/vfio/devices/vfio0: the number /sys/class/vfio-dev/vfio0/dev shows");
+	char link[256] = { 0 }, group[64], attr[96];
+	readlink("/sys/bus/pci/devices/0000:00:04.0/iommu_group", link, sizeof(link) - 1);
+	snprintf(group, sizeof(group), "/dev/vfio/%s", strrchr(link, '/') + 1);
+	snprintf(attr, sizeof(attr), "/sys/class/vfio/%s/dev", strrchr(link, '/') + 1);
+	failed |= check(stat(group, &path) == 0 && S_ISCHR(path.st_mode) && dev_attr_is(attr, path.st_rdev),
+			"stat of the group's /dev/vfio/N: the number /sys/class/vfio/N/dev shows");
+	int vendor = open("/sys/bus/pci/devices/0000:00:04.0/vendor", O_RDONLY);
+	failed |= check(fstat(vendor, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0444 &&
+				st.st_size == 4096,
+			"fstat of a sysfs attribute: regular, 0444, 4096 bytes");
+	close(vendor);
+	failed |= check(lstat("/sys/bus/pci/devices/0000:00:04.0/iommu_group", &st) == 0 && S_ISLNK(st.st_mode) &&
+				stat("/sys/bus/pci/devices/0000:00:04.0/iommu_group", &path) == 0 && S_ISDIR(path.st_mode),
+			"lstat of a sysfs link: a link; stat: the directory");
+	struct fault_alloc f = { sizeof(f), 0, 0, 0 };
+	failed |= check(ioctl(fd, FAULT_QUEUE_ALLOC, &f) == 0 && fstat(f.out_fault_fd, &st) == 0 && st.st_mode == 0600 &&
+				st.st_rdev == 0 && st.st_size == 0,
+			"fstat of a fault queue fd: an anon inode (0600, no file type)");
+	close(f.out_fault_fd);
+	failed |= check(fstat(1, &st) == 0 && fstat(-1, &st) == -1 && errno == EBADF, "fstat of other fds: the host's");
 	return failed;
 }
 
@@ -116,6 +179,7 @@ int main(int argc, char **argv)
 	failed |= check(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 			"a forked child uses the inherited iommufd");
 	failed |= file_calls(fd);
+	failed |= stat_calls(fd);
 	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 10);
 	failed |= check(ioctl(dup, IOAS_ALLOC, &a) == 0, "a dup of the iommufd");
 	failed |= check(readlink("/sys/bus/pci/devices/0000:00:04.0/iommu_group", link, sizeof(link) - 1) > 0 &&

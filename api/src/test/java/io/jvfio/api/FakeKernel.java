@@ -2,6 +2,7 @@ package io.jvfio.api;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.kernel.FileStat;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.KernelProvider;
 import io.jvfio.kernel.PollFd;
@@ -170,6 +171,11 @@ final class FakeKernel implements Kernel {
     @Override
     public void ftruncate(int fd, long length) {
         real.ftruncate(fd, length);
+    }
+
+    @Override
+    public FileStat fstat(int fd) {
+        return real.fstat(fd);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.abi.catalog.IoctlNames;
+import io.jvfio.kernel.FileStat;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.PollFd;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
@@ -39,7 +40,8 @@ public abstract class KernelCore implements Kernel, KernelServices {
                 config.capIpcLock(),
                 config.capSysResource(),
                 config.capSysRawio());
-        vfs.register("/dev/null", (k, flags) -> new NullFile(flags));
+        // mem's minor 3, 0666 as mem_class gives it
+        vfs.register("/dev/null", new CharDevice(1, 3, 0666, (k, flags) -> new NullFile(flags)));
     }
 
     @Override
@@ -131,8 +133,9 @@ public abstract class KernelCore implements Kernel, KernelServices {
     @Override
     public int open(String path, int flags) {
         return call("open(" + path + ")", () -> {
-            OpenFile f = vfs.lookup(path).open(this, flags);
-            f.openedWith(flags);
+            DeviceNode node = vfs.lookup(path);
+            OpenFile f = node.open(this, flags);
+            f.openedWith(flags, node);
             return files().install(f, flags);
         });
     }
@@ -300,6 +303,11 @@ public abstract class KernelCore implements Kernel, KernelServices {
             f.truncate(length);
             return null;
         });
+    }
+
+    @Override
+    public FileStat fstat(int fd) {
+        return withFile(fd, "fstat(" + fd + ")", OpenFile::getattr);
     }
 
     @Override

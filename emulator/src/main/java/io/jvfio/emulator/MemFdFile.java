@@ -3,6 +3,7 @@ package io.jvfio.emulator;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
+import io.jvfio.kernel.FileStat;
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.io.IOException;
@@ -65,6 +66,12 @@ public final class MemFdFile extends OpenFile {
             }
         }
         return inode;
+    }
+
+    /** A shmem file: regular, 0777 as memfd_create makes it, its size. */
+    @Override
+    public FileStat getattr() {
+        return new FileStat(FileStat.S_IFREG | 0777, 0, size());
     }
 
     /** The file size (i_size). */

@@ -3,6 +3,7 @@ package io.jvfio.emulator;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
+import io.jvfio.kernel.FileStat;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,6 +23,8 @@ public abstract class OpenFile {
     private static final int SETFL_MASK = Linux.O.APPEND | Linux.O.NONBLOCK | Linux.O.DIRECT | Linux.O.NOATIME;
 
     private volatile int flags;
+    /** The node a path open found ({@code f_inode}); null for a file made by a system call or an ioctl. */
+    private volatile DeviceNode inode;
 
     protected OpenFile(int flags) {
         this.flags = flags;
@@ -36,7 +39,8 @@ public abstract class OpenFile {
      * The flags of a file opened by path, as the open path leaves f_flags: O_LARGEFILE added
      * (force_o_largefile on 64-bit), the flags that only act at open dropped.
      */
-    final void openedWith(int openFlags) {
+    final void openedWith(int openFlags, DeviceNode node) {
+        inode = node;
         flags = (openFlags | Linux.O.LARGEFILE)
                 & ~(Linux.O.CREAT | Linux.O.EXCL | Linux.O.NOCTTY | Linux.O.TRUNC | Linux.O.CLOEXEC);
     }
@@ -61,6 +65,18 @@ public abstract class OpenFile {
      */
     public boolean iterates(boolean write) {
         return false;
+    }
+
+    /** An anonymous inode's attributes (anon_inode_getfile): mode 0600 without a file type, size 0. */
+    protected static final FileStat ANON_INODE = new FileStat(0600, 0, 0);
+
+    /**
+     * fstat(2) of this file (vfs_getattr): the node's for a file opened by path, else an anonymous
+     * inode's, which the files that are not anonymous (memfd, pipes, dma-buf) override.
+     */
+    public FileStat getattr() {
+        DeviceNode node = inode;
+        return node != null ? node.getattr() : ANON_INODE;
     }
 
     /** Whether O_NONBLOCK is set: a read or write that would wait is EAGAIN instead. */

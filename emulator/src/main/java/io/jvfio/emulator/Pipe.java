@@ -3,6 +3,7 @@ package io.jvfio.emulator;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
+import io.jvfio.kernel.FileStat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.Condition;
@@ -41,6 +42,12 @@ final class Pipe {
         End(boolean reader, int flags) {
             super((reader ? Linux.O.RDONLY : Linux.O.WRONLY) | (flags & Linux.O.NONBLOCK));
             this.reader = reader;
+        }
+
+        /** pipefs's inode: a FIFO, 0600, size 0. */
+        @Override
+        public FileStat getattr() {
+            return new FileStat(FileStat.S_IFIFO | 0600, 0, 0);
         }
 
         @Override

@@ -2,6 +2,7 @@ package io.jvfio.emulator;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.kernel.FileStat;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -128,6 +129,18 @@ public final class Vfs {
             return S_IFDIR;
         }
         throw new ErrnoException(Errno.ENOENT, null, path);
+    }
+
+    /**
+     * stat(2) ({@code follow}) or lstat(2) of {@code path}: a node's own attributes, a directory
+     * 0755 of size 0 (sysfs's), a link 0777 as long as its target; ENOENT if nothing is there.
+     */
+    public synchronized FileStat getattr(String path, boolean follow) {
+        return switch (fileType(path, follow)) {
+            case S_IFDIR -> new FileStat(S_IFDIR | 0755, 0, 0);
+            case S_IFLNK -> new FileStat(S_IFLNK | 0777, 0, readlink(path).length());
+            default -> lookup(path).getattr();
+        };
     }
 
     private boolean isDirectory(String p) {

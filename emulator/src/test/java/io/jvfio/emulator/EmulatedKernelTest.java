@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.Linux;
 import io.jvfio.emulator.boot.EmulatedKernel;
+import io.jvfio.kernel.FileStat;
 import io.jvfio.kernel.PollFd;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -126,6 +128,34 @@ class EmulatedKernelTest {
         }
         assertThat(errno(() -> k.fcntl(efd, 1, 0))).isEqualTo(Errno.EINVAL);
         assertThat(errno(() -> k.fcntl(99, Linux.F.GETFL, 0))).isEqualTo(Errno.EBADF);
+    }
+
+    @Test
+    void statShowsDeviceNumbersAsSysfsDoes() {
+        EmulatedKernel k = EmulatedKernel.create();
+        FileStat iommu = new FileStat(FileStat.S_IFCHR | 0660, FileStat.makedev(10, 256), 0);
+        assertThat(k.vfs().getattr("/dev/iommu", true)).isEqualTo(iommu);
+        int fd = k.open("/dev/iommu", Linux.O.RDWR);
+        assertThat(k.fstat(fd)).isEqualTo(iommu);
+        k.close(fd);
+        assertThat(errno(() -> k.fstat(fd))).isEqualTo(Errno.EBADF);
+        assertThat(k.vfs().getattr("/dev/vfio/vfio", true))
+                .isEqualTo(new FileStat(FileStat.S_IFCHR | 0666, FileStat.makedev(10, 196), 0));
+        int dev = k.open("/sys/class/misc/iommu/dev", Linux.O.RDONLY);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment b = a.allocate(16);
+            long n = k.read(dev, b);
+            assertThat(new String(b.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII))
+                    .isEqualTo("10:256\n");
+            assertThat(k.fstat(dev)).isEqualTo(new FileStat(FileStat.S_IFREG | 0444, 0, 4096));
+        } finally {
+            k.close(dev);
+        }
+        assertThat(k.vfs().getattr("/sys/class/misc/iommu", false))
+                .isEqualTo(new FileStat(FileStat.S_IFLNK | 0777, 0, "../../devices/virtual/misc/iommu".length()));
+        assertThat(k.vfs().getattr("/sys/class/misc/iommu", true))
+                .isEqualTo(new FileStat(FileStat.S_IFDIR | 0755, 0, 0));
+        assertThat(k.fstat(k.eventfd(0, 0))).isEqualTo(new FileStat(0600, 0, 0));
     }
 
     @Test

@@ -69,6 +69,9 @@ public interface Kernel {
     /** ftruncate(2). */
     void ftruncate(int fd, long length);
 
+    /** fstat(2): the open file's type, permissions, device number and size. */
+    FileStat fstat(int fd);
+
     /** The names in a directory, sorted, without "." and "..": getdents64(2) on an O_DIRECTORY fd. */
     List<String> listDirectory(String path);
 

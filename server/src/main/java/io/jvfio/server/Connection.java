@@ -6,6 +6,7 @@ import io.jvfio.abi.Linux;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.PhysicalPages;
 import io.jvfio.emulator.boot.EmulatedKernel;
+import io.jvfio.kernel.FileStat;
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
 import io.jvfio.kernel.nativeimpl.NativeKernel;
 import java.lang.foreign.Arena;
@@ -147,7 +148,12 @@ final class Connection implements Runnable {
                     process.space.unmapped(a0, a1);
                     yield Reply.of(0);
                 }
-                case Protocol.OP_STAT -> server.paths().stat(string(payload));
+                case Protocol.OP_STAT -> server.paths().stat(string(payload), a0 == 0);
+                case Protocol.OP_FSTAT ->
+                    claiming((int) a0, a1, () -> {
+                        FileStat s = kernel.fstat((int) a0);
+                        return Reply.values(0, s.mode(), s.rdev(), s.size());
+                    });
                 case Protocol.OP_READLINK -> server.paths().readlink(string(payload));
                 case Protocol.OP_LISTDIR -> server.paths().list(string(payload));
                 case Protocol.OP_MMIO -> Reply.of(0, mmio(a0, payload));

@@ -8,6 +8,7 @@ import io.jvfio.emulator.UserMemory;
 import io.jvfio.emulator.Vfs;
 import io.jvfio.emulator.boot.EmulatedKernel;
 import io.jvfio.emulator.sysfs.SysfsAttribute;
+import io.jvfio.kernel.FileStat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ final class Paths {
             kernel.vfs()
                     .register(
                             "/sys/kernel/debug/" + knob,
-                            SysfsAttribute.readWrite(() -> value[0], s -> value[0] = s.strip() + "\n"));
+                            SysfsAttribute.debugfs(() -> value[0], s -> value[0] = s.strip() + "\n", 0600));
         }
     }
 
@@ -133,13 +134,13 @@ final class Paths {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    Connection.Reply stat(String path) {
+    /** stat(2) ({@code follow}) or lstat(2): mode, rdev and size as the emulated kernel has them. */
+    Connection.Reply stat(String path, boolean follow) {
         if (STATUS.matcher(path).matches() || FAIL_NTH.matcher(path).matches() || !emulated(path)) {
             return Connection.Reply.pass();
         }
-        int type = kernel.vfs().fileType(path, true);
-        int mode = type == Vfs.S_IFDIR ? type | 0755 : path.startsWith("/dev/") ? 0020000 | 0666 : type | 0644;
-        return Connection.Reply.values(0, mode);
+        FileStat s = kernel.vfs().getattr(path, follow);
+        return Connection.Reply.values(0, s.mode(), s.rdev(), s.size());
     }
 
     Connection.Reply readlink(String path) {
@@ -172,6 +173,12 @@ final class Paths {
         TextFile(byte[] text) {
             super(Linux.O.RDONLY);
             this.text = text;
+        }
+
+        /** procfs's /proc/PID/status: regular, S_IRUGO, size 0. */
+        @Override
+        public FileStat getattr() {
+            return new FileStat(FileStat.S_IFREG | 0444, 0, 0);
         }
 
         /** A seq_file: read_iter. */
@@ -209,6 +216,12 @@ final class Paths {
         FailNthFile(io.jvfio.emulator.FaultInjection faults) {
             super(Linux.O.RDWR);
             this.faults = faults;
+        }
+
+        /** procfs's fail-nth: regular, 0644, size 0. */
+        @Override
+        public FileStat getattr() {
+            return new FileStat(FileStat.S_IFREG | 0644, 0, 0);
         }
 
         @Override

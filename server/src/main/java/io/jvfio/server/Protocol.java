@@ -47,7 +47,7 @@ final class Protocol {
     static final int OP_WRITE = 6; // a0 fd, a1 count, a2 offset, a3 1 for pwrite, a4 the buffer (read by the server)
     static final int OP_MMAP = 7; // a0 fd, a1 length, a2 prot, a3 flags, a4 offset, a5 address hint
     static final int OP_MUNMAP = 8; // a0 address, a1 length (after the client's own munmap)
-    static final int OP_STAT = 9; // payload path; reply r1 mode, r2 rdev, r3 size
+    static final int OP_STAT = 9; // a0 1 for lstat; payload path; reply r1 mode, r2 rdev, r3 size
     static final int OP_READLINK = 10; // payload path; reply payload target
     static final int OP_LISTDIR = 11; // payload path; reply payload: per entry a d_type byte, the name, NUL
     static final int OP_SYNC = 12; // wait until every closed placeholder and exited process is released
@@ -59,6 +59,8 @@ final class Protocol {
     // a0 fd, a1 the iovec array, a2 its count, a3 offset, a4 1 for preadv/pwritev
     static final int OP_READV = 16;
     static final int OP_WRITEV = 17;
+    // a0 fd, a1 its inode as the client sees it (a hint, as for OP_IOCTL); reply r1 mode, r2 rdev, r3 size
+    static final int OP_FSTAT = 18;
 
     // messages
     static final int DONE = 1;

@@ -3,6 +3,7 @@ package io.jvfio.server;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
+import io.jvfio.kernel.FileStat;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.PollFd;
 import io.jvfio.kernel.nativeimpl.HostSyscalls;
@@ -213,6 +214,17 @@ final class ServedKernel implements Kernel {
     }
 
     @Override
+    public FileStat fstat(int fd) {
+        if (!emulated(fd)) {
+            return HOST.fstat(fd);
+        }
+        Reply r = channel()
+                .call(Protocol.OP_FSTAT, null, fd, HostSyscalls.fstat(fd).ino());
+        r.check("fstat(" + fd + ")");
+        return new FileStat((int) r.values[0], r.values[1], r.values[2]);
+    }
+
+    @Override
     public List<String> listDirectory(String path) {
         if (!served(path)) {
             return HOST.listDirectory(path);
@@ -253,8 +265,8 @@ final class ServedKernel implements Kernel {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** A request's answer: DONE's result and payload, or PASS. */
-    private record Reply(boolean passed, long result, byte[] payload) {
+    /** A request's answer: DONE's result, its values r1..r3 and payload, or PASS. */
+    private record Reply(boolean passed, long result, long[] values, byte[] payload) {
         long check(String call) {
             if (result < 0 && result > -4096) {
                 Errno e = Errno.orNull((int) -result);
@@ -307,7 +319,12 @@ final class ServedKernel implements Kernel {
                             MemorySegment.copy(p, ValueLayout.JAVA_BYTE, 0, data, 0, len);
                         }
                     }
-                    return new Reply(kind == Protocol.PASS, r0, data);
+                    long[] values = {
+                        header.get(ValueLayout.JAVA_LONG, 16),
+                        header.get(ValueLayout.JAVA_LONG, 24),
+                        header.get(ValueLayout.JAVA_LONG, 32)
+                    };
+                    return new Reply(kind == Protocol.PASS, r0, values, data);
                 }
                 answer(callback(kind, fd));
             }

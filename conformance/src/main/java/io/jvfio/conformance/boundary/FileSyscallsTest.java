@@ -9,6 +9,7 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Ioctl;
 import io.jvfio.abi.Linux;
 import io.jvfio.conformance.Conformance;
+import io.jvfio.kernel.FileStat;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.PollFd;
 import java.lang.foreign.Arena;
@@ -47,6 +48,28 @@ class FileSyscallsTest {
         } finally {
             k.close(fd);
         }
+    }
+
+    @Test
+    void fstatTellsTheKindsOfFileApart(Kernel k) {
+        int nul = k.open("/dev/null", Linux.O.RDONLY);
+        int efd = k.eventfd(0, 0);
+        int[] p = k.pipe(0);
+        int memfd = k.memfd("jvfio-stat", 0);
+        try {
+            assertThat(k.fstat(nul)).isEqualTo(new FileStat(FileStat.S_IFCHR | 0666, FileStat.makedev(1, 3), 0));
+            assertThat(k.fstat(efd)).isEqualTo(new FileStat(0600, 0, 0));
+            assertThat(k.fstat(p[0]).mode()).isEqualTo(FileStat.S_IFIFO | 0600);
+            k.ftruncate(memfd, 8192);
+            assertThat(k.fstat(memfd)).isEqualTo(new FileStat(FileStat.S_IFREG | 0777, 0, 8192));
+        } finally {
+            k.close(nul);
+            k.close(efd);
+            k.close(p[0]);
+            k.close(p[1]);
+            k.close(memfd);
+        }
+        assertThat(errno(() -> k.fstat(nul))).isEqualTo(Errno.EBADF);
     }
 
     @Test

@@ -4,10 +4,14 @@ import static io.jvfio.testkit.Errnos.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.abi.Errno;
+import io.jvfio.abi.Linux;
 import io.jvfio.abi.iommufd.IommuIoasChangeProcess;
 import io.jvfio.abi.iommufd.IommuOption;
 import io.jvfio.abi.iommufd.IommufdIoctl;
+import io.jvfio.kernel.FileStat;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +21,31 @@ class OptionsAndFilesTest extends IommufdFixture {
         MemorySegment s = IommuIoasChangeProcess.DEF.allocate(arena);
         IommuIoasChangeProcess.RESERVED.set(s, reserved);
         ioctl(IommufdIoctl.IOMMU_IOAS_CHANGE_PROCESS, s);
+    }
+
+    @Test
+    @DisplayName("fstat: /dev/iommu is the misc char device sysfs names; a fault queue is an anon inode")
+    void fstatOfTheFiles() {
+        FileStat dev = k.fstat(fd);
+        assertThat(dev.type()).isEqualTo(FileStat.S_IFCHR);
+        assertThat(dev.major()).isEqualTo(10);
+        assertThat(dev.size()).isZero();
+        int attr = k.open("/sys/class/misc/iommu/dev", Linux.O.RDONLY);
+        try {
+            MemorySegment b = buffer(PAGE);
+            long n = k.read(attr, b);
+            assertThat(new String(b.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII))
+                    .isEqualTo(dev.major() + ":" + dev.minor() + "\n");
+            assertThat(k.fstat(attr)).isEqualTo(new FileStat(FileStat.S_IFREG | 0444, 0, PAGE));
+        } finally {
+            k.close(attr);
+        }
+        int queue = faultAlloc()[1];
+        try {
+            assertThat(k.fstat(queue)).isEqualTo(new FileStat(0600, 0, 0));
+        } finally {
+            k.close(queue);
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.Linux;
 import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
+import io.jvfio.kernel.FileStat;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +48,12 @@ public final class DmaBuf extends OpenFile {
         }
         f.put();
         throw new ErrnoException(Errno.EINVAL);
+    }
+
+    /** The dma-buf pseudo filesystem's inode: an anonymous one (0600, no file type) of the buffer's size. */
+    @Override
+    public FileStat getattr() {
+        return new FileStat(ANON_INODE.mode(), 0, size);
     }
 
     public long size() {

@@ -6,6 +6,7 @@ import io.jvfio.abi.kvm.KvmConst;
 import io.jvfio.abi.kvm.KvmIoctl;
 import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
+import io.jvfio.emulator.sysfs.ClassDevice;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,7 +29,8 @@ public final class KvmDevice extends OpenFile {
     /** Registers /dev/kvm. */
     public static void install(KernelServices kernel) {
         AtomicInteger vmIds = new AtomicInteger();
-        kernel.vfs().register("/dev/kvm", (k, flags) -> new KvmDevice(k, vmIds, flags));
+        // KVM_MINOR; no mode in the miscdevice, so devtmpfs's 0600
+        ClassDevice.misc(kernel, "kvm", "kvm", 232, 0600, (k, flags) -> new KvmDevice(k, vmIds, flags));
     }
 
     @Override

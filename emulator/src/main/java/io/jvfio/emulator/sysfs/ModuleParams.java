@@ -19,9 +19,9 @@ public final class ModuleParams {
     public BoolParam bool(String name, int perm) {
         BoolParam p = new BoolParam();
         if ((perm & 0222) != 0) {
-            vfs.register(dir + name, SysfsAttribute.readWrite(p::show, p::store));
+            vfs.register(dir + name, SysfsAttribute.readWrite(p::show, p::store).withPermissions(perm));
         } else if (perm != 0) {
-            vfs.register(dir + name, SysfsAttribute.readOnly(p::show));
+            vfs.register(dir + name, SysfsAttribute.readOnly(p::show).withPermissions(perm));
         }
         return p;
     }

@@ -7,6 +7,7 @@ import io.jvfio.emulator.DeviceNode;
 import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.UserMemory;
+import io.jvfio.kernel.FileStat;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
@@ -19,16 +20,48 @@ import java.util.function.Supplier;
  * for reading a write-only attribute, or for writing a read-only one, is EACCES.
  */
 public final class SysfsAttribute implements DeviceNode {
+    /** What stat shows as a text attribute's size: a page (kernfs sizes it PAGE_SIZE). */
+    private static final long PAGE = Linux.PAGE_SIZE;
+    /** The size of a binary attribute: its contents' length (the bin_attribute's size). */
+    private static final long BINARY = -1;
+
     private final Supplier<byte[]> show;
     private final Consumer<String> store;
+    private final int permissions;
+    private final long size;
 
-    private SysfsAttribute(Supplier<byte[]> show, Consumer<String> store) {
+    private SysfsAttribute(Supplier<byte[]> show, Consumer<String> store, int permissions, long size) {
         this.show = show;
         this.store = store;
+        this.permissions = permissions;
+        this.size = size;
+    }
+
+    private SysfsAttribute(Supplier<byte[]> show, Consumer<String> store) {
+        this(show, store, (show != null ? 0444 : 0) | (store != null ? 0200 : 0), PAGE);
     }
 
     private static Supplier<byte[]> text(Supplier<String> show) {
         return () -> show.get().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A debugfs file (debugfs_create_bool and the like) reading {@code show} and writing to
+     * {@code store}, with the permissions it is created with; stat shows size 0 as debugfs does.
+     */
+    public static SysfsAttribute debugfs(Supplier<String> show, Consumer<String> store, int permissions) {
+        return new SysfsAttribute(text(show), store, permissions, 0);
+    }
+
+    /** The same attribute with other permissions (a DEVICE_ATTR's or module_param's mode). */
+    public SysfsAttribute withPermissions(int permissions) {
+        return new SysfsAttribute(show, store, permissions, size);
+    }
+
+    /** A regular file of the attribute's permissions, a page long (a binary one as long as it is). */
+    @Override
+    public FileStat getattr() {
+        return new FileStat(FileStat.S_IFREG | permissions, 0, size == BINARY ? show.get().length : size);
     }
 
     public static SysfsAttribute readOnly(Supplier<String> show) {
@@ -37,7 +70,7 @@ public final class SysfsAttribute implements DeviceNode {
 
     /** A read-only binary attribute (a {@code bin_attribute}, such as a PCI device's config). */
     public static SysfsAttribute binary(Supplier<byte[]> show) {
-        return new SysfsAttribute(show, null);
+        return new SysfsAttribute(show, null, 0444, BINARY);
     }
 
     public static SysfsAttribute writeOnly(Consumer<String> store) {

@@ -2,12 +2,14 @@ package io.jvfio.emulator.vfio;
 
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
+import io.jvfio.emulator.CharDevice;
 import io.jvfio.emulator.KernelServices;
 import io.jvfio.emulator.OpenFile;
 import io.jvfio.emulator.bus.PciBus;
 import io.jvfio.emulator.bus.PciDevice;
 import io.jvfio.emulator.iommu.Group;
 import io.jvfio.emulator.iommufd.Iommufd;
+import io.jvfio.emulator.sysfs.ClassDevice;
 import io.jvfio.emulator.sysfs.ModuleParams;
 import io.jvfio.emulator.sysfs.SysfsAttribute;
 import java.util.BitSet;
@@ -21,7 +23,13 @@ import java.util.Map;
  * container /dev/vfio/vfio (served by iommufd's compatibility layer).
  */
 public final class Vfio {
-    /** Character device numbers shown in sysfs "dev" files (dynamic majors on Linux). */
+    /**
+     * The majors of the group nodes ("vfio") and device cdevs ("vfio-dev"): dynamic on Linux,
+     * taken downwards from 254 by alloc_chrdev_region, the groups' first (vfio_group_init runs
+     * before vfio_cdev_init).
+     */
+    private static final int VFIO_GROUP_MAJOR = 237;
+
     private static final int VFIO_DEV_MAJOR = 236;
 
     private final KernelServices kernel;
@@ -34,6 +42,9 @@ public final class Vfio {
     private final ModuleParams.BoolParam noiommu;
 
     private final BitSet deviceIndexes = new BitSet();
+    /** The group nodes' minors ({@code group_ida}); guarded by {@link #groups}. */
+    private final BitSet groupMinors = new BitSet();
+
     private final Map<Object, VfioDeviceSet> deviceSets = new HashMap<>();
     /** Groups by IOMMU group ID (fake IDs for no-IOMMU groups); guarded by itself ({@code group_lock}). */
     private final Map<Integer, VfioGroup> groups = new HashMap<>();
@@ -50,7 +61,7 @@ public final class Vfio {
     public static Vfio install(KernelServices kernel, PciBus bus) {
         Vfio vfio = new Vfio(kernel, bus);
         if (vfio.groupEnabled) {
-            kernel.vfs().register("/dev/vfio/vfio", Iommufd.vfioContainerNode());
+            Iommufd.installVfioContainer(kernel);
         }
         return vfio;
     }
@@ -118,12 +129,13 @@ public final class Vfio {
         }
         String name = "vfio" + device.index;
         String sysDir = device.sysfsDir() + "/vfio-dev/" + name;
-        kernel.vfs()
-                .register(sysDir + "/dev", SysfsAttribute.readOnly(() -> VFIO_DEV_MAJOR + ":" + device.index + "\n"));
+        CharDevice cdev = new CharDevice(
+                VFIO_DEV_MAJOR, device.index, 0600, (k, flags) -> VfioDeviceFile.cdevOpen(device, flags));
+        kernel.vfs().register(sysDir + "/dev", SysfsAttribute.readOnly(cdev::dev));
         kernel.vfs().symlink("/sys/class/vfio-dev/" + name, PciBus.relative("/sys/class/vfio-dev", sysDir));
         if (!device.isNoiommu()) {
             // cdev does not support no-IOMMU devices
-            kernel.vfs().register("/dev/vfio/devices/" + name, (k, flags) -> VfioDeviceFile.cdevOpen(device, flags));
+            kernel.vfs().register("/dev/vfio/devices/" + name, cdev);
         }
         if (device.isEmulated() && device.group != null) {
             // vfio_device_set_group's iommu_group_add_device for the group of an emulated device
@@ -229,7 +241,14 @@ public final class Vfio {
     private VfioGroup createGroup(int id, Group iommuGroup, boolean emulated) {
         VfioGroup g = new VfioGroup(id, iommuGroup, emulated);
         groups.put(id, g);
-        kernel.vfs().register("/dev/vfio/" + g.name(), (k, flags) -> VfioGroupFile.open(g, k, flags));
+        int minor = groupMinors.nextClearBit(0);
+        g.dev = ClassDevice.create(
+                kernel,
+                "/dev/vfio/" + g.name(),
+                "vfio",
+                g.name(),
+                new CharDevice(VFIO_GROUP_MAJOR, minor, 0600, (k, flags) -> VfioGroupFile.open(g, k, flags)));
+        groupMinors.set(minor);
         if (iommuGroup == null) {
             // the fake IOMMU group sysfs shows for a no-IOMMU or emulated device
             String dir = "/sys/kernel/iommu_groups/" + id;
@@ -249,7 +268,8 @@ public final class Vfio {
                 return;
             }
             groups.remove(g.id);
-            kernel.vfs().unregister("/dev/vfio/" + g.name());
+            g.dev.destroy();
+            groupMinors.clear(g.dev.device().minor());
             if (g.iommuGroup == null) {
                 kernel.vfs().unregister("/sys/kernel/iommu_groups/" + g.id + "/name");
                 bus.topology().releaseGroupId(g.id);

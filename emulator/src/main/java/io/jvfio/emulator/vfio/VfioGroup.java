@@ -2,6 +2,7 @@ package io.jvfio.emulator.vfio;
 
 import io.jvfio.emulator.iommu.Group;
 import io.jvfio.emulator.iommufd.IommufdCtx;
+import io.jvfio.emulator.sysfs.ClassDevice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -22,6 +23,9 @@ final class VfioGroup {
     final List<VfioDevice> devices = new ArrayList<>();
     /** Drivers' references ({@code drivers}): one per registered device; the group goes with the last. */
     volatile int drivers = 1;
+
+    /** The group's char device /dev/vfio/NAME ({@code group->dev}, {@code group->cdev}). */
+    ClassDevice dev;
 
     VfioGroupFile openedFile;
     /** The iommufd set with SET_CONTAINER ({@code group->iommufd}), or null. */

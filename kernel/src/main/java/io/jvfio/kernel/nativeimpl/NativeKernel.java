@@ -3,6 +3,7 @@ package io.jvfio.kernel.nativeimpl;
 import io.jvfio.abi.Errno;
 import io.jvfio.abi.ErrnoException;
 import io.jvfio.abi.catalog.IoctlNames;
+import io.jvfio.kernel.FileStat;
 import io.jvfio.kernel.Kernel;
 import io.jvfio.kernel.PollFd;
 import java.io.IOException;
@@ -187,6 +188,12 @@ public final class NativeKernel implements Kernel {
     @Override
     public void ftruncate(int fd, long length) {
         sys(() -> "ftruncate(" + fd + ")", () -> (int) Libc.Memory.FTRUNCATE.invokeExact(Libc.state(), fd, length));
+    }
+
+    @Override
+    public FileStat fstat(int fd) {
+        HostSyscalls.Stat s = HostSyscalls.fstat(fd);
+        return new FileStat(s.mode(), s.rdev(), s.size());
     }
 
     @Override
