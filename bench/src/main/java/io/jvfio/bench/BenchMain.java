@@ -22,7 +22,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * PROGRAM PRELOAD} for {@link RunRoundTrip} alone (PROGRAM: preload/target/ioctl-bench, PRELOAD:
  * the preload library), or {@code [--quick] --startup CHECKOUT} for {@link Startup} alone (the
  * checkout whose ./jvfio to time), or {@code [--quick] --threads} for {@link ThreadScaling} alone
- * (the concurrency benchmarks at 1 and 2 threads).
+ * (the concurrency benchmarks at 1 and 2 threads), or {@code [--quick] --nvme} for {@link
+ * NvmeIops} alone (4 KiB NVMe IOPS against a 4 KiB memcpy).
  */
 public final class BenchMain {
     private BenchMain() {}
@@ -35,6 +36,7 @@ public final class BenchMain {
         Path[] run = null;
         Path startup = null;
         boolean threads = false;
+        boolean nvme = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -44,6 +46,7 @@ public final class BenchMain {
                 }
                 case "--startup" -> startup = Path.of(args[++i]);
                 case "--threads" -> threads = true;
+                case "--nvme" -> nvme = true;
                 case "--no-scale" -> scale = false;
                 case "--scale" -> scaleCount = Long.parseLong(args[++i]);
                 default -> include = args[i];
@@ -55,6 +58,10 @@ public final class BenchMain {
         }
         if (threads) {
             ThreadScaling.run(quick);
+            return;
+        }
+        if (nvme) {
+            NvmeIops.run(quick);
             return;
         }
         if (startup != null) {
