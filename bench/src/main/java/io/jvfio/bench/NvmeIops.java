@@ -12,8 +12,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * {@link NvmeBenchmarks} in one run: each 4 KiB command's IOPS and its ratio to the 4 KiB memcpy
  * rate measured beside it, with the host's load average before and after (the machine may be
- * shared). Issue 16's target is QD32 reads at 10 % of the memcpy rate; the driver keeps one command
- * in flight, so the rows are queue depth 1.
+ * shared), under a header line starting "benchmark" (where {@code jvfio bench} starts printing).
+ * Issue 16's target is QD32 reads at 10 % of the memcpy rate; the driver keeps one command in
+ * flight, so the rows are queue depth 1.
  */
 final class NvmeIops {
     private NvmeIops() {}
@@ -37,7 +38,7 @@ final class NvmeIops {
                 .mapToDouble(r -> r.getPrimaryResult().getScore())
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("the memcpy baseline did not run"));
-        System.out.printf(Locale.ROOT, "%n%-14s %-6s %-4s %12s %12s%n", "command", "mode", "QD", "IOPS", "/ memcpy");
+        System.out.printf(Locale.ROOT, "%n%-14s %-6s %-4s %12s %12s%n", "benchmark", "mode", "QD", "IOPS", "/ memcpy");
         System.out.printf(Locale.ROOT, "%-14s %-6s %-4s %12.0f %12s%n", "memcpy 4 KiB", "", "", memcpy, "1");
         for (RunResult r : results) {
             String benchmark = r.getParams().getBenchmark();

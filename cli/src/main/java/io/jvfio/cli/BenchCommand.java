@@ -61,6 +61,12 @@ final class BenchCommand implements Callable<Integer> {
     boolean threads;
 
     @Option(
+            names = "--nvme",
+            description = "Instead: 4 KiB random read and write IOPS through the Java NVMe driver on the emulated"
+                    + " controller (polled and MSI-X, queue depth 1), against a 4 KiB memcpy in the same run.")
+    boolean nvme;
+
+    @Option(
             names = {"-v", "--verbose"},
             description = "Show JMH's whole output, not one progress line per benchmark.")
     boolean verbose;
@@ -93,6 +99,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (threads) {
             command.add("--threads");
+        }
+        if (nvme) {
+            command.add("--nvme");
         }
         command.addAll(args);
         out.println("running " + benchmarks + (quick ? " (quick)" : ""));
