@@ -49,15 +49,7 @@ final class AreaAccess {
                             || (!it.done() && area.startByte(area.last) % PAGE_SIZE != PAGE_SIZE - 1)) {
                         throw new ErrnoException(Errno.EINVAL);
                     }
-                    if ((area.prot & (write ? IOMMU_WRITE : IOMMU_READ)) == 0) {
-                        throw new ErrnoException(Errno.EPERM);
-                    }
-                    if (write && !area.pages.writable) {
-                        throw new ErrnoException(Errno.EPERM);
-                    }
-                    if (area.pages.isDmabuf()) {
-                        throw new ErrnoException(Errno.EINVAL);
-                    }
+                    checkAccess(area, write);
                     long firstPage = area.startByte(cur) / PAGE_SIZE;
                     long lastPage = area.startByte(end) / PAGE_SIZE;
                     area.pages.pin(firstPage, lastPage);
@@ -128,16 +120,7 @@ final class AreaAccess {
                 if (area.preventAccess) {
                     throw new ErrnoException(Errno.EINVAL);
                 }
-                if ((area.prot & (write ? IOMMU_WRITE : IOMMU_READ)) == 0) {
-                    throw new ErrnoException(Errno.EPERM);
-                }
-                if (write && !area.pages.writable) {
-                    throw new ErrnoException(Errno.EPERM);
-                }
-                // dma-buf memory has no pages an access could reach.
-                if (area.pages.isDmabuf()) {
-                    throw new ErrnoException(Errno.EINVAL);
-                }
+                checkAccess(area, write);
                 long end = umin(last, area.last);
                 long bytes = end - cur + 1;
                 MemorySegment part = data.asSlice(cur - iova, bytes);
@@ -159,6 +142,23 @@ final class AreaAccess {
             throw new ErrnoException(Errno.ENOENT);
         } finally {
             iopt.iovaLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * What an access may do in an area once it is not being unmapped: EPERM without the area's
+     * permission (IOMMU_WRITE for a write, else IOMMU_READ) or, for a write, the page set's; EINVAL
+     * for a dma-buf, whose memory has no pages an access could reach.
+     */
+    private static void checkAccess(Area area, boolean write) {
+        if ((area.prot & (write ? IOMMU_WRITE : IOMMU_READ)) == 0) {
+            throw new ErrnoException(Errno.EPERM);
+        }
+        if (write && !area.pages.writable) {
+            throw new ErrnoException(Errno.EPERM);
+        }
+        if (area.pages.isDmabuf()) {
+            throw new ErrnoException(Errno.EINVAL);
         }
     }
 
